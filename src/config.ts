@@ -1,0 +1,199 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type FieldIssue } from './core/errors.ts';
+
+/**
+ * Environment → typed, validated configuration, in one place. Every variable the system reads
+ * is here, with its default; README.md's configuration table lists the same set.
+ *
+ * Mode: without Strava credentials the system runs in `demo` mode against its own simulators;
+ * with them it talks to the real services (`live`). Empty strings count as unset, as `.env`
+ * files and CI secrets often leave them.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const WEATHER_PROVIDERS = ['auto', 'openweathermap', 'open-meteo'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type WeatherProviderSetting = (typeof WEATHER_PROVIDERS)[number];
+
+export interface EncryptionKey {
+  version: number;
+  key: Buffer;
+}
+
+export interface Config {
+  mode: 'demo' | 'live';
+  dataDir: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  strava: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    apiUrl: string;
+    oauthUrl: string;
+  };
+  weather: {
+    provider: WeatherProviderSetting;
+    openWeatherApiKey: string | undefined;
+    openWeatherApiUrl: string;
+    openMeteoArchiveUrl: string;
+  };
+  /** Newest first: the first key encrypts, every key decrypts. Undefined → a local demo key. */
+  tokenEncryptionKeys: readonly EncryptionKey[] | undefined;
+  supabase: { url: string | undefined; jwtSecret: string | undefined };
+  publicUrl: string;
+  port: number;
+  logLevel: LogLevel;
+}
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection string');
+
+const encryptionKeys = z.string().transform((value, ctx): EncryptionKey[] => {
+  const keys: EncryptionKey[] = [];
+  for (const entry of value.split(',')) {
+    const match = /^(?:(\d+):)?(.+)$/.exec(entry.trim());
+    const key = match?.[2] ? Buffer.from(match[2], 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be 32 random bytes in base64 (generate one with `openssl rand -base64 32`), ' +
+          'optionally as a comma-separated list of `version:key`, newest first',
+      });
+      return z.NEVER;
+    }
+    keys.push({ version: match?.[1] ? Number(match[1]) : 1, key });
+  }
+  if (new Set(keys.map((k) => k.version)).size !== keys.length) {
+    ctx.addIssue({ code: 'custom', message: 'must give each key its own version (`version:key`)' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const envSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  STRIDESYNC_DATA_DIR: z.string().default('.stridesync'),
+  STRAVA_CLIENT_ID: z.string().regex(/^\d+$/, 'must be the numeric client id').optional(),
+  STRAVA_CLIENT_SECRET: z.string().min(1).optional(),
+  STRAVA_API_URL: httpUrl.default('https://www.strava.com/api/v3'),
+  STRAVA_OAUTH_URL: httpUrl.default('https://www.strava.com/oauth'),
+  OPENWEATHER_API_KEY: z.string().min(1).optional(),
+  OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
+  OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
+  WEATHER_PROVIDER: z
+    .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
+    .default('auto'),
+  TOKEN_ENCRYPTION_KEY: encryptionKeys.optional(),
+  SUPABASE_URL: httpUrl.optional(),
+  SUPABASE_JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (Supabase: Project Settings → API → JWT secret)')
+    .optional(),
+  PUBLIC_URL: httpUrl.optional(),
+  PORT: z.coerce
+    .number({ error: 'must be an integer between 1 and 65535' })
+    .int('must be an integer between 1 and 65535')
+    .min(1, 'must be an integer between 1 and 65535')
+    .max(65535, 'must be an integer between 1 and 65535')
+    .default(8787),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((name) => [name, env[name]?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw invalidConfig(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        return { path: name, message: `${name} ${issue.message} (got '${present[name]}')` };
+      }),
+    );
+  }
+  const e = parsed.data;
+  const issues = crossFieldIssues(e);
+  if (issues.length > 0) throw invalidConfig(issues);
+
+  const dataDir = path.resolve(cwd, e.STRIDESYNC_DATA_DIR);
+  const mode = e.STRAVA_CLIENT_ID ? 'live' : 'demo';
+  return {
+    mode,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
+    strava: {
+      clientId: e.STRAVA_CLIENT_ID,
+      clientSecret: e.STRAVA_CLIENT_SECRET,
+      apiUrl: e.STRAVA_API_URL,
+      oauthUrl: e.STRAVA_OAUTH_URL,
+    },
+    weather: {
+      provider: e.WEATHER_PROVIDER,
+      openWeatherApiKey: e.OPENWEATHER_API_KEY,
+      openWeatherApiUrl: e.OPENWEATHER_API_URL,
+      openMeteoArchiveUrl: e.OPEN_METEO_ARCHIVE_URL,
+    },
+    tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
+    supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function crossFieldIssues(e: z.infer<typeof envSchema>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (e.STRAVA_CLIENT_ID && !e.STRAVA_CLIENT_SECRET) {
+    issues.push({
+      path: 'STRAVA_CLIENT_SECRET',
+      message: 'STRAVA_CLIENT_SECRET is required when STRAVA_CLIENT_ID is set',
+    });
+  }
+  if (e.STRAVA_CLIENT_SECRET && !e.STRAVA_CLIENT_ID) {
+    issues.push({
+      path: 'STRAVA_CLIENT_ID',
+      message: 'STRAVA_CLIENT_ID is required when STRAVA_CLIENT_SECRET is set',
+    });
+  }
+  if (e.STRAVA_CLIENT_ID && !e.TOKEN_ENCRYPTION_KEY) {
+    issues.push({
+      path: 'TOKEN_ENCRYPTION_KEY',
+      message:
+        'TOKEN_ENCRYPTION_KEY is required with real Strava credentials, so stored tokens survive ' +
+        'a restart on any machine (generate one with `openssl rand -base64 32`)',
+    });
+  }
+  if (e.WEATHER_PROVIDER === 'openweathermap' && !e.OPENWEATHER_API_KEY) {
+    issues.push({
+      path: 'OPENWEATHER_API_KEY',
+      message: 'OPENWEATHER_API_KEY is required when WEATHER_PROVIDER=openweathermap',
+    });
+  }
+  return issues;
+}
+
+function invalidConfig(issues: FieldIssue[]): ConfigError {
+  const names = [...new Set(issues.map((issue) => issue.path))].join(', ');
+  return new ConfigError({
+    code: 'invalid_configuration',
+    userMessage: `Invalid configuration: ${issues.map((issue) => issue.message).join('; ')}`,
+    hint: `Fix ${names} in the environment and start again; README.md lists every variable.`,
+  });
+}
