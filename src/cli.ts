@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { type CliCommand, CliUsageError } from './cli/command.ts';
+import { migrateCommand } from './cli/migrate-command.ts';
+import { AppError, toAppError } from './core/errors.ts';
+
+/** `stridesync <command>`: every command, its one-line summary and its options. */
+const COMMANDS: readonly CliCommand[] = [migrateCommand];
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview());
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`stridesync: unknown command '${name}'\n\n${overview()}`);
+    return 2;
+  }
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    await command.run(values);
+    return 0;
+  } catch (error) {
+    return reportFailure(command, error);
+  }
+}
+
+function reportFailure(command: CliCommand, error: unknown): number {
+  if (
+    error instanceof CliUsageError ||
+    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  ) {
+    process.stderr.write(
+      `stridesync ${command.name}: ${(error as Error).message}\n\n${command.usage}\n`,
+    );
+    return 2;
+  }
+  const appError = toAppError(error);
+  process.stderr.write(`stridesync ${command.name}: ${appError.userMessage}\n`);
+  if (appError.hint) process.stderr.write(`${appError.hint}\n`);
+  if (!(error instanceof AppError)) process.stderr.write(`(${appError.message})\n`);
+  return 1;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: stridesync <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'stridesync <command> --help' for a command's options.\n`;
+}

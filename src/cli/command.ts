@@ -1,0 +1,18 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** The whole `--help` text. */
+  usage: string;
+  options?: CliOptions;
+  run(values: CliValues): Promise<void>;
+}
+
+/** Wrong arguments: answered with the command's usage and exit code 2. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
