@@ -1,0 +1,7 @@
+import type { Config } from '@netlify/functions';
+import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
+import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
+
+export default createNetlifyHandler(() => buildNetlifyApp());
+
+export const config: Config = { path: '/api/health' };

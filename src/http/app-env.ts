@@ -1,0 +1,16 @@
+import type { Logger } from '../observability/logger.ts';
+import type { AuthUser } from './jwt.ts';
+
+/** What every request carries through the middleware chain. */
+export type AppVariables = {
+  correlationId: string;
+  /** A child of the app logger bound to this request's `correlationId`. */
+  logger: Logger;
+  /** Set by `requireUser()`; absent on public routes such as health. */
+  user?: AuthUser;
+};
+
+export type AppEnv = { Variables: AppVariables };
+
+/** The environment of handlers behind `requireUser()`: the user is always there. */
+export type AuthedEnv = { Variables: AppVariables & { user: AuthUser } };

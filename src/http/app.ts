@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import type { Logger } from '../observability/logger.ts';
+import type { Database } from '../store/database.ts';
+import type { AppEnv } from './app-env.ts';
+import { correlation } from './correlation.ts';
+import { handleError, handleNotFound } from './error-response.ts';
+import type { JwtVerifier } from './jwt.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { limitBody } from './validate.ts';
+
+export interface AppDeps {
+  db: Database;
+  logger: Logger;
+  auth: JwtVerifier;
+  version?: string;
+}
+
+/**
+ * The HTTP API over web-standard Request/Response: the same app runs under the local Node server
+ * and in Netlify Functions. Order matters: correlation first, so every later middleware, route and
+ * the error handler log with the request's id.
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', correlation(deps.logger));
+  app.use('/api/*', limitBody());
+  app.route('/', healthRoutes(deps));
+  app.route('/', meRoutes(deps));
+  app.notFound(handleNotFound);
+  app.onError(handleError(deps.logger));
+  return app;
+}
