@@ -110,6 +110,15 @@ const envSchema = z.object({
 
 type Env = Record<string, string | undefined>;
 
+/** Variables whose values must never be echoed in an error (DATABASE_URL may hold a password). */
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'STRAVA_CLIENT_SECRET',
+  'OPENWEATHER_API_KEY',
+  'TOKEN_ENCRYPTION_KEY',
+  'SUPABASE_JWT_SECRET',
+]);
+
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const present = Object.fromEntries(
@@ -122,7 +131,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw invalidConfig(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        return { path: name, message: `${name} ${issue.message} (got '${present[name]}')` };
+        const got = SECRET_VARIABLES.has(name) ? 'value hidden' : `got '${present[name]}'`;
+        return { path: name, message: `${name} ${issue.message} (${got})` };
       }),
     );
   }

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
+
+/** `npm start` on a machine with no Postgres server: the embedded database, end to end. */
+describe('stridesync start on the embedded database', () => {
+  let workDir: string;
+  const running: CliProcess[] = [];
+
+  beforeAll(() => {
+    workDir = mkdtempSync(path.join(tmpdir(), 'stridesync-start-'));
+  });
+  afterAll(async () => {
+    for (const p of running) p.child.kill('SIGKILL');
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function start(port: number) {
+    const p = runCli(['start'], { PORT: String(port) }, workDir);
+    running.push(p);
+    const [, url] = await p.waitForOutput(/Health: (http:\/\/\S+)\/api\/health/, 60_000);
+    return { p, url: url as string };
+  }
+
+  it('creates the database, serves health and the demo user, and keeps data across restarts', async () => {
+    const first = await start(await freePort());
+    expect(first.p.stdout()).toContain(`embedded database in ${path.join(workDir, '.stridesync')}`);
+    expect(first.p.stdout()).toContain('"applied":["20261128190000_sync_schema"');
+
+    const health = await fetch(`${first.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      database: { kind: 'pglite', ok: true },
+    });
+
+    const token = first.p.stdout().match(/Bearer ([\w.-]+)/)?.[1];
+    const me = await fetch(`${first.url}/api/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await me.json()).toEqual({
+      id: 'd3e0a000-0000-4000-8000-000000000001',
+      email: 'demo@stridesync.local',
+    });
+
+    // A second process on the same embedded database would corrupt it: refused, with a way out.
+    const second = runCli(['start'], { PORT: String(await freePort()) }, workDir);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain('is in use by another stridesync process');
+    expect(second.stderr()).toContain('DATABASE_URL');
+
+    first.p.child.kill('SIGINT');
+    expect(await first.p.exited).toBe(0);
+
+    const again = await start(await freePort());
+    expect(again.p.stdout()).toContain('"applied":[],"alreadyApplied":2');
+    const tokenAgain = again.p.stdout().match(/Bearer ([\w.-]+)/)?.[1];
+    // The same local secret signs tokens after a restart: the old token still works.
+    const meAgain = await fetch(`${again.url}/api/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(meAgain.status).toBe(200);
+    expect(tokenAgain).toBeDefined();
+    again.p.child.kill('SIGTERM');
+    expect(await again.p.exited).toBe(0);
+  });
+});
+
+describe('stridesync command line', () => {
+  it('lists the commands with --help and exits 0', async () => {
+    const p = runCli(['--help'], {});
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toMatch(/start\s+Migrate and run/);
+    expect(p.stdout()).toMatch(/migrate\s+Apply pending/);
+  });
+
+  it('shows a command’s usage with --help', async () => {
+    const p = runCli(['serve', '--help'], {});
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toContain('Usage: stridesync serve');
+  });
+
+  it('refuses an unknown command and an unknown option with exit code 2', async () => {
+    const unknown = runCli(['frobnicate'], {});
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain("unknown command 'frobnicate'");
+    const badOption = runCli(['migrate', '--bogus'], {});
+    expect(await badOption.exited).toBe(2);
+    expect(badOption.stderr()).toContain('--bogus');
+    expect(badOption.stderr()).toContain('Usage: stridesync migrate');
+  });
+
+  it('stops on a malformed environment variable with a message naming it', async () => {
+    const p = runCli(['start'], { PORT: 'eighty' });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain("PORT must be an integer between 1 and 65535 (got 'eighty')");
+    expect(p.stderr()).toContain('Fix PORT in the environment');
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { ConfigError } from '../src/core/errors.ts';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const live = {
+  STRAVA_CLIENT_ID: '12345',
+  STRAVA_CLIENT_SECRET: 'secret',
+  TOKEN_ENCRYPTION_KEY: KEY,
+};
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the embedded demo defaults for an empty environment', () => {
+    expect(loadConfig({}, '/srv/app')).toEqual({
+      mode: 'demo',
+      dataDir: '/srv/app/.stridesync',
+      database: { kind: 'pglite', dataDir: '/srv/app/.stridesync/pgdata' },
+      strava: {
+        clientId: undefined,
+        clientSecret: undefined,
+        apiUrl: 'https://www.strava.com/api/v3',
+        oauthUrl: 'https://www.strava.com/oauth',
+      },
+      weather: {
+        provider: 'auto',
+        openWeatherApiKey: undefined,
+        openWeatherApiUrl: 'https://api.openweathermap.org',
+        openMeteoArchiveUrl: 'https://archive-api.open-meteo.com/v1/archive',
+      },
+      tokenEncryptionKeys: undefined,
+      supabase: { url: undefined, jwtSecret: undefined },
+      publicUrl: 'http://localhost:8787',
+      port: 8787,
+      logLevel: 'info',
+    });
+  });
+
+  it('switches to live mode and Postgres when credentials and DATABASE_URL are set', () => {
+    const config = loadConfig(
+      {
+        ...live,
+        DATABASE_URL: 'postgresql://u:p@db.example.com:6543/postgres',
+        STRAVA_API_URL: 'http://127.0.0.1:9000/strava/api/v3/',
+        PORT: '3000',
+        PUBLIC_URL: 'https://runs.example.com',
+        STRIDESYNC_DATA_DIR: '/var/lib/stridesync',
+      },
+      '/srv/app',
+    );
+    expect(config.mode).toBe('live');
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://u:p@db.example.com:6543/postgres',
+    });
+    expect(config.strava).toMatchObject({
+      clientId: '12345',
+      apiUrl: 'http://127.0.0.1:9000/strava/api/v3',
+    });
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('https://runs.example.com');
+    expect(config.dataDir).toBe('/var/lib/stridesync');
+    expect(config.tokenEncryptionKeys).toEqual([{ version: 1, key: Buffer.alloc(32, 7) }]);
+  });
+
+  it('treats empty and blank variables as unset', () => {
+    expect(
+      loadConfig({ DATABASE_URL: '', PORT: '  ', STRAVA_CLIENT_ID: '' }, '/x').database.kind,
+    ).toBe('pglite');
+  });
+
+  it('reads a versioned key list, newest first', () => {
+    const other = Buffer.alloc(32, 9).toString('base64');
+    const config = loadConfig({ TOKEN_ENCRYPTION_KEY: `2:${other},1:${KEY}` });
+    expect(config.tokenEncryptionKeys?.map((k) => k.version)).toEqual([2, 1]);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ STRAVA_API_URL: 'not a url' }, 'STRAVA_API_URL'],
+    [{ STRAVA_OAUTH_URL: 'ftp://example.com' }, 'STRAVA_OAUTH_URL'],
+    [{ OPENWEATHER_API_URL: 'example.com' }, 'OPENWEATHER_API_URL'],
+    [{ OPEN_METEO_ARCHIVE_URL: '::' }, 'OPEN_METEO_ARCHIVE_URL'],
+    [{ WEATHER_PROVIDER: 'darksky' }, 'WEATHER_PROVIDER'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ SUPABASE_JWT_SECRET: 'short' }, 'SUPABASE_JWT_SECRET'],
+    [{ SUPABASE_URL: 'supabase' }, 'SUPABASE_URL'],
+    [{ PUBLIC_URL: 'localhost:8787' }, 'PUBLIC_URL'],
+    [{ TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'TOKEN_ENCRYPTION_KEY'],
+    [{ TOKEN_ENCRYPTION_KEY: `1:${KEY},1:${KEY}` }, 'TOKEN_ENCRYPTION_KEY'],
+    [
+      { STRAVA_CLIENT_ID: 'abc', STRAVA_CLIENT_SECRET: 's', TOKEN_ENCRYPTION_KEY: KEY },
+      'STRAVA_CLIENT_ID',
+    ],
+    [{ STRAVA_CLIENT_ID: '12345', TOKEN_ENCRYPTION_KEY: KEY }, 'STRAVA_CLIENT_SECRET'],
+    [{ STRAVA_CLIENT_SECRET: 'secret' }, 'STRAVA_CLIENT_ID'],
+    [{ STRAVA_CLIENT_ID: '12345', STRAVA_CLIENT_SECRET: 'secret' }, 'TOKEN_ENCRYPTION_KEY'],
+    [{ WEATHER_PROVIDER: 'openweathermap' }, 'OPENWEATHER_API_KEY'],
+  ])('refuses %o with a message naming %s', (env, name) => {
+    const error = failure(env);
+    expect(error.code).toBe('invalid_configuration');
+    expect(error.userMessage).toContain(name);
+    expect(error.hint).toContain(name);
+  });
+
+  it('names every bad variable at once', () => {
+    const error = failure({ PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(error.userMessage).toMatch(/PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/);
+  });
+
+  it('never echoes a secret it refuses', () => {
+    const error = failure({ SUPABASE_JWT_SECRET: 'tooshort-secret-value' });
+    expect(error.userMessage).toContain('SUPABASE_JWT_SECRET');
+    expect(error.userMessage).not.toContain('tooshort-secret-value');
+  });
+});
+
+describe('loadConfig with a password in DATABASE_URL', () => {
+  it('does not echo the connection string', () => {
+    const error = failure({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(error.userMessage).toContain('DATABASE_URL');
+    expect(error.userMessage).not.toContain('hunter2');
+  });
+});
