@@ -77,26 +77,66 @@ function queryable(target: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-/** One dedicated connection carries every LISTEN of this database handle. */
+/** Pause before reconnecting a lost LISTEN connection: doubles per failure, up to the max. */
+const RELISTEN_MIN_MS = 500;
+const RELISTEN_MAX_MS = 30_000;
+
+/**
+ * One dedicated connection carries every LISTEN of this database handle. When it drops, it is
+ * reopened and every channel listened to again. A NOTIFY sent while it was down is lost: callers
+ * treat NOTIFY as a latency hint and poll as well, never as the only way to learn of a change.
+ */
 function makeListener(url: string, onError: (error: Error) => void) {
   const handlers = new Map<string, Set<(payload: string) => void>>();
-  let client: Promise<pg.Client> | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let current: pg.Client | undefined;
+  let closed = false;
+  let retryMs = RELISTEN_MIN_MS;
 
-  const connect = () => {
-    client ??= (async () => {
-      const c = new pg.Client({ connectionString: url, types });
-      c.on('notification', (message) => {
-        for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
-      });
-      c.on('error', (error) => {
-        onError(error);
-        client = undefined;
-      });
-      await c.connect();
-      return c;
-    })();
-    return client;
+  const connect = (): Promise<pg.Client> => {
+    connecting ??= open().catch((error: Error) => {
+      connecting = undefined;
+      throw error;
+    });
+    return connecting;
   };
+
+  async function open(): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: url, types });
+    c.on('notification', (message) => {
+      for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+    });
+    c.on('error', (error) => {
+      onError(error);
+      lost(c);
+    });
+    c.on('end', () => lost(c));
+    await c.connect();
+    for (const channel of handlers.keys()) await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    current = c;
+    retryMs = RELISTEN_MIN_MS;
+    return c;
+  }
+
+  function lost(c: pg.Client) {
+    if (c !== current || closed) return;
+    current = undefined;
+    connecting = undefined;
+    c.end().catch(() => {});
+    if (handlers.size > 0) reconnectLater();
+  }
+
+  function reconnectLater() {
+    const timer = setTimeout(() => {
+      if (closed || connecting) return;
+      connect().catch((error: Error) => {
+        onError(error);
+        retryMs = Math.min(retryMs * 2, RELISTEN_MAX_MS);
+        reconnectLater();
+      });
+    }, retryMs);
+    timer.unref();
+  }
 
   return {
     async listen(channel: string, onNotify: (payload: string) => void) {
@@ -108,18 +148,21 @@ function makeListener(url: string, onError: (error: Error) => void) {
         await c.query(`listen ${pg.escapeIdentifier(channel)}`);
       }
       channelHandlers.add(onNotify);
+      const subscribed = channelHandlers;
       return async () => {
-        channelHandlers.delete(onNotify);
-        if (channelHandlers.size === 0 && handlers.get(channel) === channelHandlers) {
+        subscribed.delete(onNotify);
+        if (subscribed.size === 0 && handlers.get(channel) === subscribed) {
           handlers.delete(channel);
-          await c.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => {});
+          await current?.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => {});
         }
       };
     },
     async close() {
-      const c = await client?.catch(() => undefined);
-      client = undefined;
+      closed = true;
       handlers.clear();
+      const c = current ?? (await connecting?.catch(() => undefined));
+      current = undefined;
+      connecting = undefined;
       await c?.end();
     },
   };

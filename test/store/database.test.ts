@@ -123,10 +123,40 @@ describe('database port on postgres under contention', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+describe('LISTEN on postgres after its connection drops', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres', { migrated: false });
+  });
+  afterAll(() => t.dispose());
+
+  it('reconnects and listens again', async () => {
+    const received: string[] = [];
+    await t.db.listen('stridesync_relisten', (payload) => received.push(payload));
+    const killed = await t.db.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+       where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen%'`,
+    );
+    expect(killed.rowCount).toBe(1);
+    // Notify until the reconnected listener hears one: notifications sent while it was down are lost.
+    await waitFor(
+      () => received.length > 0,
+      10_000,
+      () => t.db.query(`select pg_notify('stridesync_relisten', 'after')`),
+    );
+    expect(received[0]).toBe('after');
+  });
+});
+
+async function waitFor(
+  condition: () => boolean,
+  timeoutMs = 2000,
+  eachTry: () => Promise<unknown> = async () => {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
+    await eachTry();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
