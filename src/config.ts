@@ -110,6 +110,9 @@ const envSchema = z.object({
 
 type Env = Record<string, string | undefined>;
 
+/** Every variable this module reads; README.md's configuration table lists exactly these. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 /** Variables whose values must never be echoed in an error (DATABASE_URL may hold a password). */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
@@ -122,9 +125,9 @@ const SECRET_VARIABLES = new Set([
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .map((name) => [name, env[name]?.trim()] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+    CONFIG_VARIABLES.map((name) => [name, env[name]?.trim()] as const).filter(
+      ([, value]) => value !== undefined && value !== '',
+    ),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/core/errors.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -131,5 +132,17 @@ describe('loadConfig with a password in DATABASE_URL', () => {
     const error = failure({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
     expect(error.userMessage).toContain('DATABASE_URL');
     expect(error.userMessage).not.toContain('hunter2');
+  });
+});
+
+describe('README.md configuration table', () => {
+  it('lists exactly the variables src/config.ts reads', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('## ', readme.indexOf('## Configuration') + 3),
+    );
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
