@@ -52,6 +52,19 @@ export class TransientError extends AppError {
   }
 }
 
+/**
+ * An API budget is spent until `resumeAt` (the next window boundary). The caller parks the work
+ * and resumes then; it never sleeps minutes inside a request or a function.
+ */
+export class RateLimitedError extends TransientError {
+  readonly resumeAt: Date;
+
+  constructor(options: AppErrorOptions & { resumeAt: Date }) {
+    super({ ...options, retryAt: options.resumeAt });
+    this.resumeAt = options.resumeAt;
+  }
+}
+
 /** A bug or a broken invariant. */
 export class SystemError extends AppError {
   readonly failureType = 'system';

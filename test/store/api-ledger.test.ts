@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.ts';
+import { RateLimitedError } from '../../src/core/errors.ts';
+import { type BudgetLine, stravaBudgetLines } from '../../src/core/rate-windows.ts';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { createPgDatabase } from '../../src/store/pg-database.ts';
+import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
+
+const tiny = (limit15: number, limitDaily: number): BudgetLine[] => [
+  { bucket: 'overall:15min', window: '15min', limit: limit15 },
+  { bucket: 'overall:daily', window: 'daily', limit: limitDaily },
+];
+
+async function rateLimited(promise: Promise<unknown>): Promise<RateLimitedError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RateLimitedError) return error;
+    throw error;
+  }
+  throw new Error('expected a RateLimitedError');
+}
+
+describe.each(ADAPTERS)('API ledger on %s', (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(() => t.dispose());
+
+  it('lets the limit through, then parks until the quarter hour, then lets through again', async () => {
+    const clock = createManualClock('2026-03-01T10:07:00Z');
+    const ledger = createApiLedger(t.db, clock);
+    for (let i = 0; i < 3; i++) await ledger.reserve('p1', tiny(3, 100));
+    const error = await rateLimited(ledger.reserve('p1', tiny(3, 100)));
+    expect(error.resumeAt).toEqual(new Date('2026-03-01T10:15:00Z'));
+    expect(error.failureType).toBe('transient');
+    expect(error.userMessage).toContain('2026-03-01T10:15:00.000Z');
+
+    clock.set('2026-03-01T10:15:00Z');
+    await ledger.reserve('p1', tiny(3, 100));
+    expect((await ledger.snapshot('p1')).map((l) => [l.bucket, l.used])).toEqual([
+      ['overall:15min', 1],
+      ['overall:daily', 4],
+    ]);
+  });
+
+  it('parks until midnight UTC when the daily limit is spent', async () => {
+    const clock = createManualClock('2026-03-01T22:50:00Z');
+    const ledger = createApiLedger(t.db, clock);
+    await ledger.reserve('p2', tiny(10, 2));
+    clock.advance(20 * 60_000);
+    await ledger.reserve('p2', tiny(10, 2));
+    const error = await rateLimited(ledger.reserve('p2', tiny(10, 2)));
+    expect(error.resumeAt).toEqual(new Date('2026-03-02T00:00:00Z'));
+  });
+
+  it('reserves all lines or none', async () => {
+    const ledger = createApiLedger(t.db, createManualClock('2026-03-01T10:00:00Z'));
+    const limits = { overall15min: 10, overallDaily: 10, read15min: 1, readDaily: 10 };
+    await ledger.reserve('p3', stravaBudgetLines('GET', limits));
+    await rateLimited(ledger.reserve('p3', stravaBudgetLines('GET', limits)));
+    const used = Object.fromEntries((await ledger.snapshot('p3')).map((l) => [l.bucket, l.used]));
+    expect(used).toEqual({
+      'overall:15min': 1,
+      'overall:daily': 1,
+      'read:15min': 1,
+      'read:daily': 1,
+    });
+    await ledger.reserve('p3', stravaBudgetLines('POST', limits));
+  });
+
+  it('takes the usage and limits the API reports, and never lowers usage', async () => {
+    const clock = createManualClock('2026-03-01T10:00:00Z');
+    const ledger = createApiLedger(t.db, clock);
+    await ledger.reserve('p4', tiny(200, 2000));
+    await ledger.observe('p4', [
+      { bucket: 'overall:15min', window: '15min', limit: 200, used: 199 },
+      { bucket: 'overall:daily', window: 'daily', limit: 2000, used: 362 },
+    ]);
+    await ledger.observe('p4', [{ bucket: 'overall:15min', window: '15min', limit: 200, used: 3 }]);
+    await ledger.reserve('p4', tiny(200, 2000));
+    await rateLimited(ledger.reserve('p4', tiny(200, 2000)));
+    expect((await ledger.snapshot('p4')).map((l) => [l.bucket, l.used, l.limit])).toEqual([
+      ['overall:15min', 200, 200],
+      ['overall:daily', 363, 2000],
+    ]);
+  });
+
+  it('drops windows older than two days when a new one opens', async () => {
+    const clock = createManualClock('2026-03-01T10:00:00Z');
+    const ledger = createApiLedger(t.db, clock);
+    await ledger.reserve('p5', tiny(5, 5));
+    clock.set('2026-03-05T10:00:00Z');
+    await ledger.reserve('p5', tiny(5, 5));
+    const { rows } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from api_budget where provider = 'p5'`,
+    );
+    expect(rows[0]?.n).toBe(2);
+  });
+});
+
+describe('API ledger shared by many connections', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+  });
+  afterAll(() => t.dispose());
+
+  it('never grants more than the limit to racing callers', async () => {
+    const clock = createManualClock('2026-03-01T10:00:00Z');
+    const handles = [createPgDatabase(t.url!, { max: 5 }), createPgDatabase(t.url!, { max: 5 })];
+    try {
+      const ledgers = handles.map((db) => createApiLedger(db, clock));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          ledgers[i % 2]!.reserve(
+            'race',
+            stravaBudgetLines('GET', {
+              overall15min: 200,
+              overallDaily: 2000,
+              read15min: 13,
+              readDaily: 1000,
+            }),
+          ),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(13);
+      const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(rejected.every((o) => o.reason instanceof RateLimitedError)).toBe(true);
+      const used = Object.fromEntries(
+        (await ledgers[0]!.snapshot('race')).map((l) => [l.bucket, l.used]),
+      );
+      expect(used).toEqual({
+        'overall:15min': 13,
+        'overall:daily': 13,
+        'read:15min': 13,
+        'read:daily': 13,
+      });
+    } finally {
+      await Promise.all(handles.map((db) => db.close()));
+    }
+  });
+});
