@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
 import { type CliCommand, CliUsageError } from './cli/command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
+import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.ts';
 import { serveCommand } from './cli/serve-command.ts';
 import { startCommand } from './cli/start-command.ts';
 import { AppError, toAppError } from './core/errors.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
-const COMMANDS: readonly CliCommand[] = [startCommand, serveCommand, migrateCommand];
+const COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  serveCommand,
+  migrateCommand,
+  migrateLegacyTokensCommand,
+];
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

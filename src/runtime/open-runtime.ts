@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { migrate } from '../store/migrations.ts';
 import { openDatabase } from '../store/open-database.ts';
+import { createTokenCipher, type TokenCipher } from '../strava/token-crypto.ts';
 import { ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
 
@@ -21,14 +22,23 @@ export interface Runtime {
   auth: JwtVerifier;
   /** Set when this install signs its own users' tokens (no SUPABASE_JWT_SECRET). */
   localJwtSecret: string | undefined;
+  /** Seals Strava tokens: TOKEN_ENCRYPTION_KEY, or the key kept in the data directory (demo). */
+  tokenCipher: TokenCipher;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, options: { migrate: boolean }): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
-  const localJwtSecret = config.supabase.jwtSecret
-    ? undefined
-    : loadOrCreateLocalSecrets(config.dataDir).jwtSecret;
+  const localSecrets =
+    config.supabase.jwtSecret && config.tokenEncryptionKeys
+      ? undefined
+      : loadOrCreateLocalSecrets(config.dataDir);
+  const localJwtSecret = config.supabase.jwtSecret ? undefined : localSecrets?.jwtSecret;
+  const tokenCipher = createTokenCipher(
+    config.tokenEncryptionKeys ?? [
+      { version: 1, key: Buffer.from(localSecrets?.tokenEncryptionKey ?? '', 'base64') },
+    ],
+  );
   const db = await openDatabase(config.database, {
     onError: (error) => logger.error({ err: error }, 'database connection failed'),
   });
@@ -49,6 +59,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     db,
     auth: createJwtVerifier({ secret: config.supabase.jwtSecret ?? (localJwtSecret as string) }),
     localJwtSecret,
+    tokenCipher,
     close: () => db.close(),
   };
 }

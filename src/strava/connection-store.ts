@@ -1,0 +1,160 @@
+import { ConfigError } from '../core/errors.ts';
+import type { Queryable } from '../store/database.ts';
+import type { StravaAthlete, StravaTokenResponse } from './strava-schemas.ts';
+import type { TokenCipher } from './token-crypto.ts';
+
+/**
+ * `strava_connections` rows, with tokens sealed on the way in and opened on the way out. The
+ * associated data ties each ciphertext to its user and column (`<user>:access`), so a ciphertext
+ * copied to another row or column does not open.
+ */
+export interface Connection {
+  userId: string;
+  athleteId: string;
+  scopes: string[];
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+  keyVersion: number;
+}
+
+interface ConnectionRow {
+  user_id: string;
+  athlete_id: string;
+  scopes: string[];
+  access_token_enc: string | null;
+  refresh_token_enc: string | null;
+  token_key_version: number | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+export const reconnectRequired = (detail: string) =>
+  new ConfigError({
+    code: 'strava_reconnect_required',
+    userMessage:
+      'Reconnect Strava: stridesync’s access to your Strava account was revoked or has expired.',
+    hint: 'Connect Strava again from the dashboard; your stored runs are kept.',
+    detail,
+  });
+
+export function createConnectionStore(cipher: TokenCipher) {
+  const context = (userId: string, column: 'access' | 'refresh') => `${userId}:${column}`;
+
+  function open(row: ConnectionRow): Connection {
+    if (row.revoked_at || !row.access_token_enc || !row.refresh_token_enc || !row.expires_at) {
+      throw reconnectRequired(`connection revoked: ${row.revoked_reason ?? 'unknown reason'}`);
+    }
+    const keyVersion = row.token_key_version ?? 0;
+    return {
+      userId: row.user_id,
+      athleteId: row.athlete_id,
+      scopes: row.scopes,
+      accessToken: cipher.open(
+        { ciphertext: row.access_token_enc, keyVersion },
+        context(row.user_id, 'access'),
+      ),
+      refreshToken: cipher.open(
+        { ciphertext: row.refresh_token_enc, keyVersion },
+        context(row.user_id, 'refresh'),
+      ),
+      expiresAt: row.expires_at,
+      keyVersion,
+    };
+  }
+
+  return {
+    /**
+     * The user's live connection; `forUpdate` locks the row until the transaction ends (the
+     * token refresh holds it so that concurrent workers refresh once).
+     */
+    async load(db: Queryable, userId: string, { forUpdate = false } = {}): Promise<Connection> {
+      const { rows } = await db.query<ConnectionRow>(
+        `select user_id, athlete_id, scopes, access_token_enc, refresh_token_enc, token_key_version,
+                expires_at, revoked_at, revoked_reason
+         from strava_connections where user_id = $1 ${forUpdate ? 'for update' : ''}`,
+        [userId],
+      );
+      const row = rows[0];
+      if (!row) {
+        throw new ConfigError({
+          code: 'strava_not_connected',
+          userMessage: 'Strava is not connected yet.',
+          hint: 'Connect Strava from the dashboard to sync your runs.',
+        });
+      }
+      return open(row);
+    },
+
+    /** Stores new or rotated tokens (sealed with the newest key); clears any revocation. */
+    async saveTokens(
+      db: Queryable,
+      userId: string,
+      tokens: StravaTokenResponse,
+      connect?: { athlete: StravaAthlete; scopes: string[] },
+    ): Promise<void> {
+      const access = cipher.seal(tokens.access_token, context(userId, 'access'));
+      const refresh = cipher.seal(tokens.refresh_token, context(userId, 'refresh'));
+      const expiresAt = new Date(tokens.expires_at * 1000).toISOString();
+      if (!connect) {
+        const updated = await db.query(
+          `update strava_connections
+           set access_token_enc = $2, refresh_token_enc = $3, token_key_version = $4, expires_at = $5
+           where user_id = $1 and revoked_at is null`,
+          [userId, access.ciphertext, refresh.ciphertext, access.keyVersion, expiresAt],
+        );
+        if (updated.rowCount === 0) throw reconnectRequired('connection revoked while refreshing');
+        return;
+      }
+      const taken = await db.query(
+        'select 1 from strava_connections where athlete_id = $1 and user_id <> $2 and revoked_at is null',
+        [connect.athlete.id, userId],
+      );
+      if (taken.rowCount > 0) {
+        throw new ConfigError({
+          code: 'strava_athlete_taken',
+          userMessage: 'This Strava account is already connected to another stridesync user.',
+          hint: 'Sign in as that user, or disconnect Strava there first.',
+        });
+      }
+      const { firstname, lastname, username, profile, city, state, country } = connect.athlete;
+      await db.query(`delete from strava_connections where athlete_id = $1 and user_id <> $2`, [
+        connect.athlete.id,
+        userId,
+      ]);
+      await db.query(
+        `insert into strava_connections (user_id, athlete_id, scopes, access_token_enc, refresh_token_enc,
+           token_key_version, expires_at, athlete, connected_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, now())
+         on conflict (user_id) do update set athlete_id = excluded.athlete_id, scopes = excluded.scopes,
+           access_token_enc = excluded.access_token_enc, refresh_token_enc = excluded.refresh_token_enc,
+           token_key_version = excluded.token_key_version, expires_at = excluded.expires_at,
+           athlete = excluded.athlete, connected_at = now(), revoked_at = null, revoked_reason = null`,
+        [
+          userId,
+          connect.athlete.id,
+          connect.scopes,
+          access.ciphertext,
+          refresh.ciphertext,
+          access.keyVersion,
+          expiresAt,
+          JSON.stringify({ firstname, lastname, username, profile, city, state, country }),
+        ],
+      );
+    },
+
+    /** Ends the connection: the tokens are deleted, the row stays to say why. */
+    async revoke(db: Queryable, userId: string, reason: string): Promise<void> {
+      await db.query(
+        `update strava_connections
+         set revoked_at = coalesce(revoked_at, now()), revoked_reason = $2,
+             access_token_enc = null, refresh_token_enc = null, token_key_version = null, expires_at = null
+         where user_id = $1`,
+        [userId, reason],
+      );
+    },
+  };
+}
+
+export type ConnectionStore = ReturnType<typeof createConnectionStore>;
