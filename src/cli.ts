@@ -3,6 +3,7 @@ import { type CliCommand, CliUsageError } from './cli/command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
 import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.ts';
 import { serveCommand } from './cli/serve-command.ts';
+import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
 import { AppError, toAppError } from './core/errors.ts';
 
@@ -12,6 +13,7 @@ const COMMANDS: readonly CliCommand[] = [
   serveCommand,
   migrateCommand,
   migrateLegacyTokensCommand,
+  simCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

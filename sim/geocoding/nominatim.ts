@@ -9,7 +9,7 @@ import { createRequestLog, type RequestCounts } from '../weather/request-log.ts'
  * Nominatim-compatible reverse geocoder: `GET /reverse?lat&lon&format=jsonv2|json`, answered
  * from the gazetteer (sim/places.ts) at city level, with the public server's usage policy:
  * an identifying User-Agent (or Referer) is required, and at most one request per second.
- * Paths are relative, so the app mounts under any prefix. See sim/weather/README.md.
+ * Paths are relative, so the app mounts under any prefix. See docs/simulators.md.
  */
 
 export const REVERSE_PATH = '/reverse';

@@ -11,7 +11,7 @@ import { SCOPES } from './types.ts';
 /**
  * The control surface over HTTP, under /_sim (JSON in, JSON out), for runs where the
  * simulator is in another process (`npm start`, benchmarks, a browser). Mirrors the
- * in-process API; README.md lists every route. Bad input → 400 `{ "error": … }`, unknown
+ * in-process API; docs/simulators.md lists every route. Bad input → 400 `{ "error": … }`, unknown
  * athlete or activity → 404.
  */
 const scopes = z.array(z.enum(SCOPES));

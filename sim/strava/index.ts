@@ -27,7 +27,7 @@ import { createWebhooks } from './webhooks.ts';
 
 /**
  * The Strava API v3 simulator: one Hono app serving /api/v3, /oauth and /_sim, plus the
- * in-process control surface. README.md beside this file is the manual.
+ * in-process control surface. docs/simulators.md is the manual.
  */
 export type { AuthorizeDecision, Knobs } from './context.ts';
 export type { FaultOutcome, FaultPatch, FaultSettings, FaultStatus } from './faults.ts';

@@ -12,7 +12,7 @@ import { timeZoneAt, utcOffsetSeconds, zoneAbbreviation } from './zones.ts';
 /**
  * Open-Meteo historical weather simulator: `GET /v1/archive`, answered from the shared weather
  * model on its 0.1° grid, in Open-Meteo's shape, units (wind in km/h unless asked!) and error
- * bodies (`{"error":true,"reason":…}`). See README.md for the time mapping and simplifications.
+ * bodies (`{"error":true,"reason":…}`). See docs/simulators.md for the time mapping and simplifications.
  */
 
 export const ARCHIVE_PATH = '/v1/archive';
@@ -174,7 +174,7 @@ export function createOpenMeteoSimulator(options: OpenMeteoSimulatorOptions = {}
 }
 
 /**
- * One location's body. Time mapping (mirrors Open-Meteo, see README): the zone's offset is the
+ * One location's body. Time mapping (mirrors Open-Meteo, see docs/simulators.md): the zone's offset is the
  * one in force NOW (the clock), applied to the whole series with no daylight-saving shifts, as
  * Open-Meteo does; rows run from 00:00 local on start_date to 23:00 local on end_date; the row
  * labelled T (UTC instant T − offset) holds the model hour containing that instant.

@@ -17,7 +17,7 @@ import { createUsageWindow, DAY_MS, MINUTE_MS } from './usage-windows.ts';
  * OpenWeatherMap simulator: One Call 3.0 `GET /data/3.0/onecall/timemachine` and Geocoding
  * `GET /geo/1.0/reverse`, answered from the shared weather model and the gazetteer, with
  * OWM's keys, subscriptions, per-key limits and error bodies. Paths are relative, so the app
- * can be mounted under any prefix. See README.md for what is faithful and what is simplified.
+ * can be mounted under any prefix. See docs/simulators.md for what is faithful and what is simplified.
  */
 
 export const DEFAULT_OWM_KEY = 'sim-owm-key';

@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import type { AppEnv } from './app-env.ts';
 
 /** Time open connections (keep-alive, live progress streams) get to finish before being cut. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -21,7 +19,7 @@ export interface RunningServer {
 
 /** Serves `app` over HTTP with Node; resolves once it listens, rejects when it cannot bind. */
 export function startServer(
-  app: Hono<AppEnv>,
+  app: { fetch: (request: Request) => Response | Promise<Response> },
   { port, hostname = '127.0.0.1' }: ServerOptions,
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {

@@ -55,7 +55,7 @@ describe('stridesync start on the embedded database', () => {
     expect(await first.p.exited).toBe(0);
 
     const again = await start(await freePort());
-    expect(again.p.stdout()).toContain('"applied":[],"alreadyApplied":2');
+    expect(again.p.stdout()).toMatch(/"applied":\[\],"alreadyApplied":[1-9]/);
     const tokenAgain = again.p.stdout().match(/Bearer ([\w.-]+)/)?.[1];
     // The same local secret signs tokens after a restart: the old token still works.
     const meAgain = await fetch(`${again.url}/api/me`, {

@@ -17,7 +17,7 @@ const fixture = readApiSample('owm_onecall3_timemachine_response.json') as {
   data: Record<string, unknown>[];
 };
 const fixtureEntry = fixture.data[0]!;
-/** Keys the simulator adds only when they apply (documented in sim/weather/README.md). */
+/** Keys the simulator adds only when they apply (documented in docs/simulators.md). */
 const OPTIONAL_KEYS = ['wind_gust', 'rain', 'snow'];
 
 const rawSample = (name: string) => JSON.stringify(readApiSample(name));
