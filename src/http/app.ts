@@ -7,6 +7,7 @@ import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
+import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
 import { limitBody } from './validate.ts';
 
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
+  /** Strava connect/disconnect routes; absent where a function serves only other routes. */
+  strava?: StravaDeps;
 }
 
 /**
@@ -27,6 +30,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/api/*', limitBody());
   app.route('/', healthRoutes(deps));
   app.route('/', meRoutes(deps));
+  if (deps.strava)
+    app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
   app.notFound(handleNotFound);
   app.onError(handleError(deps.logger));
   return app;

@@ -6,7 +6,7 @@ import { asRole, insertUser, seedUserRows } from '../support/seed.ts';
 /** Tables a signed-in runner may read (their own rows only). */
 const OWN_ROW_TABLES = ['strava_connections', 'sync_sessions', 'sync_events', 'activities'];
 /** Tables only the server (service role) may touch. */
-const SERVER_ONLY_TABLES = ['api_budget', 'weather_cache', 'place_cache'];
+const SERVER_ONLY_TABLES = ['api_budget', 'weather_cache', 'place_cache', 'oauth_states'];
 const TOKEN_COLUMNS = ['access_token_enc', 'refresh_token_enc', 'token_key_version'];
 
 const PERMISSION_DENIED = { code: '42501' };
@@ -37,6 +37,10 @@ describe.each(ADAPTERS)('row level security on %s', (kind) => {
       `insert into place_cache (lat_cell, lng_cell, provider, city) values (4075, -7400, 'nominatim', 'New York')`,
     );
     await t.db.query(`insert into feature_flags (key, enabled) values ('weather-backfill', true)`);
+    await t.db.query(
+      `insert into oauth_states (nonce, user_id, expires_at) values ('n1', $1, now())`,
+      [userA],
+    );
   });
   afterAll(() => t.dispose());
 
@@ -184,6 +188,7 @@ function firstColumn(table: string): string {
     weather_cache: 'provider',
     place_cache: 'city',
     feature_flags: 'enabled',
+    oauth_states: 'nonce',
   };
   return columns[table] ?? 'id';
 }
