@@ -1,6 +1,5 @@
 import { loadConfig } from '../config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
-import { createConnectionStore } from '../strava/connection-store.ts';
 import { LEGACY_KEYS, migrateLegacyTokens } from '../strava/legacy-tokens.ts';
 import type { CliCommand } from './command.ts';
 
@@ -21,13 +20,9 @@ Options:
   async run(values) {
     const runtime = await openRuntime(loadConfig(), { migrate: false });
     try {
-      const report = await migrateLegacyTokens(
-        runtime.db,
-        createConnectionStore(runtime.tokenCipher),
-        {
-          dryRun: values['dry-run'] === true,
-        },
-      );
+      const report = await migrateLegacyTokens(runtime.db, runtime.strava.store, {
+        dryRun: values['dry-run'] === true,
+      });
       const verb = report.dryRun ? 'Would move' : 'Moved';
       process.stdout.write(
         `${report.found} user(s) with legacy Strava tokens. ${verb} ${report.migrated}; ` +

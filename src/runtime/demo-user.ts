@@ -10,6 +10,9 @@ export const DEMO_USER = {
   email: 'demo@stridesync.local',
 } as const;
 
+/** The simulated Strava athlete of demo mode: about 800 activities over 4 years. */
+export const DEMO_ATHLETE = { seed: 'demo', activityCount: 800, years: 4 } as const;
+
 export async function ensureDemoUser(db: Queryable): Promise<void> {
   await db.query(
     `insert into auth.users (id, email, raw_user_meta_data)

@@ -1,39 +1,57 @@
+import { Hono } from 'hono';
 import packageJson from '../../package.json' with { type: 'json' };
+import { createSimulators, type Simulators } from '../../sim/index.ts';
 import type { Config } from '../config.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import { createApp } from '../http/app.ts';
 import { createJwtVerifier, type JwtVerifier } from '../http/jwt.ts';
 import { startServer } from '../http/node-server.ts';
+import type { StravaDeps } from '../http/routes/strava-connection.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { createApiLedger } from '../store/api-ledger.ts';
 import type { Database } from '../store/database.ts';
 import { migrate } from '../store/migrations.ts';
 import { openDatabase } from '../store/open-database.ts';
-import { createTokenCipher, type TokenCipher } from '../strava/token-crypto.ts';
-import { ensureDemoUser } from './demo-user.ts';
+import { createConnectionStore } from '../strava/connection-store.ts';
+import { createOAuthStates } from '../strava/oauth-state.ts';
+import { createStravaClient } from '../strava/strava-client.ts';
+import { createTokenCipher } from '../strava/token-crypto.ts';
+import { createTokenManager } from '../strava/token-manager.ts';
+import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
+
+/** Where the in-process simulators are mounted on the local server in demo mode. */
+export const SIMULATORS_PATH = '/sim';
 
 /**
  * Everything a long-running process (`serve`, `start`, later `worker`) shares: configuration,
- * logger, database and token verifier. The Netlify function builds its own, leaner set.
+ * logger, database, token verifier and the Strava parts. In demo mode (no Strava credentials)
+ * the simulators run in this process, mounted on the local server, and every client points at
+ * them; with credentials, the same code points at the real services.
  */
 export interface Runtime {
   config: Config;
   logger: Logger;
   db: Database;
+  clock: Clock;
   auth: JwtVerifier;
   /** Set when this install signs its own users' tokens (no SUPABASE_JWT_SECRET). */
   localJwtSecret: string | undefined;
-  /** Seals Strava tokens: TOKEN_ENCRYPTION_KEY, or the key kept in the data directory (demo). */
-  tokenCipher: TokenCipher;
+  strava: StravaDeps;
+  /** Demo mode only: the simulators, served under SIMULATORS_PATH. */
+  simulators: Simulators | undefined;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, options: { migrate: boolean }): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
+  const clock = systemClock;
   const localSecrets =
     config.supabase.jwtSecret && config.tokenEncryptionKeys
       ? undefined
       : loadOrCreateLocalSecrets(config.dataDir);
   const localJwtSecret = config.supabase.jwtSecret ? undefined : localSecrets?.jwtSecret;
+  const serverSecret = config.supabase.jwtSecret ?? (localJwtSecret as string);
   const tokenCipher = createTokenCipher(
     config.tokenEncryptionKeys ?? [
       { version: 1, key: Buffer.from(localSecrets?.tokenEncryptionKey ?? '', 'base64') },
@@ -43,39 +61,72 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     onError: (error) => logger.error({ err: error }, 'database connection failed'),
   });
   try {
-    if (options.migrate) {
-      const report = await migrate(db);
-      logger.info(report, 'database migrated');
-    }
+    if (options.migrate) logger.info(await migrate(db), 'database migrated');
     // Without Supabase Auth, the local install has one user to sign in as: the demo runner.
     if (localJwtSecret) await ensureDemoUser(db);
   } catch (error) {
     await db.close();
     throw error;
   }
+
+  const simulators =
+    config.mode === 'demo' ? createSimulators({ clock, athletes: [DEMO_ATHLETE] }) : undefined;
+  const endpoints = stravaEndpoints(config, simulators);
+  const client = createStravaClient({ ...endpoints, ledger: createApiLedger(db, clock), clock });
+  const store = createConnectionStore(tokenCipher);
   return {
     config,
     logger,
     db,
-    auth: createJwtVerifier({ secret: config.supabase.jwtSecret ?? (localJwtSecret as string) }),
+    clock,
+    auth: createJwtVerifier({ secret: serverSecret }),
     localJwtSecret,
-    tokenCipher,
-    close: () => db.close(),
+    strava: {
+      client,
+      store,
+      tokens: createTokenManager({ db, store, strava: client, clock }),
+      states: createOAuthStates(serverSecret, clock),
+      oauthUrl: endpoints.oauthUrl,
+      clientId: endpoints.clientId,
+      publicUrl: config.publicUrl,
+    },
+    simulators,
+    async close() {
+      await simulators?.close();
+      await db.close();
+    },
   };
 }
 
-/** Serves the API until SIGINT/SIGTERM, then closes the server and the database in order. */
+/** The Strava the clients talk to: the in-process simulator in demo mode, else configuration. */
+function stravaEndpoints(config: Config, simulators: Simulators | undefined) {
+  if (simulators) {
+    const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
+    return { apiUrl: urls.stravaApiUrl, oauthUrl: urls.stravaOauthUrl, ...simulators.stravaApp };
+  }
+  return {
+    apiUrl: config.strava.apiUrl,
+    oauthUrl: config.strava.oauthUrl,
+    clientId: config.strava.clientId as string,
+    clientSecret: config.strava.clientSecret as string,
+  };
+}
+
+/** Serves the API (and the simulators in demo mode) until SIGINT/SIGTERM, then closes in order. */
 export async function serveUntilStopped(
   runtime: Runtime,
   onListening: (url: string) => void | Promise<void>,
 ): Promise<void> {
-  const app = createApp({
+  const api = createApp({
     db: runtime.db,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,
+    strava: runtime.strava,
   });
-  const server = await startServer(app, { port: runtime.config.port });
+  const root = new Hono().route('/', api);
+  if (runtime.simulators) root.route(SIMULATORS_PATH, runtime.simulators.app);
+  const server = await startServer(root, { port: runtime.config.port });
   await onListening(server.url);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

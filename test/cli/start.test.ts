@@ -45,6 +45,22 @@ describe('stridesync start on the embedded database', () => {
       email: 'demo@stridesync.local',
     });
 
+    // Demo mode: Strava is the in-process simulator, and connecting goes through its OAuth.
+    const connect = await fetch(`${first.url}/api/strava/connect`, {
+      headers: { authorization: `Bearer ${token}` },
+      redirect: 'manual',
+    });
+    const authorize = new URL(connect.headers.get('location') ?? '');
+    expect(authorize.pathname).toBe('/sim/strava/oauth/authorize');
+    const approved = await fetch(authorize, { redirect: 'manual' });
+    const callback = new URL(approved.headers.get('location') ?? '');
+    const connected = await fetch(`${first.url}${callback.pathname}${callback.search}`, {
+      redirect: 'manual',
+    });
+    expect(connected.headers.get('location')).toMatch(/\/\?strava=connected$/);
+    const state = await (await fetch(`${first.url}/sim/strava/_sim/state`)).json();
+    expect(state.athletes[0].activityCount).toBe(800);
+
     // A second process on the same embedded database would corrupt it: refused, with a way out.
     const second = runCli(['start'], { PORT: String(await freePort()) }, workDir);
     expect(await second.exited).toBe(1);
