@@ -14,6 +14,8 @@ export const QUALITY_FLAGS = [
   'impossible_pace',
   'zero_duration',
   'name_too_long',
+  'implausibly_slow',
+  'coordinates_out_of_range',
 ] as const;
 export type QualityFlag = (typeof QUALITY_FLAGS)[number];
 

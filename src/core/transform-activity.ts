@@ -17,6 +17,8 @@ import { parseStravaTimezone } from './timezone.ts';
 
 /** Faster than any human over 400 m and beyond (the 400 m world record averages ~9.3 m/s). */
 export const IMPOSSIBLE_RUN_SPEED_MPS = 7;
+/** Slower than a slow walk (~21 min/km): a "run" at this pace was a watch left running. */
+export const IMPLAUSIBLY_SLOW_RUN_SPEED_MPS = 0.8;
 /** Below this a GPS jump can fake any speed, so short efforts are not judged on pace. */
 export const IMPOSSIBLE_PACE_MIN_DISTANCE_M = 400;
 /** Longer names are kept whole (Strava allows them) but flagged for UIs that truncate. */
@@ -38,7 +40,10 @@ export type QualityInput = Pick<
   | 'elapsed_time_s'
   | 'start_lat'
   | 'start_lng'
->;
+> & {
+  /** Strava sent a coordinate outside ±90/±180 (stored as no GPS). */
+  coordinatesOutOfRange?: boolean;
+};
 
 interface Point {
   lat: number;
@@ -91,7 +96,9 @@ export function toActivityRow(summary: StravaSummaryActivity, userId: string): A
     place_status: enrichment,
     strava_summary: summary,
   };
-  return { ...row, quality_flags: evaluateQuality(row) };
+  const coordinatesOutOfRange =
+    isOutOfRange(summary.start_latlng) || isOutOfRange(summary.end_latlng);
+  return { ...row, quality_flags: evaluateQuality({ ...row, coordinatesOutOfRange }) };
 }
 
 /**
@@ -104,11 +111,12 @@ export function evaluateQuality(
   runSportTypes: readonly string[] = DEFAULT_RUN_SPORT_TYPES,
 ): QualityFlag[] {
   const { distance_m, moving_time_s, elapsed_time_s } = activity;
-  const tooFast =
+  const judgedOnPace =
     isRunActivity(activity, runSportTypes) &&
     distance_m >= IMPOSSIBLE_PACE_MIN_DISTANCE_M &&
-    moving_time_s > 0 &&
-    distance_m / moving_time_s > IMPOSSIBLE_RUN_SPEED_MPS;
+    moving_time_s > 0;
+  const speed = judgedOnPace ? distance_m / moving_time_s : undefined;
+  const tooFast = speed !== undefined && speed > IMPOSSIBLE_RUN_SPEED_MPS;
   const raised: Record<QualityFlag, boolean> = {
     zero_distance: distance_m === 0,
     no_gps: activity.start_lat === null || activity.start_lng === null,
@@ -116,6 +124,8 @@ export function evaluateQuality(
     zero_duration: moving_time_s === 0 || elapsed_time_s === 0,
     // Code points, as Postgres `char_length` counts them; an emoji is one character.
     name_too_long: [...activity.name].length > MAX_NAME_LENGTH,
+    implausibly_slow: speed !== undefined && speed < IMPLAUSIBLY_SLOW_RUN_SPEED_MPS,
+    coordinates_out_of_range: activity.coordinatesOutOfRange === true,
   };
   return QUALITY_FLAGS.filter((flag) => raised[flag]);
 }
@@ -180,6 +190,12 @@ function toPoint(latlng: StravaSummaryActivity['start_latlng']): Point | null {
   if (lat === 0 && lng === 0) return null;
   if (Math.abs(lat) > 90 || Math.abs(lng) > 180) return null;
   return { lat, lng };
+}
+
+function isOutOfRange(latlng: StravaSummaryActivity['start_latlng']): boolean {
+  if (latlng?.length !== 2) return false;
+  const [lat, lng] = latlng;
+  return Math.abs(lat) > 90 || Math.abs(lng) > 180;
 }
 
 /** Normalised to `YYYY-MM-DDTHH:MM:SSZ`; Strava's times have whole seconds. */

@@ -138,14 +138,36 @@ describe('the swagger MountainBikeRide pair', () => {
   });
 });
 
+describe('pace slower than walking', () => {
+  it('flags a run averaging under 0.8 m/s over 400 m or more', () => {
+    const row = rowOf(runWith({ distance: 5000, moving_time: 7000, elapsed_time: 7000 }));
+    expect(row.quality_flags).toEqual(['implausibly_slow']);
+  });
+
+  it('does not judge short efforts or other sports', () => {
+    expect(
+      rowOf(runWith({ distance: 300, moving_time: 1000, elapsed_time: 1000 })).quality_flags,
+    ).toEqual([]);
+    expect(
+      rowOf(
+        runWith({
+          sport_type: 'Hike',
+          type: 'Hike',
+          distance: 5000,
+          moving_time: 7000,
+          elapsed_time: 7000,
+        }),
+      ).quality_flags,
+    ).toEqual([]);
+  });
+});
+
 describe('coordinates', () => {
   it.each([
     ['[]', []],
     ['[0, 0]', [0, 0]],
     ['null', null],
     ['missing', undefined],
-    ['latitude out of range', [91, 10]],
-    ['longitude out of range', [45, -181]],
   ])('start %s → no GPS, nothing to enrich', (_label, latlng) => {
     const row = rowOf(runWith({ start_latlng: latlng }));
     expect(row).toMatchObject({
@@ -154,6 +176,27 @@ describe('coordinates', () => {
       weather_status: 'not_applicable',
       place_status: 'not_applicable',
       quality_flags: ['no_gps'],
+    });
+  });
+
+  it.each([
+    ['latitude out of range', [91, 10]],
+    ['longitude out of range', [45, -181]],
+  ])('start %s → no GPS, and flagged as out of range', (_label, latlng) => {
+    const row = rowOf(runWith({ start_latlng: latlng }));
+    expect(row).toMatchObject({
+      start_lat: null,
+      weather_status: 'not_applicable',
+      quality_flags: ['no_gps', 'coordinates_out_of_range'],
+    });
+  });
+
+  it('flags an out-of-range end point while keeping the start', () => {
+    const row = rowOf(runWith({ end_latlng: [12, 200] }));
+    expect(row).toMatchObject({
+      start_lat: 40.75533,
+      end_lat: null,
+      quality_flags: ['coordinates_out_of_range'],
     });
   });
 
