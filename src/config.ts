@@ -31,6 +31,8 @@ export interface Config {
     clientSecret: string | undefined;
     apiUrl: string;
     oauthUrl: string;
+    /** Strava sport types kept as runs; everything else is listed and skipped. */
+    sportTypes: readonly string[];
   };
   weather: {
     provider: WeatherProviderSetting;
@@ -84,6 +86,14 @@ const envSchema = z.object({
   STRAVA_CLIENT_SECRET: z.string().min(1).optional(),
   STRAVA_API_URL: httpUrl.default('https://www.strava.com/api/v3'),
   STRAVA_OAUTH_URL: httpUrl.default('https://www.strava.com/oauth'),
+  STRAVA_SPORT_TYPES: z
+    .string()
+    .regex(
+      /^[A-Za-z]+(\s*,\s*[A-Za-z]+)*$/,
+      'must be a comma-separated list of Strava sport types, e.g. Run,TrailRun',
+    )
+    .transform((list) => list.split(',').map((type) => type.trim()))
+    .default(['Run', 'TrailRun', 'VirtualRun']),
   OPENWEATHER_API_KEY: z.string().min(1).optional(),
   OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
   OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
@@ -156,6 +166,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       clientSecret: e.STRAVA_CLIENT_SECRET,
       apiUrl: e.STRAVA_API_URL,
       oauthUrl: e.STRAVA_OAUTH_URL,
+      sportTypes: e.STRAVA_SPORT_TYPES,
     },
     weather: {
       provider: e.WEATHER_PROVIDER,

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
         clientSecret: undefined,
         apiUrl: 'https://www.strava.com/api/v3',
         oauthUrl: 'https://www.strava.com/oauth',
+        sportTypes: ['Run', 'TrailRun', 'VirtualRun'],
       },
       weather: {
         provider: 'auto',
@@ -73,6 +74,13 @@ describe('loadConfig', () => {
     expect(config.tokenEncryptionKeys).toEqual([{ version: 1, key: Buffer.alloc(32, 7) }]);
   });
 
+  it('reads the sport types kept as runs', () => {
+    expect(loadConfig({ STRAVA_SPORT_TYPES: 'Run, TrailRun' }).strava.sportTypes).toEqual([
+      'Run',
+      'TrailRun',
+    ]);
+  });
+
   it('treats empty and blank variables as unset', () => {
     expect(
       loadConfig({ DATABASE_URL: '', PORT: '  ', STRAVA_CLIENT_ID: '' }, '/x').database.kind,
@@ -94,6 +102,7 @@ describe('loadConfig', () => {
     [{ OPENWEATHER_API_URL: 'example.com' }, 'OPENWEATHER_API_URL'],
     [{ OPEN_METEO_ARCHIVE_URL: '::' }, 'OPEN_METEO_ARCHIVE_URL'],
     [{ WEATHER_PROVIDER: 'darksky' }, 'WEATHER_PROVIDER'],
+    [{ STRAVA_SPORT_TYPES: 'Run;Ride' }, 'STRAVA_SPORT_TYPES'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
     [{ SUPABASE_JWT_SECRET: 'short' }, 'SUPABASE_JWT_SECRET'],
     [{ SUPABASE_URL: 'supabase' }, 'SUPABASE_URL'],
