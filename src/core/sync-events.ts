@@ -1,0 +1,44 @@
+import type { FailureType } from './errors.ts';
+import type { SessionStatus, SyncKind, SyncPhase } from './glossary.ts';
+
+/**
+ * Everything a sync session reports, in one typed map (`noun:verb`, as graphile-worker's
+ * WorkerEventMap). Each event is written to the session's timeline (`sync_events`) in the same
+ * transaction as the change it reports, so the timeline never tells of a slice that was rolled
+ * back; the same events feed live progress.
+ */
+export interface SyncEventMap {
+  'sync:started': { kind: SyncKind; resumed: boolean };
+  'sync:phase': { from: SyncPhase | null; to: SyncPhase };
+  'slice:stored': {
+    listed: number;
+    stored: number;
+    unchanged: number;
+    skipped: Record<string, number>;
+    cursorBefore: number | null;
+  };
+  'enrich:batch': { enriched: number; unavailable: number; stillPending: number };
+  'budget:exhausted': { resumeAt: string };
+  'sync:yielded': { reason: 'deadline' };
+  'sync:retrying': { code: string; message: string };
+  'sync:completed': { stored: number; skipped: number; enriched: number; durationMs: number };
+  'sync:cancelled': { stored: number };
+  'sync:failed': { code: string; failureType: FailureType; message: string };
+}
+
+export type SyncEventType = keyof SyncEventMap;
+export type SyncEvent = {
+  [K in SyncEventType]: { type: K; payload: SyncEventMap[K] };
+}[SyncEventType];
+
+/** The status a session ends a run of the runner in, with what the caller must do next. */
+export type RunOutcome =
+  | { status: Extract<SessionStatus, 'completed' | 'cancelled'> }
+  | { status: 'failed'; code: string }
+  | { status: 'rate_limited'; resumeAt: Date }
+  /** The deadline came first: continue in a new job. */
+  | { status: 'yielded' }
+  /** A transient failure: the queue retries the job with backoff. */
+  | { status: 'retry'; code: string }
+  /** Another worker holds the session, or it has already ended. */
+  | { status: 'not_claimed' };

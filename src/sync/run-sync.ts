@@ -1,0 +1,420 @@
+import type { Clock } from '../core/clock.ts';
+import { type AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
+import type { SyncPhase } from '../core/glossary.ts';
+import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
+import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.ts';
+import { isRunActivity, parseActivityOrReject } from '../core/transform-activity.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Database } from '../store/database.ts';
+import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
+import type { StravaClient } from '../strava/strava-client.ts';
+import type { TokenManager } from '../strava/token-manager.ts';
+import { upsertActivities } from './activity-store.ts';
+import { appendEvent, LeaseLostError, sessionStore } from './session-store.ts';
+
+/**
+ * The runner: one call works one session for as long as its deadline allows. Whatever calls it
+ * (the pg-boss worker, the Netlify background function, `stridesync sync`) passes every side
+ * effect in; nothing here knows which. It reads like Airbyte's `Stream.read`: next slice, read,
+ * observe the cursor, checkpoint.
+ *
+ * Why a crash at any instant loses and duplicates nothing: each slice's rows, the cursor that
+ * follows them, the counters and the timeline event are written in ONE transaction, guarded by
+ * the worker's lease. A crash before the commit leaves the previous checkpoint, and the slice is
+ * read again; after it, the next run starts past it. Rows are keyed by Strava id, so even a
+ * slice read twice is stored once.
+ */
+export interface SyncDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  strava: { client: StravaClient; tokens: TokenManager };
+  /** Strava sport types kept as runs (STRAVA_SPORT_TYPES). */
+  sportTypes: readonly string[];
+  /** Enriches pending runs of a user; absent: runs stay `pending` for the weather backfill. */
+  enrich?: (
+    userId: string,
+    limit: number,
+  ) => Promise<{ enriched: number; unavailable: number; stillPending: number }>;
+}
+
+export interface RunOptions {
+  sessionId: string;
+  /** Who holds the lease: a worker id, unique per process. */
+  owner: string;
+  /** When to checkpoint and yield (epoch ms), e.g. 14 minutes into a 15-minute function. */
+  deadlineMs: number;
+  leaseTtlMs?: number;
+  perPage?: number;
+  enrichBatch?: number;
+}
+
+/** What a session remembers between runs. Plain JSON, saved with the rows it covers. */
+export interface SyncCheckpoint {
+  /** Null once the list has been walked to the end. */
+  cursor: WalkCursor | null;
+}
+
+export const LEASE_TTL_MS = 60_000;
+export const PER_PAGE = 200;
+/** An incremental sync re-reads a little before the newest stored run, for late uploads. */
+export const INCREMENTAL_OVERLAP_S = 6 * 3600;
+
+export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunOutcome> {
+  const { db, clock } = deps;
+  const ttl = options.leaseTtlMs ?? LEASE_TTL_MS;
+  const claimed = await sessionStore.claim(db, options.sessionId, options.owner, clock.now(), ttl);
+  if (!claimed) return { status: 'not_claimed' };
+  let session = claimed.session;
+  const logger = deps.logger.child({
+    sessionId: session.id,
+    correlationId: session.correlation_id,
+  });
+  const step = makeStep(deps, options, ttl);
+
+  try {
+    if (session.phase === null) {
+      await step(session, async (tx) => {
+        await appendEvent(tx, session, {
+          type: 'sync:started',
+          payload: { kind: session.kind, resumed: false },
+        });
+      });
+      session = await movePhase(deps, session, 'authenticating', options.owner);
+    } else {
+      await step(session, (tx) =>
+        appendEvent(tx, session, {
+          type: 'sync:started',
+          payload: { kind: session.kind, resumed: true },
+        }),
+      );
+    }
+    if (session.phase === 'authenticating') {
+      await authenticate(deps, session);
+      session = await movePhase(deps, session, 'fetching', options.owner);
+    }
+    if (session.phase === 'fetching') {
+      const outcome = await fetchAll(deps, options, session, step);
+      if (outcome) return outcome;
+      session = await movePhase(
+        deps,
+        session,
+        deps.enrich ? 'enriching' : 'finalizing',
+        options.owner,
+      );
+    }
+    if (session.phase === 'enriching') {
+      const outcome = await enrichAll(deps, options, session, step);
+      if (outcome) return outcome;
+      session = await movePhase(deps, session, 'finalizing', options.owner);
+    }
+    return await finish(deps, options, session);
+  } catch (error) {
+    return await settleFailure(deps, options, session, error, logger);
+  }
+}
+
+type Step = (
+  session: SyncSessionRow,
+  write: (tx: import('../store/database.ts').Queryable) => Promise<void>,
+) => Promise<{ cancelRequested: boolean }>;
+
+/** One transaction that renews the lease (or fails if it was lost) and makes `write`. */
+function makeStep(deps: SyncDeps, options: RunOptions, ttl: number): Step {
+  return (session, write) =>
+    deps.db.withTransaction(async (tx) => {
+      const lease = await sessionStore.renew(tx, session.id, options.owner, deps.clock.now(), ttl);
+      await write(tx);
+      return lease;
+    });
+}
+
+async function movePhase(deps: SyncDeps, session: SyncSessionRow, to: SyncPhase, owner: string) {
+  await deps.db.withTransaction(async (tx) => {
+    await sessionStore.setPhase(tx, session, to, owner);
+    await appendEvent(tx, session, { type: 'sync:phase', payload: { from: session.phase, to } });
+  });
+  return { ...session, phase: to };
+}
+
+/**
+ * Authenticating: a valid token (refreshed if need be) and, for a backfill, the athlete's run
+ * count from Strava's stats, which percent and ETA are measured against.
+ */
+async function authenticate(deps: SyncDeps, session: SyncSessionRow) {
+  const stats = await deps.strava.tokens.withAccessToken(session.user_id, async (token) => {
+    if (session.kind !== 'backfill' || session.total_estimate !== null) return undefined;
+    const athlete = await deps.strava.client.getAthlete(token);
+    return deps.strava.client.getAthleteStats(token, athlete.id);
+  });
+  if (stats) {
+    await deps.db.query('update sync_sessions set total_estimate = $2 where id = $1', [
+      session.id,
+      stats.all_run_totals.count,
+    ]);
+  }
+}
+
+async function fetchAll(
+  deps: SyncDeps,
+  options: RunOptions,
+  initial: SyncSessionRow,
+  step: Step,
+): Promise<RunOutcome | undefined> {
+  let session = initial;
+  let checkpoint = (session.checkpoint as SyncCheckpoint | null) ?? {
+    cursor: await firstCursor(deps, session),
+  };
+  while (checkpoint.cursor) {
+    // Cancellation is honoured before every slice; the deadline after at least one slice per
+    // run, so that every run makes progress however short its deadline.
+    const cancelled = await stopIfCancelled(deps, options, session, step);
+    if (cancelled) return cancelled;
+    const cursor = checkpoint.cursor;
+    const slice = await deps.strava.tokens.withAccessToken(session.user_id, (token) =>
+      fetchSlice(
+        (params) => deps.strava.client.listActivities(token, params),
+        cursor,
+        options.perPage ?? PER_PAGE,
+      ),
+    );
+    const { rows, skipped } = classify(slice.records, session.user_id, deps.sportTypes);
+    checkpoint = { cursor: slice.next };
+    const next = checkpoint;
+    await step(session, async (tx) => {
+      const written = await upsertActivities(tx, rows);
+      const skippedCount = Object.values(skipped).reduce((sum, n) => sum + n, 0);
+      // Order matters: rows, checkpoint and counters commit together or not at all.
+      const { rows: updated } = await tx.query(
+        `update sync_sessions set checkpoint = $2,
+           activities_listed = activities_listed + $3, activities_stored = activities_stored + $4,
+           activities_skipped = activities_skipped + $5, skipped_reasons = $6
+         where id = $1 returning *`,
+        [
+          session.id,
+          JSON.stringify(next),
+          slice.records.length,
+          rows.length,
+          skippedCount,
+          JSON.stringify(mergeCounts(session.skipped_reasons, skipped)),
+        ],
+      );
+      session = syncSessionRowSchema.parse(updated[0]);
+      await appendEvent(tx, session, {
+        type: 'slice:stored',
+        payload: {
+          listed: slice.records.length,
+          stored: written.inserted + written.updated,
+          unchanged: written.unchanged,
+          skipped,
+          cursorBefore: next.cursor?.before ?? null,
+        },
+      });
+    });
+    if (next.cursor) {
+      const yielded = await yieldIfPastDeadline(deps, options, session);
+      if (yielded) return yielded;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where a walk starts. A backfill continues from the checkpoint of the last backfill that was
+ * cancelled or failed part-way (since the last completed one): a history is never listed from
+ * zero again because a run was interrupted. An incremental sync starts a little before the
+ * newest stored run.
+ */
+async function firstCursor(deps: SyncDeps, session: SyncSessionRow): Promise<WalkCursor> {
+  if (session.kind === 'backfill') {
+    const { rows } = await deps.db.query<{ checkpoint: SyncCheckpoint }>(
+      `select checkpoint from sync_sessions
+       where user_id = $1 and kind = 'backfill' and id <> $2 and status in ('cancelled', 'failed')
+         and jsonb_typeof(checkpoint -> 'cursor') = 'object'
+         and created_at > coalesce((select max(created_at) from sync_sessions
+                                    where user_id = $1 and kind = 'backfill' and status = 'completed'), '-infinity')
+       order by created_at desc limit 1`,
+      [session.user_id, session.id],
+    );
+    return rows[0]?.checkpoint.cursor ?? startCursor(deps.clock.now());
+  }
+  if (session.kind === 'incremental') {
+    const { rows } = await deps.db.query<{ newest: Date | null }>(
+      'select max(start_date) as newest from activities where user_id = $1 and deleted_at is null',
+      [session.user_id],
+    );
+    const newest = rows[0]?.newest;
+    const after = newest ? Math.floor(newest.getTime() / 1000) - INCREMENTAL_OVERLAP_S : undefined;
+    return startCursor(deps.clock.now(), after);
+  }
+  throw new SystemError({
+    code: 'sync_kind_unsupported',
+    userMessage: `This version cannot run ${session.kind} syncs yet.`,
+    hint: 'Start a full sync instead.',
+  });
+}
+
+/** Cancellation takes effect here, between slices, never inside one. */
+async function stopIfCancelled(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+  step: Step,
+) {
+  const { cancelRequested } = await step(session, async () => {});
+  if (!cancelRequested) return undefined;
+  await deps.db.withTransaction(async (tx) => {
+    await sessionStore.release(tx, session.id, options.owner, 'cancelled', {
+      finishedAtMs: deps.clock.now(),
+    });
+    await appendEvent(tx, session, {
+      type: 'sync:cancelled',
+      payload: { stored: session.activities_stored },
+    });
+  });
+  return { status: 'cancelled' } as const;
+}
+
+/** Past the deadline: the checkpoint is saved already; hand the session back to the queue. */
+async function yieldIfPastDeadline(deps: SyncDeps, options: RunOptions, session: SyncSessionRow) {
+  if (deps.clock.now() < options.deadlineMs) return undefined;
+  await deps.db.withTransaction(async (tx) => {
+    await sessionStore.release(tx, session.id, options.owner, 'queued');
+    await appendEvent(tx, session, { type: 'sync:yielded', payload: { reason: 'deadline' } });
+  });
+  return { status: 'yielded' } as const;
+}
+
+function classify(records: unknown[], userId: string, sportTypes: readonly string[]) {
+  const rows = [];
+  const skipped: Record<string, number> = {};
+  for (const record of records) {
+    const parsed = parseActivityOrReject(record, userId);
+    const reason = !parsed.ok
+      ? parsed.code
+      : isRunActivity(parsed.row, sportTypes)
+        ? undefined
+        : 'not_a_run';
+    if (reason) skipped[reason] = (skipped[reason] ?? 0) + 1;
+    else if (parsed.ok) rows.push(parsed.row);
+  }
+  return { rows, skipped };
+}
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const merged = { ...a };
+  for (const [key, n] of Object.entries(b)) merged[key] = (merged[key] ?? 0) + n;
+  return merged;
+}
+
+async function enrichAll(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+  step: Step,
+): Promise<RunOutcome | undefined> {
+  const enrich = deps.enrich;
+  if (!enrich) return undefined;
+  for (;;) {
+    const cancelled = await stopIfCancelled(deps, options, session, step);
+    if (cancelled) return cancelled;
+    const result = await enrich(session.user_id, options.enrichBatch ?? 200);
+    await step(session, async (tx) => {
+      await tx.query(
+        `update sync_sessions set activities_enriched = activities_enriched + $2,
+           weather_unavailable = weather_unavailable + $3 where id = $1`,
+        [session.id, result.enriched, result.unavailable],
+      );
+      await appendEvent(tx, session, { type: 'enrich:batch', payload: result });
+    });
+    if (result.enriched + result.unavailable === 0 || result.stillPending === 0) return undefined;
+    const yielded = await yieldIfPastDeadline(deps, options, session);
+    if (yielded) return yielded;
+  }
+}
+
+async function finish(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+): Promise<RunOutcome> {
+  await deps.db.withTransaction(async (tx) => {
+    const { rows } = await tx.query<SyncSessionRow>('select * from sync_sessions where id = $1', [
+      session.id,
+    ]);
+    const current = rows[0] ?? session;
+    await sessionStore.release(tx, session.id, options.owner, 'completed', {
+      finishedAtMs: deps.clock.now(),
+    });
+    const event: SyncEvent = {
+      type: 'sync:completed',
+      payload: {
+        stored: current.activities_stored,
+        skipped: current.activities_skipped,
+        enriched: current.activities_enriched,
+        durationMs: deps.clock.now() - new Date(current.started_at ?? deps.clock.now()).getTime(),
+      },
+    };
+    await appendEvent(tx, session, event);
+  });
+  return { status: 'completed' };
+}
+
+/**
+ * Every failure ends in a recorded state: parked until the budget window resets, back in the
+ * queue for a retry, or failed with a message and a next step for the user.
+ */
+async function settleFailure(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+  thrown: unknown,
+  logger: Logger,
+): Promise<RunOutcome> {
+  if (thrown instanceof LeaseLostError) {
+    logger.warn('lease lost: another worker has the session');
+    return { status: 'not_claimed' };
+  }
+  const error = toAppError(thrown);
+  const release = (to: 'rate_limited' | 'queued' | 'failed', event: SyncEvent, patch = {}) =>
+    deps.db.withTransaction(async (tx) => {
+      await sessionStore.release(tx, session.id, options.owner, to, patch);
+      await appendEvent(tx, session, event);
+    });
+  try {
+    if (error instanceof RateLimitedError) {
+      logger.info({ resumeAt: error.resumeAt }, 'budget spent: parked');
+      await release(
+        'rate_limited',
+        { type: 'budget:exhausted', payload: { resumeAt: error.resumeAt.toISOString() } },
+        {
+          resumeAt: error.resumeAt,
+          error,
+        },
+      );
+      return { status: 'rate_limited', resumeAt: error.resumeAt };
+    }
+    if (error.failureType === 'transient') {
+      logger.warn({ code: error.code, err: error }, 'transient failure: will retry');
+      await release(
+        'queued',
+        { type: 'sync:retrying', payload: { code: error.code, message: error.userMessage } },
+        { error },
+      );
+      return { status: 'retry', code: error.code };
+    }
+    logger.error({ code: error.code, err: error, cause: (error as AppError).cause }, 'sync failed');
+    await release(
+      'failed',
+      {
+        type: 'sync:failed',
+        payload: { code: error.code, failureType: error.failureType, message: error.userMessage },
+      },
+      { error, finishedAtMs: deps.clock.now() },
+    );
+    return { status: 'failed', code: error.code };
+  } catch (releaseError) {
+    if (releaseError instanceof LeaseLostError) return { status: 'not_claimed' };
+    throw releaseError;
+  }
+}
