@@ -17,6 +17,14 @@ export interface SyncEventMap {
     skipped: Record<string, number>;
     cursorBefore: number | null;
   };
+  'event:applied': {
+    object: 'activity' | 'athlete';
+    action: 'stored' | 'unchanged' | 'deleted' | 'not_a_run' | 'revoked' | 'ignored';
+    objectId: string;
+  };
+  'reconcile:deleted': { count: number; windowDays: number };
+  /** The listing disagreed with what is stored by too much to trust: nothing was deleted. */
+  'reconcile:refused': { candidates: number; stored: number; listed: number };
   'enrich:batch': { enriched: number; unavailable: number; stillPending: number };
   'budget:exhausted': { resumeAt: string };
   'sync:yielded': { reason: 'deadline' };

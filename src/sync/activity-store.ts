@@ -86,3 +86,18 @@ function enrichmentStatus(kind: 'weather' | 'place'): string {
         else activities.${kind}_status
       end`;
 }
+
+/** Marks the user's activities deleted (kept for history, hidden everywhere); returns how many. */
+export async function softDeleteActivities(
+  tx: Queryable,
+  userId: string,
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rowCount } = await tx.query(
+    `update activities set deleted_at = now()
+     where user_id = $1 and id = any($2::bigint[]) and deleted_at is null`,
+    [userId, ids],
+  );
+  return rowCount;
+}

@@ -1,15 +1,19 @@
 import type { Clock } from '../core/clock.ts';
 import { type AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
 import type { SyncPhase } from '../core/glossary.ts';
+import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.ts';
-import { isRunActivity, parseActivityOrReject } from '../core/transform-activity.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, Queryable } from '../store/database.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
+import type { ConnectionStore } from '../strava/connection-store.ts';
 import type { StravaClient } from '../strava/strava-client.ts';
 import type { TokenManager } from '../strava/token-manager.ts';
-import { upsertActivities } from './activity-store.ts';
+import { softDeleteActivities, upsertActivities } from './activity-store.ts';
+import { applyEvent } from './apply-event.ts';
+import { classifyRecords } from './classify-records.ts';
+import { deleteUnlisted, RECONCILE_WINDOW_DAYS } from './reconcile.ts';
 import { appendEvent, LeaseLostError, sessionStore } from './session-store.ts';
 
 /**
@@ -28,7 +32,9 @@ export interface SyncDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
-  strava: { client: StravaClient; tokens: TokenManager };
+  strava: { client: StravaClient; tokens: TokenManager; connections: ConnectionStore };
+  /** On an athlete's deauthorization: delete their synced runs (true) or keep them (false). */
+  purgeOnDeauthorize: boolean;
   /** Strava sport types kept as runs (STRAVA_SPORT_TYPES). */
   sportTypes: readonly string[];
   /** Enriches pending runs of a user; absent: runs stay `pending` for the weather backfill. */
@@ -53,6 +59,8 @@ export interface RunOptions {
 export interface SyncCheckpoint {
   /** Null once the list has been walked to the end. */
   cursor: WalkCursor | null;
+  /** Reconcile only: every id listed in the window so far, to find what Strava no longer has. */
+  seenIds?: string[];
 }
 
 export const LEASE_TTL_MS = 60_000;
@@ -94,7 +102,10 @@ export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunO
       session = await movePhase(deps, session, 'fetching', options.owner);
     }
     if (session.phase === 'fetching') {
-      const outcome = await fetchAll(deps, options, session, step);
+      const outcome =
+        session.kind === 'event'
+          ? await applyEvent(deps, session, step)
+          : await fetchAll(deps, options, session, step);
       if (outcome) return outcome;
       session = await movePhase(
         deps,
@@ -114,9 +125,9 @@ export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunO
   }
 }
 
-type Step = (
+export type Step = (
   session: SyncSessionRow,
-  write: (tx: import('../store/database.ts').Queryable) => Promise<void>,
+  write: (tx: Queryable) => Promise<void>,
 ) => Promise<{ cancelRequested: boolean }>;
 
 /** One transaction that renews the lease (or fails if it was lost) and makes `write`. */
@@ -142,6 +153,9 @@ async function movePhase(deps: SyncDeps, session: SyncSessionRow, to: SyncPhase,
  * count from Strava's stats, which percent and ETA are measured against.
  */
 async function authenticate(deps: SyncDeps, session: SyncSessionRow) {
+  // A deletion or a deauthorization needs nothing from Strava (and after a deauthorization
+  // there is no token to check).
+  if (session.kind === 'event' && !needsStrava(session.input)) return;
   const stats = await deps.strava.tokens.withAccessToken(session.user_id, async (token) => {
     if (session.kind !== 'backfill' || session.total_estimate !== null) return undefined;
     const athlete = await deps.strava.client.getAthlete(token);
@@ -178,11 +192,21 @@ async function fetchAll(
         options.perPage ?? PER_PAGE,
       ),
     );
-    const { rows, skipped } = classify(slice.records, session.user_id, deps.sportTypes);
-    checkpoint = { cursor: slice.next };
+    const { rows, notRuns, skipped } = classifyRecords(
+      slice.records,
+      session.user_id,
+      deps.sportTypes,
+    );
+    checkpoint = {
+      cursor: slice.next,
+      ...(session.kind === 'reconcile'
+        ? { seenIds: [...(checkpoint.seenIds ?? []), ...listedIds(slice.records)] }
+        : {}),
+    };
     const next = checkpoint;
     await step(session, async (tx) => {
       const written = await upsertActivities(tx, rows);
+      await softDeleteActivities(tx, session.user_id, notRuns);
       const skippedCount = Object.values(skipped).reduce((sum, n) => sum + n, 0);
       // Order matters: rows, checkpoint and counters commit together or not at all.
       const { rows: updated } = await tx.query(
@@ -216,7 +240,16 @@ async function fetchAll(
       if (yielded) return yielded;
     }
   }
+  if (session.kind === 'reconcile')
+    await step(session, (tx) => deleteUnlisted(tx, deps, session, checkpoint.seenIds ?? []));
   return undefined;
+}
+
+function listedIds(records: readonly unknown[]): string[] {
+  return records.flatMap((record) => {
+    const id = (record as { id?: unknown } | null)?.id;
+    return typeof id === 'number' || typeof id === 'string' ? [String(id)] : [];
+  });
 }
 
 /**
@@ -247,10 +280,14 @@ async function firstCursor(deps: SyncDeps, session: SyncSessionRow): Promise<Wal
     const after = newest ? Math.floor(newest.getTime() / 1000) - INCREMENTAL_OVERLAP_S : undefined;
     return startCursor(deps.clock.now(), after);
   }
+  if (session.kind === 'reconcile') {
+    const after = Math.floor(deps.clock.now() / 1000) - RECONCILE_WINDOW_DAYS * 24 * 3600;
+    return startCursor(deps.clock.now(), after);
+  }
   throw new SystemError({
-    code: 'sync_kind_unsupported',
-    userMessage: `This version cannot run ${session.kind} syncs yet.`,
-    hint: 'Start a full sync instead.',
+    code: 'sync_kind_unexpected',
+    userMessage: `A ${session.kind} sync has no activity list to walk.`,
+    hint: 'This is a bug in stridesync: please report it with the correlation id.',
   });
 }
 
@@ -283,22 +320,6 @@ async function yieldIfPastDeadline(deps: SyncDeps, options: RunOptions, session:
     await appendEvent(tx, session, { type: 'sync:yielded', payload: { reason: 'deadline' } });
   });
   return { status: 'yielded' } as const;
-}
-
-function classify(records: unknown[], userId: string, sportTypes: readonly string[]) {
-  const rows = [];
-  const skipped: Record<string, number> = {};
-  for (const record of records) {
-    const parsed = parseActivityOrReject(record, userId);
-    const reason = !parsed.ok
-      ? parsed.code
-      : isRunActivity(parsed.row, sportTypes)
-        ? undefined
-        : 'not_a_run';
-    if (reason) skipped[reason] = (skipped[reason] ?? 0) + 1;
-    else if (parsed.ok) rows.push(parsed.row);
-  }
-  return { rows, skipped };
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -417,4 +438,15 @@ async function settleFailure(
     if (releaseError instanceof LeaseLostError) return { status: 'not_claimed' };
     throw releaseError;
   }
+}
+
+/** Activity create/update events fetch the activity; deletions and athlete events do not. */
+function needsStrava(input: unknown): boolean {
+  const event = stravaWebhookEventSchema.safeParse(input);
+  if (!event.success) return true;
+  return (
+    event.data.object_type === 'activity' &&
+    event.data.aspect_type !== 'delete' &&
+    !isDeauthorization(event.data)
+  );
 }

@@ -146,7 +146,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
         return h.client.listActivities(token, params);
       },
     };
-    const deps = syncDeps(t.db, h, { strava: { client, tokens: h.tokens } });
+    const deps = syncDeps(t.db, h, { strava: { client, tokens: h.tokens, connections: h.store } });
     expect(
       await runSync(deps, {
         sessionId: session.id,

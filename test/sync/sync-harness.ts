@@ -16,8 +16,9 @@ export function syncDeps(
     db,
     clock: h.clock,
     logger: createLogger('silent'),
-    strava: { client: h.client, tokens: h.tokens },
+    strava: { client: h.client, tokens: h.tokens, connections: h.store },
     sportTypes: RUN_TYPES,
+    purgeOnDeauthorize: false,
     ...overrides,
   };
 }

@@ -1,0 +1,57 @@
+import type { SyncSessionRow } from '../core/sync-session.ts';
+import type { Queryable } from '../store/database.ts';
+import { softDeleteActivities } from './activity-store.ts';
+import type { SyncDeps } from './run-sync.ts';
+import { appendEvent } from './session-store.ts';
+
+/** How far back a reconcile re-lists, for the edits and deletions Strava sends no webhook for. */
+export const RECONCILE_WINDOW_DAYS = 30;
+
+/**
+ * Below this many, deletions are always trusted; above it, only while they stay a small share of
+ * the window. A listing cut short (a scope dropped, an API glitch answering an empty page) would
+ * otherwise look like "every run was deleted".
+ */
+const TRUSTED_DELETIONS = 5;
+const MAX_DELETED_SHARE = 0.25;
+
+/**
+ * The end of a reconcile: runs stored in the window that the listing no longer shows were deleted
+ * on Strava (which sends no webhook we can count on) — unless so many would go that the listing
+ * itself is more likely wrong; then nothing is deleted and the refusal is recorded. Private runs
+ * are only judged when the connection may list private activities.
+ */
+export async function deleteUnlisted(
+  tx: Queryable,
+  deps: SyncDeps,
+  session: SyncSessionRow,
+  seenIds: readonly string[],
+) {
+  const windowStart = new Date(
+    deps.clock.now() - RECONCILE_WINDOW_DAYS * 24 * 3600 * 1000,
+  ).toISOString();
+  const { rows } = await tx.query<{ id: string }>(
+    `select a.id from activities a join strava_connections c on c.user_id = a.user_id
+     where a.user_id = $1 and a.deleted_at is null and a.start_date > $2
+       and (not a.is_private or 'activity:read_all' = any(c.scopes))`,
+    [session.user_id, windowStart],
+  );
+  const seen = new Set(seenIds);
+  const candidates = rows.map((r) => r.id).filter((id) => !seen.has(id));
+  if (candidates.length === 0) return;
+  const tooMany =
+    seenIds.length === 0 ||
+    (candidates.length > TRUSTED_DELETIONS && candidates.length > rows.length * MAX_DELETED_SHARE);
+  if (tooMany) {
+    await appendEvent(tx, session, {
+      type: 'reconcile:refused',
+      payload: { candidates: candidates.length, stored: rows.length, listed: seenIds.length },
+    });
+    return;
+  }
+  const count = await softDeleteActivities(tx, session.user_id, candidates);
+  await appendEvent(tx, session, {
+    type: 'reconcile:deleted',
+    payload: { count, windowDays: RECONCILE_WINDOW_DAYS },
+  });
+}
