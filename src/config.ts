@@ -40,6 +40,8 @@ export interface Config {
     openWeatherApiUrl: string;
     openMeteoArchiveUrl: string;
   };
+  /** When an athlete revokes stridesync on Strava: delete their synced runs, or keep them. */
+  purgeOnDeauthorize: boolean;
   /** Newest first: the first key encrypts, every key decrypts. Undefined → a local demo key. */
   tokenEncryptionKeys: readonly EncryptionKey[] | undefined;
   supabase: { url: string | undefined; jwtSecret: string | undefined };
@@ -101,6 +103,10 @@ const envSchema = z.object({
     .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
     .default('auto'),
   TOKEN_ENCRYPTION_KEY: encryptionKeys.optional(),
+  PURGE_ON_DEAUTHORIZE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   SUPABASE_URL: httpUrl.optional(),
   SUPABASE_JWT_SECRET: z
     .string()
@@ -174,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       openWeatherApiUrl: e.OPENWEATHER_API_URL,
       openMeteoArchiveUrl: e.OPEN_METEO_ARCHIVE_URL,
     },
+    purgeOnDeauthorize: e.PURGE_ON_DEAUTHORIZE,
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
     supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
