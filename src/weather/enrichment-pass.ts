@@ -1,0 +1,58 @@
+import type { AppError } from '../core/errors.ts';
+
+/** One enrichment pass: its options and what it did, for the sync's progress and the benchmarks. */
+
+export interface EnrichOptions {
+  /** Only this user's runs; all users' (the scheduled backfill) when absent. */
+  userId?: string;
+  /** Runs per pass (one slice), oldest first; default 500. */
+  limit?: number;
+}
+
+export const DEFAULT_ENRICH_LIMIT = 500;
+
+export interface EnrichmentCounts {
+  /** Runs that got their weather (or place) in this pass. */
+  enriched: number;
+  /** Runs marked `unavailable` (provider error, implausible values), retried with backoff. */
+  unavailable: number;
+  /** Runs left waiting: archive not there yet, budget spent, or changed while being enriched. */
+  stillPending: number;
+  /** Runs with no coordinates, marked `not_applicable`. */
+  notApplicable: number;
+  /** HTTP requests sent to providers, retries included. */
+  calls: number;
+  /** Distinct slots (weather) or cells (places) answered from the cache. */
+  cacheHits: number;
+  /** Distinct slots or cells that were not in the cache. */
+  cacheMisses: number;
+}
+
+/** Counts from the statuses the update statement actually wrote, out of `selected` runs. */
+export function countStatuses(
+  selected: number,
+  written: readonly string[],
+  base: Pick<EnrichmentCounts, 'calls' | 'cacheHits' | 'cacheMisses'>,
+): EnrichmentCounts {
+  const count = (status: string) => written.filter((s) => s === status).length;
+  const enriched = count('enriched');
+  const unavailable = count('unavailable');
+  const notApplicable = count('not_applicable');
+  return {
+    ...base,
+    enriched,
+    unavailable,
+    notApplicable,
+    stillPending: selected - enriched - unavailable - notApplicable,
+  };
+}
+
+/** What the weather or the place half of a pass did. */
+export interface EnrichmentPhase {
+  counts: EnrichmentCounts;
+  /**
+   * The errors that stopped providers and left runs waiting untouched (a ConfigError, a spent
+   * budget); empty when every run got an answer or a retry time.
+   */
+  halts: AppError[];
+}

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { observe } from '../../sim/weather/weather-model.ts';
+import { ConfigError } from '../../src/core/errors.ts';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { planArchiveChunks } from '../../src/weather/archive-chunks.ts';
+import { archiveSearchParams, parseArchiveBody } from '../../src/weather/open-meteo-archive.ts';
+import { createOpenMeteoWeather } from '../../src/weather/open-meteo-weather.ts';
+import { resolveLimits } from '../../src/weather/provider-limits.ts';
+import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/weather/weather-cell.ts';
+import { describeWmoCode } from '../../src/weather/weather-conditions.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { midpointOf, TRICKY_RUNS } from './test-runs.ts';
+import {
+  answered,
+  clearEnrichmentState,
+  NOW,
+  outcomeOf,
+  providerBasics,
+  startWeatherSims,
+  type WeatherSims,
+} from './weather-sims.ts';
+
+describe('Open-Meteo archive client against the simulator', () => {
+  let sims: WeatherSims;
+  let t: TestDatabase;
+  const client = (overrides: Partial<Parameters<typeof createOpenMeteoWeather>[0]> = {}) =>
+    createOpenMeteoWeather({
+      ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
+      archiveUrl: sims.urls.openMeteo,
+      limits: resolveLimits().openMeteo,
+      ...overrides,
+    });
+
+  beforeAll(async () => {
+    sims = await startWeatherSims();
+    t = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
+  });
+  afterAll(async () => {
+    await t.dispose();
+    await sims.close();
+  });
+  beforeEach(async () => {
+    sims.clock.set(NOW);
+    sims.openMeteo.reset();
+    await clearEnrichmentState(t.db);
+  });
+
+  it('returns the model’s weather for the hour containing each midpoint, in SI', async () => {
+    const runs = TRICKY_RUNS.filter((r) => r.lat !== null);
+    const slots = runs.map((r) => weatherSlotOf(r.lat!, r.lng!, midpointOf(r).getTime()));
+    const batch = await client().observe(slots);
+    expect(batch.halted).toBeUndefined();
+    for (const [i, run] of runs.entries()) {
+      const model = observe(run.lat!, run.lng!, midpointOf(run).getTime() / 1000);
+      const outcome = outcomeOf(batch, slots[i]!);
+      expect(outcome?.kind, run.label).toBe('observed');
+      if (outcome?.kind !== 'observed') continue;
+      expect(outcome.observation, run.label).toEqual({
+        provider: 'open-meteo',
+        observedAt: new Date(model.hour * 1000).toISOString(),
+        gridLat: model.cell.lat,
+        gridLng: model.cell.lng,
+        temperatureC: model.temperatureC,
+        feelsLikeC: model.feelsLikeC,
+        dewPointC: model.dewPointC,
+        humidityPct: model.humidity,
+        pressureHpa: model.pressureMslHpa,
+        windSpeedMps: model.windSpeedMs,
+        windGustMps: model.windGustMs,
+        windDeg: model.windDirectionDeg,
+        precipitationMm: model.precipitationMm,
+        cloudCoverPct: model.cloudCover,
+        visibilityM: null,
+        weatherCode: model.weatherCode,
+        ...describeWmoCode(model.weatherCode, model.isDay),
+      });
+    }
+  });
+
+  it('converts an answer in Open-Meteo’s default units (wind in km/h) by its labels', async () => {
+    // Asked without wind_speed_unit, as a client that forgot would: km/h comes back.
+    const params = archiveSearchParams(52.5, 13.4, { startDay: 20240, endDay: 20240 });
+    params.delete('wind_speed_unit');
+    params.set('temperature_unit', 'fahrenheit');
+    const response = await fetch(`${sims.urls.openMeteo}?${params}`);
+    const body = await response.json();
+    expect(body.hourly_units.wind_speed_10m).toBe('km/h');
+    const rows = parseArchiveBody(body);
+    if (typeof rows === 'string') throw new Error(rows);
+    const hour = Date.parse('2025-06-01T14:00:00Z'); // epoch day 20240
+    const model = observe(52.5, 13.4, hour / 1000);
+    const row = rows.get(hour);
+    if (row === undefined || row === 'missing') throw new Error('no row');
+    expect(row.windSpeedMps).toBeCloseTo(model.windSpeedMs, 1);
+    expect(row.windGustMps).toBeCloseTo(model.windGustMs, 1);
+    expect(row.temperatureC).toBeCloseTo(model.temperatureC, 1);
+    expect(row.windSpeedMps).not.toBeCloseTo(model.windSpeedMs * 3.6, 0);
+  });
+
+  it('makes one call per cell and date range, however many runs share them', async () => {
+    const at = (iso: string) => Date.parse(iso);
+    const berlin = [
+      '2025-05-01T07:10:00Z',
+      '2025-05-01T07:40:00Z', // same slot as the first
+      '2025-05-03T18:00:00Z',
+      '2025-05-12T06:00:00Z', // a 9-day gap: bridged
+      '2025-08-30T06:00:00Z', // months later: its own range
+    ].map((iso) => weatherSlotOf(52.52, 13.405, at(iso)));
+    const paris = ['2025-05-02T06:00:00Z'].map((iso) => weatherSlotOf(48.8566, 2.3522, at(iso)));
+    const slots = [...berlin, ...paris];
+    const batch = await client().observe(slots);
+    const ranges =
+      planArchiveChunks(berlin.map((s) => utcDay(s.hourMs))).length +
+      planArchiveChunks(paris.map((s) => utcDay(s.hourMs))).length;
+    expect(ranges).toBe(3);
+    expect(batch.calls).toBe(3);
+    expect(answered(sims.openMeteo.inspect().requests, 'archive')).toBe(3);
+    expect([...batch.outcomes.values()].every((o) => o.kind === 'observed')).toBe(true);
+  });
+
+  it('lets days past the archive’s end wait, and fetches the rest of the range', async () => {
+    sims.openMeteo.setArchiveDelayDays(8); // the real archive lags more than the client assumes
+    const now = sims.clock.now();
+    const old = weatherSlotOf(52.52, 13.405, now - 9 * 24 * HOUR_MS);
+    const recent = weatherSlotOf(52.52, 13.405, now - 6 * 24 * HOUR_MS);
+    const batch = await client().observe([old, recent]);
+    expect(outcomeOf(batch, old)?.kind).toBe('observed');
+    expect(outcomeOf(batch, recent)).toEqual({
+      kind: 'not_yet',
+      retryAt: new Date(now + 2 * 24 * HOUR_MS),
+    });
+    expect(sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({ '200': 1, '400': 1 });
+  });
+
+  it('says when an hour is in the archive: day D once today is D + 5', () => {
+    const provider = client();
+    const hour = Date.parse('2026-03-05T23:00:00Z');
+    expect(new Date(provider.availableAt(hour))).toEqual(new Date('2026-03-10T00:00:00Z'));
+  });
+
+  it('waits out a spent minute and goes on', async () => {
+    sims.openMeteo.setLimits({ perMinute: 2 }); // a day of 12 variables weighs 1.2
+    const slots = ['2025-01-01', '2025-03-01', '2025-06-01'].map((d) =>
+      weatherSlotOf(52.52, 13.405, Date.parse(`${d}T10:00:00Z`)),
+    );
+    const before = sims.clock.now();
+    const batch = await client().observe(slots);
+    expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual([
+      'observed',
+      'observed',
+      'observed',
+    ]);
+    expect(sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({ '200': 3, '429': 1 });
+    expect(sims.clock.now() - before).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('turns a wrong address into one operator error', async () => {
+    const batch = await client({ archiveUrl: `${sims.urls.openMeteo}-nope` }).observe([
+      weatherSlotOf(52.52, 13.405, Date.parse('2025-01-01T10:00:00Z')),
+      weatherSlotOf(48.85, 2.35, Date.parse('2025-01-01T10:00:00Z')),
+    ]);
+    expect(batch.halted).toBeInstanceOf(ConfigError);
+    expect(batch.halted?.code).toBe('open_meteo_not_found');
+    expect(batch.calls).toBe(1);
+  });
+});

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.ts';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { createNominatimPlaces } from '../../src/weather/nominatim-places.ts';
+import { createOpenWeatherMapPlaces } from '../../src/weather/openweathermap-places.ts';
+import type { PlaceProvider } from '../../src/weather/place-provider.ts';
+import { resolveLimits } from '../../src/weather/provider-limits.ts';
+import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/weather/weather-cell.ts';
+import { stridesyncUserAgent } from '../../src/weather/weather-services.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import {
+  clearEnrichmentState,
+  NOW,
+  providerBasics,
+  startWeatherSims,
+  type WeatherSims,
+} from './weather-sims.ts';
+
+/** Start points a few km from gazetteer cities (sim/places.ts), and one at sea. */
+const STARTS = [
+  {
+    at: [51.5203, -0.1012],
+    city: 'London',
+    state: 'England',
+    country: 'United Kingdom',
+    code: 'GB',
+  },
+  {
+    at: [-33.89, 151.19],
+    city: 'Sydney',
+    state: 'New South Wales',
+    country: 'Australia',
+    code: 'AU',
+  },
+  { at: [1.3, 103.85], city: 'Singapore', state: null, country: 'Singapore', code: 'SG' },
+  {
+    at: [-34.58, -58.42],
+    city: 'Buenos Aires',
+    state: 'Buenos Aires',
+    country: 'Argentina',
+    code: 'AR',
+  },
+  {
+    at: [64.15, -21.95],
+    city: 'Reykjavík',
+    state: 'Capital Region',
+    country: 'Iceland',
+    code: 'IS',
+  },
+] as const;
+const AT_SEA = cellOf(-17, 179.97, PLACE_CELLS_PER_DEGREE);
+
+describe('reverse geocoding against the simulators', () => {
+  let sims: WeatherSims;
+  let t: TestDatabase;
+  const userAgent = stridesyncUserAgent('https://runs.example.test');
+  const cells = STARTS.map(({ at }) => cellOf(at[0], at[1], PLACE_CELLS_PER_DEGREE));
+  const providers: Record<string, () => PlaceProvider> = {
+    openweathermap: () =>
+      createOpenWeatherMapPlaces({
+        ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
+        apiUrl: sims.urls.owm,
+        apiKey: sims.settings().openWeatherApiKey!,
+        limits: resolveLimits().openWeatherMap,
+      }),
+    nominatim: () =>
+      createNominatimPlaces({
+        ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
+        baseUrl: sims.urls.nominatim,
+        userAgent,
+        limits: resolveLimits().nominatim,
+      }),
+  };
+
+  beforeAll(async () => {
+    sims = await startWeatherSims();
+    t = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
+  });
+  afterAll(async () => {
+    await t.dispose();
+    await sims.close();
+  });
+  beforeEach(async () => {
+    sims.clock.set(NOW);
+    sims.owm.reset();
+    sims.nominatim.reset();
+    await clearEnrichmentState(t.db);
+  });
+
+  it.each(Object.keys(providers))(
+    '%s resolves runs near known cities, in English',
+    async (name) => {
+      const batch = await providers[name]!().resolve([...cells, AT_SEA]);
+      expect(batch.halted).toBeUndefined();
+      expect(batch.calls).toBe(cells.length + 1);
+      for (const [i, start] of STARTS.entries()) {
+        expect(batch.outcomes.get(cellKey(cells[i]!))).toMatchObject({
+          kind: 'found',
+          place: {
+            provider: name,
+            city: start.city,
+            state: start.state,
+            country: start.country,
+            countryCode: start.code,
+          },
+        });
+      }
+      expect(batch.outcomes.get(cellKey(AT_SEA))).toMatchObject({ kind: 'none', provider: name });
+    },
+  );
+
+  it('keeps Nominatim’s policy: identifies itself and asks at most once a second', async () => {
+    const before = sims.clock.now();
+    await providers.nominatim!().resolve(cells);
+    const requests = sims.nominatim.inspect().requests;
+    expect(requests.byKey).toEqual({ [userAgent]: cells.length });
+    expect(requests.byEndpoint.reverse).toEqual({ '200': cells.length });
+    expect(sims.clock.now() - before).toBeGreaterThanOrEqual((cells.length - 1) * 1000);
+  });
+
+  it('turns Nominatim’s 403 (an unidentified client) into one operator error', async () => {
+    const anonymous = createNominatimPlaces({
+      ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
+      baseUrl: sims.urls.nominatim,
+      userAgent: 'node',
+      limits: resolveLimits().nominatim,
+    });
+    const batch = await anonymous.resolve(cells);
+    expect(batch.halted).toBeInstanceOf(ConfigError);
+    expect(batch.halted?.code).toBe('nominatim_access_denied');
+    expect(batch.calls).toBe(1);
+  });
+});

@@ -1,0 +1,127 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createNominatimSimulator } from '../../sim/geocoding/nominatim.ts';
+import { createOpenMeteoSimulator } from '../../sim/weather/open-meteo.ts';
+import {
+  createOpenWeatherMapSimulator,
+  DEFAULT_OWM_KEY,
+} from '../../sim/weather/openweathermap.ts';
+import type { Config } from '../../src/config.ts';
+import { createManualClock, type ManualClock } from '../../src/core/clock.ts';
+import type { ApiLedger } from '../../src/store/api-ledger.ts';
+import type { Queryable } from '../../src/store/database.ts';
+import { type WeatherSlot, weatherSlotKey } from '../../src/weather/weather-cell.ts';
+import type { SlotOutcome, WeatherBatch } from '../../src/weather/weather-provider.ts';
+
+/**
+ * The three weather simulators over real HTTP on one loopback port (each under its own
+ * prefix), all on one manual clock that the clients' sleeps move forward, so rate windows,
+ * backoff and Nominatim's one-per-second pass in no wall time.
+ */
+export interface WeatherSims {
+  clock: ManualClock;
+  owm: ReturnType<typeof createOpenWeatherMapSimulator>['control'];
+  openMeteo: ReturnType<typeof createOpenMeteoSimulator>['control'];
+  nominatim: ReturnType<typeof createNominatimSimulator>['control'];
+  urls: { owm: string; openMeteo: string; nominatim: string };
+  /** Config['weather'] pointing at the simulators. */
+  settings(overrides?: Partial<Config['weather']>): Config['weather'];
+  /** Moves the manual clock instead of waiting. */
+  sleep(ms: number): Promise<void>;
+  /** Extra apps (a tampering proxy) served under `/<prefix>` on the same port. */
+  mount(prefix: string, app: Hono): string;
+  close(): Promise<void>;
+}
+
+export const NOW = '2026-03-10T12:00:00Z';
+
+export async function startWeatherSims(): Promise<WeatherSims> {
+  const clock = createManualClock(NOW);
+  const owm = createOpenWeatherMapSimulator({ clock });
+  const openMeteo = createOpenMeteoSimulator({ clock });
+  const nominatim = createNominatimSimulator({ clock });
+  const root = new Hono();
+  const extra = new Map<string, Hono>();
+  root.route('/owm', owm.app);
+  root.route('/open-meteo', openMeteo.app);
+  root.route('/nominatim', nominatim.app);
+  root.all('/x/:prefix/*', async (c) => {
+    const app = extra.get(c.req.param('prefix'));
+    if (!app) return c.notFound();
+    const url = new URL(c.req.url);
+    url.pathname = url.pathname.replace(`/x/${c.req.param('prefix')}`, '');
+    return app.fetch(new Request(url, c.req.raw));
+  });
+  const { server, base } = await new Promise<{ server: ReturnType<typeof serve>; base: string }>(
+    (resolve) => {
+      const s = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+        resolve({ server: s, base: `http://127.0.0.1:${(info as AddressInfo).port}` }),
+      );
+    },
+  );
+  const urls = {
+    owm: `${base}/owm`,
+    openMeteo: `${base}/open-meteo/v1/archive`,
+    nominatim: `${base}/nominatim`,
+  };
+  return {
+    clock,
+    owm: owm.control,
+    openMeteo: openMeteo.control,
+    nominatim: nominatim.control,
+    urls,
+    settings: (overrides = {}) => ({
+      provider: 'auto',
+      openWeatherApiKey: DEFAULT_OWM_KEY,
+      openWeatherApiUrl: urls.owm,
+      openMeteoArchiveUrl: urls.openMeteo,
+      ...overrides,
+    }),
+    sleep: async (ms) => clock.advance(ms),
+    mount(prefix, app) {
+      extra.set(prefix, app);
+      return `${base}/x/${prefix}`;
+    },
+    async close() {
+      owm.control.close();
+      openMeteo.control.close();
+      nominatim.control.close();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Requests a simulator answered at one endpoint, by status. */
+export function answered(
+  counts: { byEndpoint: Record<string, Record<string, number>> },
+  endpoint: string,
+): number {
+  return Object.values(counts.byEndpoint[endpoint] ?? {}).reduce((sum, n) => sum + n, 0);
+}
+
+/** What every provider client needs, wired to the simulators' clock (no wall-clock waits). */
+export function providerBasics(sims: WeatherSims, ledger: ApiLedger) {
+  return {
+    ledger,
+    clock: sims.clock,
+    waits: { clock: sims.clock, sleep: sims.sleep, maxWaitMs: 65_000 },
+    http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
+  };
+}
+
+/** Every slot's outcome, keyed as the provider keys them. */
+export function outcomeOf(batch: WeatherBatch, slot: WeatherSlot): SlotOutcome | undefined {
+  return batch.outcomes.get(weatherSlotKey(slot));
+}
+
+/** Empties what one test leaves behind for the next: budgets, caches and runs. */
+export async function clearEnrichmentState(db: Queryable): Promise<void> {
+  await db.query('delete from api_budget');
+  await db.query('delete from weather_cache');
+  await db.query('delete from place_cache');
+  await db.query('delete from activities');
+}
