@@ -26,6 +26,8 @@ export interface SyncEventMap {
   /** The listing disagreed with what is stored by too much to trust: nothing was deleted. */
   'reconcile:refused': { candidates: number; stored: number; listed: number };
   'enrich:batch': { enriched: number; unavailable: number; stillPending: number };
+  /** Enrichment stopped for now (budget spent, provider misconfigured); the backfill resumes it. */
+  'enrich:deferred': { code: string; message: string; resumeAt: string | null };
   'budget:exhausted': { resumeAt: string };
   'sync:yielded': { reason: 'deadline' };
   'sync:retrying': { code: string; message: string };

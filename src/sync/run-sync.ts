@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import { type AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
+import { AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
 import type { SyncPhase } from '../core/glossary.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
@@ -339,7 +339,29 @@ async function enrichAll(
   for (;;) {
     const cancelled = await stopIfCancelled(deps, options, session, step);
     if (cancelled) return cancelled;
-    const result = await enrich(session.user_id, options.enrichBatch ?? 200);
+    let result: Awaited<ReturnType<typeof enrich>>;
+    try {
+      result = await enrich(session.user_id, options.enrichBatch ?? 200);
+    } catch (error) {
+      // Weather never holds a sync hostage: the runs are stored and shown; a spent weather
+      // budget or a provider the operator must fix leaves them waiting for the backfill job.
+      if (!(error instanceof AppError)) throw error;
+      await step(session, (tx) =>
+        appendEvent(tx, session, {
+          type: 'enrich:deferred',
+          payload: {
+            code: error.code,
+            message: error.userMessage,
+            resumeAt: error instanceof RateLimitedError ? error.resumeAt.toISOString() : null,
+          },
+        }),
+      );
+      deps.logger.warn(
+        { sessionId: session.id, code: error.code, err: error },
+        'enrichment deferred',
+      );
+      return undefined;
+    }
     await step(session, async (tx) => {
       await tx.query(
         `update sync_sessions set activities_enriched = activities_enriched + $2,

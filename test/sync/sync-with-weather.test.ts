@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { enrichForSync } from '../../src/sync/enrich-for-sync.ts';
+import { sessionStore } from '../../src/sync/session-store.ts';
+import { createWeatherServices } from '../../src/weather/weather-services.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { insertUser } from '../support/seed.ts';
+import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
+import { startWeatherSims, type WeatherSims } from '../weather/weather-sims.ts';
+import { eventTypes, runToEnd, startSession, syncDeps } from './sync-harness.ts';
+
+describe('a sync that enriches as it goes, against all the simulators', () => {
+  let t: TestDatabase;
+  let sims: WeatherSims;
+  let h: StravaHarness;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+    sims = await startWeatherSims();
+    h = await startStravaHarness(t.db, { activityCount: 150, clock: sims.clock });
+  });
+  afterAll(async () => {
+    await h.close();
+    await sims.close();
+    await t.dispose();
+  });
+
+  it('ends with every run stored, weather and place for the ones with GPS, none for the rest', async () => {
+    const userId = await insertUser(t.db);
+    await h.connect(userId);
+    const services = createWeatherServices(sims.settings({ provider: 'open-meteo' }), {
+      ledger: createApiLedger(t.db, sims.clock),
+      clock: sims.clock,
+      userAgent: 'stridesync-test/1.0',
+      nominatimUrl: sims.urls.nominatim,
+      sleep: (ms) => sims.sleep(ms),
+    });
+    const deps = syncDeps(t.db, h, { enrich: enrichForSync(t.db, services, sims.clock) });
+    const session = await startSession(t.db, userId);
+    await runToEnd(deps, session.id);
+
+    const { rows } = await t.db.query<{ weather_status: string; place_status: string; n: number }>(
+      `select weather_status, place_status, count(*)::int as n from activities where user_id = $1
+       group by 1, 2 order by 1, 2`,
+      [userId],
+    );
+    const count = (weather: string, place: string) =>
+      rows.find((r) => r.weather_status === weather && r.place_status === place)?.n ?? 0;
+    expect(count('enriched', 'enriched')).toBeGreaterThan(50);
+    expect(count('not_applicable', 'not_applicable')).toBeGreaterThan(0);
+    // Runs of the last few days wait for the archive; nothing else is left behind.
+    const waiting = rows
+      .filter((r) => r.weather_status === 'pending')
+      .reduce((sum, r) => sum + r.n, 0);
+    const { rows: recent } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from activities where user_id = $1 and weather_status = 'pending'
+         and start_date > $2`,
+      [userId, new Date(sims.clock.now() - 6 * 86_400_000).toISOString()],
+    );
+    expect(waiting).toBe(recent[0]?.n);
+
+    const { rows: sample } = await t.db.query<Record<string, unknown>>(
+      `select temperature_c, humidity_pct, wind_speed_mps, weather_provider, weather_observed_at, city, country_code
+       from activities where user_id = $1 and weather_status = 'enriched' limit 1`,
+      [userId],
+    );
+    expect(sample[0]).toMatchObject({
+      temperature_c: expect.any(Number),
+      weather_provider: 'open-meteo',
+      city: expect.any(String),
+      country_code: expect.stringMatching(/^[A-Z]{2}$/),
+    });
+    const done = await sessionStore.get(t.db, session.id);
+    expect(done).toMatchObject({ status: 'completed' });
+    expect(done?.activities_enriched).toBe(
+      count('enriched', 'enriched') + count('enriched', 'unavailable'),
+    );
+    expect(await eventTypes(t.db, session.id)).toContain('phase:enriching');
+  });
+});
