@@ -39,6 +39,8 @@ export interface Config {
     openWeatherApiKey: string | undefined;
     openWeatherApiUrl: string;
     openMeteoArchiveUrl: string;
+    /** A Nominatim-compatible reverse geocoder, used without an OpenWeatherMap key. */
+    nominatimUrl: string;
   };
   /** When an athlete revokes stridesync on Strava: delete their synced runs, or keep them. */
   purgeOnDeauthorize: boolean;
@@ -99,6 +101,7 @@ const envSchema = z.object({
   OPENWEATHER_API_KEY: z.string().min(1).optional(),
   OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
   OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
+  NOMINATIM_URL: httpUrl.default('https://nominatim.openstreetmap.org'),
   WEATHER_PROVIDER: z
     .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
     .default('auto'),
@@ -179,6 +182,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       openWeatherApiKey: e.OPENWEATHER_API_KEY,
       openWeatherApiUrl: e.OPENWEATHER_API_URL,
       openMeteoArchiveUrl: e.OPEN_METEO_ARCHIVE_URL,
+      nominatimUrl: e.NOMINATIM_URL,
     },
     purgeOnDeauthorize: e.PURGE_ON_DEAUTHORIZE,
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,

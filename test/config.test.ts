@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         openWeatherApiKey: undefined,
         openWeatherApiUrl: 'https://api.openweathermap.org',
         openMeteoArchiveUrl: 'https://archive-api.open-meteo.com/v1/archive',
+        nominatimUrl: 'https://nominatim.openstreetmap.org',
       },
       purgeOnDeauthorize: false,
       tokenEncryptionKeys: undefined,

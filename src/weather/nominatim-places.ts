@@ -44,7 +44,6 @@ export interface NominatimPlacesOptions {
   http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
 }
 
-export const DEFAULT_NOMINATIM_URL = 'https://nominatim.openstreetmap.org';
 const SERVICE = 'Nominatim';
 const POLICY_INTERVAL_MS = 1000;
 

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
 import type { ApiLedger } from '../store/api-ledger.ts';
-import { createNominatimPlaces, DEFAULT_NOMINATIM_URL } from './nominatim-places.ts';
+import { createNominatimPlaces } from './nominatim-places.ts';
 import { createOpenMeteoWeather } from './open-meteo-weather.ts';
 import { createOpenWeatherMapPlaces } from './openweathermap-places.ts';
 import { createOpenWeatherMapWeather } from './openweathermap-weather.ts';
@@ -25,8 +25,6 @@ export interface WeatherServicesOptions {
   clock: Clock;
   /** Identifies stridesync to Nominatim; see `stridesyncUserAgent`. */
   userAgent: string;
-  /** A Nominatim-compatible service; the OSMF public server by default. */
-  nominatimUrl?: string;
   limits?: PartialLimits;
   /** Sleeps through short rate-limit windows; tests pass one that moves a manual clock. */
   sleep?: (ms: number) => Promise<void>;
@@ -70,7 +68,7 @@ export function createWeatherServices(
   });
   const nominatim = createNominatimPlaces({
     ...shared,
-    baseUrl: o.nominatimUrl ?? DEFAULT_NOMINATIM_URL,
+    baseUrl: settings.nominatimUrl,
     userAgent: o.userAgent,
     limits: limits.nominatim,
     ...(o.nominatimMinIntervalMs === undefined ? {} : { minIntervalMs: o.nominatimMinIntervalMs }),

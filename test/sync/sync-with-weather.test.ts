@@ -32,7 +32,6 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: 'stridesync-test/1.0',
-      nominatimUrl: sims.urls.nominatim,
       sleep: (ms) => sims.sleep(ms),
     });
     const deps = syncDeps(t.db, h, { enrich: enrichForSync(t.db, services, sims.clock) });

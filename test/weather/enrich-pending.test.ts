@@ -52,7 +52,6 @@ describe.each(ADAPTERS)('weather and place enrichment on %s', (kind) => {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: stridesyncUserAgent('https://runs.example.test'),
-      nominatimUrl: sims.urls.nominatim,
       sleep: sims.sleep,
       ...options,
       http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000, ...options.http },

@@ -76,6 +76,7 @@ export async function startWeatherSims(): Promise<WeatherSims> {
       openWeatherApiKey: DEFAULT_OWM_KEY,
       openWeatherApiUrl: urls.owm,
       openMeteoArchiveUrl: urls.openMeteo,
+      nominatimUrl: urls.nominatim,
       ...overrides,
     }),
     sleep: async (ms) => clock.advance(ms),
