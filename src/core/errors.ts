@@ -87,6 +87,11 @@ export class ValidationError extends AppError {
   }
 }
 
+/** What was asked for does not exist or is not the caller's: one answer for both, so ids cannot be probed. */
+export class NotFoundError extends AppError {
+  readonly failureType = 'config';
+}
+
 /** A request without valid credentials. */
 export class AuthenticationError extends AppError {
   readonly failureType = 'config';

@@ -1,17 +1,21 @@
 import { Hono } from 'hono';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import type { AppEnv } from './app-env.ts';
 import { correlation } from './correlation.ts';
 import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
+import { activityRoutes } from './routes/activities.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
+import { syncRoutes } from './routes/syncs.ts';
 import { limitBody } from './validate.ts';
 
 export interface AppDeps {
   db: Database;
+  clock: Clock;
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
@@ -30,6 +34,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/api/*', limitBody());
   app.route('/', healthRoutes(deps));
   app.route('/', meRoutes(deps));
+  app.route('/', syncRoutes(deps));
+  app.route('/', activityRoutes(deps));
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
   app.notFound(handleNotFound);

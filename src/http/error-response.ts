@@ -5,6 +5,7 @@ import {
   ConfigError,
   type FieldIssue,
   IllegalTransitionError,
+  NotFoundError,
   TransientError,
   toAppError,
   ValidationError,
@@ -39,6 +40,7 @@ interface StatusRule {
 const STATUS_RULES: readonly StatusRule[] = [
   { type: ValidationError, status: 400, log: 'info', hint: 'Fix the request and send it again.' },
   { type: AuthenticationError, status: 401, log: 'info', hint: 'Sign in again.' },
+  { type: NotFoundError, status: 404, log: 'info', hint: 'Check the address and try again.' },
   { type: PayloadTooLargeError, status: 413, log: 'info', hint: 'Send a smaller request body.' },
   {
     type: IllegalTransitionError,

@@ -1,5 +1,6 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../config.ts';
+import { systemClock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { openDatabase } from '../store/open-database.ts';
@@ -31,6 +32,7 @@ export async function buildNetlifyApp(env: Env = process.env) {
   });
   const deps: AppDeps = {
     db,
+    clock: systemClock,
     logger,
     auth: createJwtVerifier({ secret: jwtSecret }),
     version: packageJson.version,

@@ -119,6 +119,7 @@ export async function serveUntilStopped(
 ): Promise<void> {
   const api = createApp({
     db: runtime.db,
+    clock: runtime.clock,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,

@@ -24,6 +24,7 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
     h = await startStravaHarness(t.db);
     app = createApp({
       db: t.db,
+      clock: h.clock,
       logger: createLogger('silent'),
       auth: createJwtVerifier({ secret: JWT_SECRET }),
       strava: {

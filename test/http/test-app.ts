@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier } from '../../src/http/jwt.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
@@ -10,6 +11,7 @@ export const USER_ID = '7d3c1e9a-5b2f-4c8e-9a1d-2f6b8c0e4a71';
 export function testApp(db: Database, logger: Logger = createLogger('silent')) {
   return createApp({
     db,
+    clock: systemClock,
     logger,
     auth: createJwtVerifier({ secret: JWT_SECRET }),
     version: 'test',

@@ -1,0 +1,163 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Database } from '../../store/database.ts';
+import type { AppEnv } from '../app-env.ts';
+import { requireUser } from '../auth.ts';
+import type { JwtVerifier } from '../jwt.ts';
+import { validateQuery } from '../validate.ts';
+
+/**
+ * `GET /api/activities`: the signed-in runner's runs, newest first, a page at a time. The cursor
+ * is the last row's (start, id), so pages stay right while a sync adds runs (offsets would shift);
+ * served by the index activities_user_start.
+ */
+const cursorSchema = z.tuple([z.iso.datetime(), z.string().regex(/^\d+$/)]);
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z
+    .string()
+    .max(200)
+    .transform((value, ctx) => {
+      const parsed = cursorSchema.safeParse(safeDecode(value));
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
+      return z.NEVER;
+    })
+    .optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  sportType: z
+    .string()
+    .regex(/^[A-Za-z]+$/)
+    .max(40)
+    .optional(),
+});
+
+interface ActivityListRow {
+  id: string;
+  name: string;
+  sport_type: string;
+  start_date: Date;
+  start_date_local: string;
+  timezone: string | null;
+  distance_m: number;
+  moving_time_s: number;
+  elapsed_time_s: number;
+  total_elevation_gain_m: number | null;
+  average_speed_mps: number | null;
+  average_heartrate_bpm: number | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  country_code: string | null;
+  place_status: string;
+  weather_status: string;
+  weather_error: string | null;
+  weather_provider: string | null;
+  weather_observed_at: Date | null;
+  temperature_c: number | null;
+  feels_like_c: number | null;
+  humidity_pct: number | null;
+  wind_speed_mps: number | null;
+  wind_deg: number | null;
+  precipitation_mm: number | null;
+  weather_description: string | null;
+  weather_icon: string | null;
+  quality_flags: string[];
+}
+
+export function activityRoutes(deps: { db: Database; auth: JwtVerifier }) {
+  return new Hono<AppEnv>().get(
+    '/api/activities',
+    requireUser(deps.auth),
+    validateQuery(listQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const params: unknown[] = [c.get('user').id, q.limit + 1];
+      const where = ['user_id = $1', 'deleted_at is null'];
+      const add = (clause: string, value: unknown) => {
+        params.push(value);
+        where.push(clause.replace('?', `$${params.length}`));
+      };
+      if (q.cursor) {
+        params.push(q.cursor[0], q.cursor[1]);
+        where.push(
+          `(start_date, id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`,
+        );
+      }
+      if (q.from) add('start_date_local >= ?::date', q.from);
+      if (q.to) add("start_date_local < (?::date + interval '1 day')", q.to);
+      if (q.sportType) add('sport_type = ?', q.sportType);
+      const { rows } = await deps.db.query<ActivityListRow>(
+        `select id, name, sport_type, start_date, start_date_local, timezone, distance_m, moving_time_s,
+              elapsed_time_s, total_elevation_gain_m, average_speed_mps, average_heartrate_bpm,
+              city, state, country, country_code, place_status, weather_status, weather_error,
+              weather_provider, weather_observed_at, temperature_c, feels_like_c, humidity_pct,
+              wind_speed_mps, wind_deg, precipitation_mm, weather_description, weather_icon, quality_flags
+       from activities where ${where.join(' and ')}
+       order by start_date desc, id desc limit $2`,
+        params,
+      );
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      c.header('cache-control', 'no-store');
+      return c.json({
+        items: page.map(activityView),
+        nextCursor:
+          rows.length > q.limit && last
+            ? Buffer.from(JSON.stringify([last.start_date.toISOString(), last.id])).toString(
+                'base64url',
+              )
+            : null,
+      });
+    },
+  );
+}
+
+function activityView(r: ActivityListRow) {
+  return {
+    id: r.id,
+    name: r.name,
+    sportType: r.sport_type,
+    startDate: r.start_date.toISOString(),
+    startDateLocal: r.start_date_local,
+    timezone: r.timezone,
+    distanceM: r.distance_m,
+    movingTimeS: r.moving_time_s,
+    elapsedTimeS: r.elapsed_time_s,
+    elevationGainM: r.total_elevation_gain_m,
+    averageSpeedMps: r.average_speed_mps,
+    averageHeartrateBpm: r.average_heartrate_bpm,
+    place: {
+      status: r.place_status,
+      city: r.city,
+      state: r.state,
+      country: r.country,
+      countryCode: r.country_code,
+    },
+    weather: {
+      status: r.weather_status,
+      reason: r.weather_error,
+      provider: r.weather_provider,
+      observedAt: r.weather_observed_at?.toISOString() ?? null,
+      temperatureC: r.temperature_c,
+      feelsLikeC: r.feels_like_c,
+      humidityPct: r.humidity_pct,
+      windSpeedMps: r.wind_speed_mps,
+      windDeg: r.wind_deg,
+      precipitationMm: r.precipitation_mm,
+      description: r.weather_description,
+      icon: r.weather_icon,
+    },
+    qualityFlags: r.quality_flags,
+  };
+}
+
+function safeDecode(value: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

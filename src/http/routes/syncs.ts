@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Clock } from '../../core/clock.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { syncSessionRowSchema } from '../../core/sync-session.ts';
+import type { Database } from '../../store/database.ts';
+import { sessionStore } from '../../sync/session-store.ts';
+import type { AppEnv } from '../app-env.ts';
+import { requireUser } from '../auth.ts';
+import type { JwtVerifier } from '../jwt.ts';
+import { sessionView } from '../session-view.ts';
+import { validateQuery } from '../validate.ts';
+
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
+const sessionId = z.guid();
+
+/**
+ * Reading and cancelling sync sessions. Every query names the signed-in user, so a user sees
+ * and cancels only their own sessions; someone else's id answers 404, exactly like an unknown
+ * one, so ids cannot be probed.
+ */
+export function syncRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock }) {
+  const { db, clock } = deps;
+  const own = async (userId: string, id: string) => {
+    if (!sessionId.safeParse(id).success) throw notFound();
+    const { rows } = await db.query('select * from sync_sessions where id = $1 and user_id = $2', [
+      id,
+      userId,
+    ]);
+    if (!rows[0]) throw notFound();
+    return syncSessionRowSchema.parse(rows[0]);
+  };
+
+  return new Hono<AppEnv>()
+    .get('/api/syncs', requireUser(deps.auth), validateQuery(listQuery), async (c) => {
+      const { rows } = await db.query(
+        'select * from sync_sessions where user_id = $1 order by created_at desc limit $2',
+        [c.get('user').id, c.req.valid('query').limit],
+      );
+      c.header('cache-control', 'no-store');
+      return c.json({
+        items: rows.map((row) => sessionView(syncSessionRowSchema.parse(row), clock.now())),
+      });
+    })
+    .get('/api/syncs/:id', requireUser(deps.auth), async (c) => {
+      const session = await own(c.get('user').id, c.req.param('id'));
+      c.header('cache-control', 'no-store');
+      return c.json(sessionView(session, clock.now()));
+    })
+    .post('/api/syncs/:id/cancel', requireUser(deps.auth), async (c) => {
+      const session = await own(c.get('user').id, c.req.param('id'));
+      const cancelled = await sessionStore.requestCancel(db, session.id, clock.now());
+      if (!cancelled) throw notFound();
+      c.get('logger').info(
+        { sessionId: session.id, status: cancelled.status },
+        'sync cancel requested',
+      );
+      return c.json(sessionView(cancelled, clock.now()), 202);
+    });
+}
+
+function notFound(): NotFoundError {
+  return new NotFoundError({
+    code: 'sync_not_found',
+    userMessage: 'There is no such sync for your account.',
+    hint: 'Check the link, or start a new sync from the dashboard.',
+  });
+}
