@@ -1,0 +1,88 @@
+import { DEFAULT_OWM_KEY } from '../sim/weather/openweathermap.ts';
+import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/runtime/demo-user.ts';
+import { openBenchDatabase } from './bench-database.ts';
+import { startBenchWorld } from './bench-world.ts';
+import { neighbourOf } from './neighbour-athlete.ts';
+import { benchPair, type PairFigures, type ProviderPair } from './provider-scenario.ts';
+import { printReport } from './report.ts';
+import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.ts';
+
+/**
+ * `npm run bench`: the figures of docs/benchmarks.md. Everything runs in this process and in
+ * memory: the simulators on a loopback port, PGlite in `memory://`; nothing is written to disk.
+ */
+const START_AT = '2026-11-28T12:00:00Z';
+const NEIGHBOUR_USER = {
+  id: 'd3e0a000-0000-4000-8000-000000000002',
+  email: 'neighbour@stridesync.local',
+};
+
+const PAIRS: ProviderPair[] = [
+  {
+    label: 'OpenWeatherMap (key set)',
+    weather: 'openweathermap',
+    places: 'openweathermap',
+    settings: (urls) => ({
+      provider: 'openweathermap',
+      openWeatherApiKey: DEFAULT_OWM_KEY,
+      openWeatherApiUrl: urls.openWeatherApiUrl,
+      openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
+      nominatimUrl: urls.nominatimUrl,
+    }),
+  },
+  {
+    label: 'Open-Meteo + Nominatim (no key)',
+    weather: 'open-meteo',
+    places: 'nominatim',
+    settings: (urls) => ({
+      provider: 'open-meteo',
+      openWeatherApiKey: undefined,
+      openWeatherApiUrl: urls.openWeatherApiUrl,
+      openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
+      nominatimUrl: urls.nominatimUrl,
+    }),
+  },
+];
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const world = await startBenchWorld(START_AT, [DEMO_ATHLETE]);
+  try {
+    const demoAthleteId = [...world.sims.strava.athletes.keys()][0] as number;
+    const neighbourOptions = neighbourOf(
+      DEMO_ATHLETE,
+      world.sims.strava.activitiesOf(demoAthleteId),
+    );
+    const neighbourAthlete = world.sims.strava.addAthlete(neighbourOptions);
+    const runners: { demo: BenchRunner; neighbour: BenchRunner } = {
+      demo: { label: 'demo', userId: DEMO_USER.id, athleteId: demoAthleteId },
+      neighbour: { label: 'neighbour', userId: NEIGHBOUR_USER.id, athleteId: neighbourAthlete.id },
+    };
+
+    const syncStarted = performance.now();
+    const base = await openBenchDatabase();
+    await ensureDemoUser(base.db);
+    await insertBenchUser(base.db, NEIGHBOUR_USER.id, NEIGHBOUR_USER.email);
+    await syncHistory(world, base.db, runners.demo);
+    await syncHistory(world, base.db, runners.neighbour);
+    const synced = await base.dump();
+    await base.close();
+    const syncMs = performance.now() - syncStarted;
+
+    const results: PairFigures[] = [];
+    for (const pair of PAIRS) results.push(await benchPair(world, synced, pair, runners, START_AT));
+    printReport({
+      results,
+      athletes: {
+        demo: `seed '${DEMO_ATHLETE.seed}', ${DEMO_ATHLETE.activityCount} activities over ${DEMO_ATHLETE.years} years (DEMO_ATHLETE)`,
+        neighbour: `seed '${neighbourOptions.seed}', same size, same homes (${(neighbourOptions.homePlaces ?? []).join(' → ')}), own times, start points and travels`,
+      },
+      syncMs,
+      totalMs: performance.now() - started,
+    });
+  } finally {
+    await world.close();
+  }
+}
+
+await main();

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { createApiLedger } from '../src/store/api-ledger.ts';
+import type { Database } from '../src/store/database.ts';
+import { createConnectionStore } from '../src/strava/connection-store.ts';
+import { createStravaClient } from '../src/strava/strava-client.ts';
+import { createTokenCipher } from '../src/strava/token-crypto.ts';
+import { createTokenManager } from '../src/strava/token-manager.ts';
+import { runSync, type SyncDeps } from '../src/sync/run-sync.ts';
+import { sessionStore } from '../src/sync/session-store.ts';
+import type { BenchWorld } from './bench-world.ts';
+
+/** A stridesync user connected to one simulated Strava athlete. */
+export interface BenchRunner {
+  label: string;
+  userId: string;
+  athleteId: number;
+}
+
+const MAX_RUNS = 20;
+
+/**
+ * A backfill of the runner's whole history through the real runner (`runSync`) against the
+ * Strava simulator, with no enrichment wired in: the runs are stored exactly as a sync stores
+ * them and wait `pending` for weather and place, which is where the enrichment bench starts.
+ */
+export async function syncHistory(world: BenchWorld, db: Database, runner: BenchRunner) {
+  const { clock } = world;
+  const client = createStravaClient({
+    apiUrl: world.urls.stravaApiUrl,
+    oauthUrl: world.urls.stravaOauthUrl,
+    ...world.sims.stravaApp,
+    ledger: createApiLedger(db, clock),
+    clock,
+    http: { sleep: world.sleep },
+  });
+  const connections = createConnectionStore(
+    createTokenCipher([{ version: 1, key: randomBytes(32) }]),
+  );
+  const tokens = createTokenManager({ db, store: connections, strava: client, clock });
+  const scopes = ['read', 'activity:read_all'] as const;
+  const issued = world.sims.strava.issueTokens(runner.athleteId, [...scopes]);
+  await connections.saveTokens(
+    db,
+    runner.userId,
+    { ...issued },
+    {
+      athlete: { id: String(runner.athleteId) },
+      scopes: [...scopes],
+    },
+  );
+
+  const deps: SyncDeps = {
+    db,
+    clock,
+    logger: createLogger('silent'),
+    strava: { client, tokens, connections },
+    purgeOnDeauthorize: false,
+    // What a default install keeps as runs (STRAVA_SPORT_TYPES).
+    sportTypes: loadConfig({}).strava.sportTypes,
+  };
+  const { session } = await sessionStore.start(db, {
+    userId: runner.userId,
+    kind: 'backfill',
+    correlationId: `bench-${runner.label}`,
+  });
+  for (let run = 0; run < MAX_RUNS; run++) {
+    const outcome = await runSync(deps, {
+      sessionId: session.id,
+      owner: 'bench',
+      deadlineMs: Number.MAX_SAFE_INTEGER,
+    });
+    if (outcome.status === 'completed') return;
+    if (outcome.status === 'rate_limited') clock.set(outcome.resumeAt);
+    else if (outcome.status !== 'yielded' && outcome.status !== 'retry') {
+      throw new Error(`sync of ${runner.label} ended ${JSON.stringify(outcome)}`);
+    }
+  }
+  throw new Error(`sync of ${runner.label} did not end in ${MAX_RUNS} runs`);
+}
+
+export async function insertBenchUser(db: Database, id: string, email: string): Promise<void> {
+  await db.query('insert into auth.users (id, email) values ($1, $2) on conflict (id) do nothing', [
+    id,
+    email,
+  ]);
+}
