@@ -6,6 +6,7 @@ import type { AppEnv } from './app-env.ts';
 import { correlation } from './correlation.ts';
 import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
+import type { ProgressHub } from './progress-hub.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
+  /** Live progress over LISTEN/NOTIFY; without it, progress streams poll. */
+  progressHub?: ProgressHub;
   /** Strava connect/disconnect routes; absent where a function serves only other routes. */
   strava?: StravaDeps;
 }

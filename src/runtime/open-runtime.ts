@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { createApp } from '../http/app.ts';
 import { createJwtVerifier, type JwtVerifier } from '../http/jwt.ts';
 import { startServer } from '../http/node-server.ts';
+import { createProgressHub, type ProgressHub } from '../http/progress-hub.ts';
 import type { StravaDeps } from '../http/routes/strava-connection.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createApiLedger } from '../store/api-ledger.ts';
@@ -38,6 +39,8 @@ export interface Runtime {
   /** Set when this install signs its own users' tokens (no SUPABASE_JWT_SECRET). */
   localJwtSecret: string | undefined;
   strava: StravaDeps;
+  /** Live progress for the local server's Server-Sent Events. */
+  progressHub: ProgressHub;
   /** Demo mode only: the simulators, served under SIMULATORS_PATH. */
   simulators: Simulators | undefined;
   close(): Promise<void>;
@@ -74,6 +77,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   const endpoints = stravaEndpoints(config, simulators);
   const client = createStravaClient({ ...endpoints, ledger: createApiLedger(db, clock), clock });
   const store = createConnectionStore(tokenCipher);
+  const progressHub = createProgressHub(db, logger);
   return {
     config,
     logger,
@@ -91,7 +95,9 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       publicUrl: config.publicUrl,
     },
     simulators,
+    progressHub,
     async close() {
+      await progressHub.close();
       await simulators?.close();
       await db.close();
     },
@@ -120,6 +126,7 @@ export async function serveUntilStopped(
   const api = createApp({
     db: runtime.db,
     clock: runtime.clock,
+    progressHub: runtime.progressHub,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,

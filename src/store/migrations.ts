@@ -106,6 +106,8 @@ async function emulateSupabaseWhereAbsent(db: Database, dir: string): Promise<bo
        and to_regprocedure('auth.jwt()') is not null
        and to_regclass('auth.users') is not null
        and to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null
+       and to_regprocedure('realtime.topic()') is not null
+       and to_regclass('realtime.messages') is not null
        and (select count(*) from pg_roles where rolname in ('anon', 'authenticated', 'service_role')) = 3
        as complete`);
   if (rows[0]?.complete) return false;

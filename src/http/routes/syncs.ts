@@ -1,13 +1,19 @@
 import { Hono } from 'hono';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError } from '../../core/errors.ts';
-import { syncSessionRowSchema } from '../../core/sync-session.ts';
+import {
+  isTerminalStatus,
+  type SyncSessionRow,
+  syncSessionRowSchema,
+} from '../../core/sync-session.ts';
 import type { Database } from '../../store/database.ts';
 import { sessionStore } from '../../sync/session-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
+import type { ProgressHub } from '../progress-hub.ts';
 import { sessionView } from '../session-view.ts';
 import { validateQuery } from '../validate.ts';
 
@@ -19,7 +25,17 @@ const sessionId = z.guid();
  * and cancels only their own sessions; someone else's id answers 404, exactly like an unknown
  * one, so ids cannot be probed.
  */
-export function syncRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock }) {
+/** Live progress: at most two updates a second, a poll as the floor, a heartbeat for proxies. */
+const MIN_UPDATE_GAP_MS = 500;
+const POLL_MS = 2_000;
+const HEARTBEAT_MS = 15_000;
+
+export function syncRoutes(deps: {
+  db: Database;
+  auth: JwtVerifier;
+  clock: Clock;
+  progressHub?: ProgressHub;
+}) {
   const { db, clock } = deps;
   const own = async (userId: string, id: string) => {
     if (!sessionId.safeParse(id).success) throw notFound();
@@ -47,6 +63,22 @@ export function syncRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock
       c.header('cache-control', 'no-store');
       return c.json(sessionView(session, clock.now()));
     })
+    .get('/api/syncs/:id/events', requireUser(deps.auth), async (c) => {
+      const userId = c.get('user').id;
+      const first = await own(userId, c.req.param('id'));
+      c.header('cache-control', 'no-store');
+      return streamSSE(c, (stream) =>
+        streamProgress(stream, {
+          first,
+          read: () => own(userId, first.id),
+          subscribe: (wake) =>
+            deps.progressHub?.subscribe(`sync:${userId}`, (payload) => {
+              if (payload.sessionId === first.id) wake();
+            }) ?? (() => {}),
+          now: () => clock.now(),
+        }),
+      );
+    })
     .post('/api/syncs/:id/cancel', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));
       const cancelled = await sessionStore.requestCancel(db, session.id, clock.now());
@@ -57,6 +89,58 @@ export function syncRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock
       );
       return c.json(sessionView(cancelled, clock.now()), 202);
     });
+}
+
+/**
+ * Server-Sent Events for one session: a `snapshot` first, then a `progress` event whenever the
+ * session changed (woken by the broadcast, or found by the poll), heartbeats between, and the
+ * stream ends after the session reaches a terminal state.
+ */
+async function streamProgress(
+  stream: SSEStreamingApi,
+  io: {
+    first: SyncSessionRow;
+    read: () => Promise<SyncSessionRow>;
+    subscribe: (wake: () => void) => () => void;
+    now: () => number;
+  },
+) {
+  let wake: () => void = () => {};
+  const unsubscribe = io.subscribe(() => wake());
+  let aborted = false;
+  stream.onAbort(() => {
+    aborted = true;
+    wake();
+  });
+  try {
+    let session = io.first;
+    await stream.writeSSE({
+      event: 'snapshot',
+      data: JSON.stringify(sessionView(session, io.now())),
+    });
+    let lastBeat = io.now();
+    while (!aborted && !isTerminalStatus(session.status)) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, POLL_MS);
+      });
+      if (aborted) break;
+      const next = await io.read();
+      if (next.updated_at.getTime() !== session.updated_at.getTime()) {
+        session = next;
+        await stream.writeSSE({
+          event: 'progress',
+          data: JSON.stringify(sessionView(session, io.now())),
+        });
+        await stream.sleep(MIN_UPDATE_GAP_MS);
+      } else if (io.now() - lastBeat >= HEARTBEAT_MS) {
+        await stream.write(': heartbeat\n\n');
+        lastBeat = io.now();
+      }
+    }
+  } finally {
+    unsubscribe();
+  }
 }
 
 function notFound(): NotFoundError {
