@@ -5,12 +5,14 @@ import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.
 import { serveCommand } from './cli/serve-command.ts';
 import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
+import { workerCommand } from './cli/worker-command.ts';
 import { AppError, toAppError } from './core/errors.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
 const COMMANDS: readonly CliCommand[] = [
   startCommand,
   serveCommand,
+  workerCommand,
   migrateCommand,
   migrateLegacyTokensCommand,
   simCommand,

@@ -1,5 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { signAccessToken } from '../http/jwt.ts';
+import { startWorkers, type Workers } from '../queue/start-workers.ts';
+import { syncDepsOf } from '../queue/sync-deps-of.ts';
 import { DEMO_USER } from '../runtime/demo-user.ts';
 import { openRuntime, serveUntilStopped } from '../runtime/open-runtime.ts';
 import type { CliCommand } from './command.ts';
@@ -14,18 +16,31 @@ export const startCommand: CliCommand = {
 
 Runs stridesync on this machine: migrates the database (DATABASE_URL, or the embedded one in
 STRIDESYNC_DATA_DIR, default .stridesync/), makes sure the local demo user exists when this
-install signs its own tokens, and serves the API on 127.0.0.1:PORT (default 8787).
+install signs its own tokens, serves the API on 127.0.0.1:PORT (default 8787), and works the
+sync queue in the same process (what 'stridesync worker' does elsewhere).
 Data is kept across restarts. Stops cleanly on Ctrl-C.`,
   async run() {
     const config = loadConfig();
     const runtime = await openRuntime(config, { migrate: true });
     const where =
       config.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'DATABASE_URL';
-    await serveUntilStopped(runtime, async (url) => {
+    // The worker starts once the server listens (in demo mode, Strava is the simulator the
+    // server serves) and stops before the database closes.
+    let workers: Workers | undefined;
+    const withWorkers = {
+      ...runtime,
+      async close() {
+        await workers?.stop();
+        await runtime.close();
+      },
+    };
+    await serveUntilStopped(withWorkers, async (url) => {
+      workers = await startWorkers(syncDepsOf(runtime));
       const lines = [
         `stridesync is running (${config.mode} mode, ${where})`,
         `  API:    ${url}/api`,
         `  Health: ${url}/api/health`,
+        `  Worker: ${workers.owner} works the sync queue in this process`,
       ];
       if (runtime.localJwtSecret) {
         const token = await signAccessToken(runtime.localJwtSecret, {

@@ -66,6 +66,42 @@ export const sessionStore = {
     return rows[0] ? syncSessionRowSchema.parse(rows[0]) : undefined;
   },
 
+  /** The user's one active session (queued, running or rate_limited), if any. */
+  async findActive(db: Queryable, userId: string): Promise<SyncSessionRow | undefined> {
+    const { rows } = await db.query(
+      `select * from sync_sessions where user_id = $1 and ${ACTIVE}`,
+      [userId],
+    );
+    return rows[0] ? syncSessionRowSchema.parse(rows[0]) : undefined;
+  },
+
+  /**
+   * Ends a queued session whose transient failure outlived every retry: the error the runner
+   * recorded when it put the session back in the queue becomes the reason it failed. Does
+   * nothing if the session moved on meanwhile (another worker took it).
+   */
+  async giveUp(db: Database, sessionId: string, nowMs: number): Promise<boolean> {
+    assertTransition('queued', 'failed');
+    return db.withTransaction(async (tx) => {
+      const { rows } = await tx.query(
+        `update sync_sessions set status = 'failed', finished_at = $2
+         where id = $1 and status = 'queued' returning *`,
+        [sessionId, iso(nowMs)],
+      );
+      if (!rows[0]) return false;
+      const session = syncSessionRowSchema.parse(rows[0]);
+      await appendEvent(tx, session, {
+        type: 'sync:failed',
+        payload: {
+          code: session.error_code ?? 'retries_exhausted',
+          failureType: session.error_failure_type ?? 'transient',
+          message: session.error_message ?? 'The sync kept failing and was stopped.',
+        },
+      });
+      return true;
+    });
+  },
+
   /**
    * Takes the session for `owner` until `nowMs + ttlMs`: when no one holds it, its lease
    * expired (a crashed worker), or `owner` holds it already; a parked session only once its

@@ -1,0 +1,144 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from '../observability/logger.ts';
+import type { Database } from '../store/database.ts';
+import { closableBossDatabase } from './boss-database.ts';
+
+/** The queues, named after what one of their jobs means. */
+export const QUEUES = {
+  /** Advance one user's active sync session (src/queue/sync-worker.ts). */
+  sync: 'sync',
+  /** Apply one Strava webhook event. */
+  stravaEvent: 'strava-event',
+  /** Look up weather and place again for runs whose providers were unavailable. */
+  weatherBackfill: 'weather-backfill',
+  /** Start a reconcile sync for every connected user (scheduled). */
+  reconcile: 'reconcile',
+  /** Start an incremental sync for every connected user (scheduled). */
+  incrementalSync: 'incremental-sync',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** pg-boss's own schema: never `public`, so our RLS and Supabase's API never see its tables. */
+export const QUEUE_SCHEMA = 'pgboss';
+
+/**
+ * How long pg-boss lets a sync job's handler run before it fails the job (and retries it). The
+ * runner yields at its deadline, so a job's deadline must leave room for one more slice and the
+ * hand-off: see MAX_JOB_DEADLINE_MS.
+ */
+export const SYNC_JOB_EXPIRE_S = 20 * 60;
+export const MAX_JOB_DEADLINE_MS = 15 * 60_000;
+
+export interface QueueRetry {
+  /** Retries after the first attempt. */
+  limit: number;
+  /** First retry after about `delayS` to `2 × delayS`, doubling each time (pg-boss backoff). */
+  delayS: number;
+}
+
+/**
+ * Transient failures of a sync: retried after 5 s, 10 s, 20 s … 640 s, each up to twice that
+ * (pg-boss's jitter): 21 to 42 minutes in all, then the session fails.
+ */
+export const SYNC_RETRY: QueueRetry = { limit: 8, delayS: 5 };
+
+/**
+ * Why `sync` uses the `short` policy (at most one QUEUED job per user, any number active) and not
+ * `stately` (one per state): in pg-boss 10.4, a stately job whose key already has an active job
+ * cannot be fetched — the unique index rejects the fetch's update, pg-boss swallows the error,
+ * and since every worker fetches the oldest job first, the WHOLE queue stalls until that active
+ * job ends (test/queue/job-queue.test.ts shows it). "One queued + one active" is exactly the
+ * state that stalls it. So the queue keeps queued jobs unique per user, and the session lease is
+ * what lets one worker at a time work a user's session: a second job that runs while the first
+ * is still active finds the lease held and ends at once (`not_claimed`).
+ */
+function queueDefinitions(syncRetry: QueueRetry): Record<QueueName, PgBoss.Queue> {
+  const fanOut = { retryLimit: 2, retryDelay: 60, expireInSeconds: 15 * 60 };
+  return {
+    sync: {
+      name: QUEUES.sync,
+      policy: 'short',
+      retryLimit: syncRetry.limit,
+      retryDelay: syncRetry.delayS,
+      retryBackoff: true,
+      expireInSeconds: SYNC_JOB_EXPIRE_S,
+    },
+    'strava-event': {
+      name: QUEUES.stravaEvent,
+      policy: 'standard',
+      retryLimit: SYNC_RETRY.limit,
+      retryDelay: SYNC_RETRY.delayS,
+      retryBackoff: true,
+      expireInSeconds: 5 * 60,
+    },
+    // Short: however many scheduled ticks pass while nothing handles them, one job waits.
+    'weather-backfill': { name: QUEUES.weatherBackfill, ...fanOut, policy: 'short' },
+    reconcile: { name: QUEUES.reconcile, ...fanOut, policy: 'short' },
+    'incremental-sync': { name: QUEUES.incrementalSync, ...fanOut, policy: 'short' },
+  };
+}
+
+export interface JobQueue {
+  readonly boss: PgBoss;
+  readonly schema: string;
+  /**
+   * Stops fetching, waits up to `timeoutMs` for running handlers, fails the jobs of any still
+   * running (pg-boss retries them), then lets go of the database; close the database after.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  logger: Logger;
+  /**
+   * A worker process runs pg-boss's maintenance (expiring and archiving jobs) and its cron
+   * (schedules); a process that only sends jobs, like the API, does not.
+   */
+  work: boolean;
+  syncRetry?: QueueRetry;
+}
+
+/**
+ * pg-boss on our database, through our port (so PGlite works as well as Postgres), with its
+ * schema installed or migrated (pg-boss does that under an advisory lock, so processes may race)
+ * and our queues created.
+ */
+export async function openJobQueue(db: Database, options: JobQueueOptions): Promise<JobQueue> {
+  const port = closableBossDatabase(db);
+  const boss = new PgBoss({
+    db: port,
+    schema: QUEUE_SCHEMA,
+    supervise: options.work,
+    schedule: options.work,
+  });
+  // Without a listener an 'error' event would throw; pg-boss reports polling and maintenance
+  // failures here and carries on.
+  boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
+  await boss.start();
+  await keepSchemaPrivate(db);
+  for (const definition of Object.values(queueDefinitions(options.syncRetry ?? SYNC_RETRY))) {
+    await boss.createQueue(definition.name, definition);
+  }
+  return {
+    boss,
+    schema: QUEUE_SCHEMA,
+    async stop({ timeoutMs = 30_000 } = {}) {
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+      await port.settle();
+      port.close();
+    },
+  };
+}
+
+/**
+ * The API roles get nothing in pg-boss's schema. A new schema grants them nothing anyway (the
+ * default privileges Supabase and supabase/local set are for `public` only); revoking says so in
+ * code and holds even where someone granted more.
+ */
+async function keepSchemaPrivate(db: Database) {
+  await db.exec(
+    `revoke all on schema ${QUEUE_SCHEMA} from public, anon, authenticated;
+     revoke all on all tables in schema ${QUEUE_SCHEMA} from public, anon, authenticated;
+     revoke all on all functions in schema ${QUEUE_SCHEMA} from public, anon, authenticated;`,
+  );
+}

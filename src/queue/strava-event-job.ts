@@ -1,0 +1,67 @@
+import { type StravaWebhookEvent, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
+import type { Database } from '../store/database.ts';
+import { sessionStore } from '../sync/session-store.ts';
+import { bossDatabase } from './boss-database.ts';
+import { type JobQueue, QUEUES } from './job-queue.ts';
+import { sendSyncJob } from './sync-job.ts';
+
+/** How long an event waits before asking again while its user's other sync is active. */
+export const EVENT_DEFER_MS = 60_000;
+
+/** Queues a webhook event (the webhook route answers Strava at once; the work happens here). */
+export function sendStravaEvent(
+  queue: JobQueue,
+  event: StravaWebhookEvent,
+): Promise<string | null> {
+  return queue.boss.send(QUEUES.stravaEvent, event);
+}
+
+export type StravaEventOutcome =
+  | { outcome: 'started'; sessionId: string }
+  | { outcome: 'deferred'; until: Date }
+  | { outcome: 'not_connected' };
+
+/**
+ * A `strava-event` job: applies one webhook event as an `event` session of the athlete's user.
+ * A user has one active session at a time, so while another sync of theirs is active the event
+ * is queued again for later (after the parked session's `resume_at` if it is waiting on the
+ * budget) rather than applied out of turn: a backfill that started before the event may well
+ * not see it. Session and job, or deferred event, are written in one transaction. Applying an
+ * event twice ends in the same state, so a retried job does no harm.
+ */
+export async function handleStravaEvent(
+  db: Database,
+  queue: JobQueue,
+  data: unknown,
+  options: { jobId: string; nowMs: number },
+): Promise<StravaEventOutcome> {
+  const event = stravaWebhookEventSchema.parse(data);
+  const { rows } = await db.query<{ user_id: string }>(
+    'select user_id from strava_connections where athlete_id = $1 and revoked_at is null',
+    [event.owner_id],
+  );
+  const userId = rows[0]?.user_id;
+  // Not (or no longer) connected: Strava sends events for every athlete of the app, and after a
+  // disconnect there is nothing we could fetch or revoke.
+  if (!userId) return { outcome: 'not_connected' };
+  const correlationId = `strava-event:${options.jobId}`;
+  return db.withTransaction(async (tx) => {
+    const { session, created } = await sessionStore.start(tx, {
+      userId,
+      kind: 'event',
+      correlationId,
+      input: event,
+    });
+    if (created) {
+      await sendSyncJob(queue, { userId, correlationId }, { tx });
+      return { outcome: 'started', sessionId: session.id };
+    }
+    const soonest = options.nowMs + EVENT_DEFER_MS;
+    const until = new Date(Math.max(soonest, session.resume_at?.getTime() ?? 0));
+    await queue.boss.send(QUEUES.stravaEvent, event, {
+      startAfter: until,
+      db: bossDatabase(tx),
+    });
+    return { outcome: 'deferred', until };
+  });
+}

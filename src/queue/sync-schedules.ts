@@ -1,0 +1,67 @@
+import type { SyncKind } from '../core/glossary.ts';
+import type { Database } from '../store/database.ts';
+import { type JobQueue, QUEUES } from './job-queue.ts';
+import { startSync } from './start-sync.ts';
+
+/** Cron expressions (UTC) for the periodic jobs; null turns one off. */
+export interface SyncSchedules {
+  /** An incremental sync for every connected user. */
+  incremental: string | null;
+  /** A reconcile sync (re-list the recent window) for every connected user. */
+  reconcile: string | null;
+  /** Another try at the weather and place lookups that were unavailable. */
+  weatherBackfill: string | null;
+}
+
+/**
+ * Hourly incremental syncs catch anything a missed webhook would have brought; the nightly
+ * reconcile catches edits and deletions Strava sends no webhook for; the weather backfill runs
+ * hourly, away from the top of the hour, when the incremental syncs spend the Strava budget.
+ */
+export const DEFAULT_SYNC_SCHEDULES: SyncSchedules = {
+  incremental: '0 * * * *',
+  reconcile: '30 3 * * *',
+  weatherBackfill: '20 * * * *',
+};
+
+const SCHEDULED_QUEUES: Record<keyof SyncSchedules, string> = {
+  incremental: QUEUES.incrementalSync,
+  reconcile: QUEUES.reconcile,
+  weatherBackfill: QUEUES.weatherBackfill,
+};
+
+/**
+ * Stores the schedules in pg-boss (one per queue, shared by every process on the database: the
+ * last worker to start with a setting wins). pg-boss's cron then sends each queue one job per
+ * tick, whichever and however many workers run.
+ */
+export async function applySchedules(queue: JobQueue, schedules: SyncSchedules): Promise<void> {
+  for (const [key, name] of Object.entries(SCHEDULED_QUEUES)) {
+    const cron = schedules[key as keyof SyncSchedules];
+    if (cron) await queue.boss.schedule(name, cron, {}, { tz: 'UTC' });
+    else await queue.boss.unschedule(name);
+  }
+}
+
+/**
+ * What a scheduled `incremental-sync` or `reconcile` job does: start a sync of `kind` for every
+ * user whose Strava connection is live. A user with a sync already active is left to it (the
+ * index allows one); every session started shares `correlationId`, the scheduled job's.
+ */
+export async function startSyncForConnectedUsers(
+  db: Database,
+  queue: JobQueue,
+  kind: Extract<SyncKind, 'incremental' | 'reconcile'>,
+  correlationId: string,
+): Promise<{ users: number; started: number }> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `select user_id from strava_connections
+     where revoked_at is null and refresh_token_enc is not null order by user_id`,
+  );
+  let started = 0;
+  for (const { user_id: userId } of rows) {
+    const { created } = await startSync(db, queue, { userId, kind, correlationId });
+    if (created) started += 1;
+  }
+  return { users: rows.length, started };
+}

@@ -1,0 +1,46 @@
+import { RateLimitedError } from '../core/errors.ts';
+import type { Database } from '../store/database.ts';
+import { type EnrichmentDeps, enrichPending } from '../weather/enrich-pending.ts';
+import { type JobQueue, QUEUES } from './job-queue.ts';
+
+/** One job enriches at most this many passes of `limit` runs; the next tick goes on. */
+export const WEATHER_BACKFILL_PASSES = 10;
+
+export type WeatherBackfillOutcome =
+  | { outcome: 'done'; passes: number; enriched: number; unavailable: number }
+  | { outcome: 'deferred'; until: Date; passes: number };
+
+/**
+ * A `weather-backfill` job: weather and places for every user's runs still waiting (never
+ * looked up, or unavailable and due for a retry), pass after pass until a pass serves nothing
+ * (what is left is too recent for the archive, or not due yet). A spent provider budget queues
+ * the next job for when it resets; what was stored stays stored. A ConfigError (a provider
+ * refused the operator's settings) fails the job: retrying cannot help until someone acts.
+ */
+export async function runWeatherBackfill(
+  db: Database,
+  queue: JobQueue,
+  enrichment: EnrichmentDeps,
+  options: { limit?: number } = {},
+): Promise<WeatherBackfillOutcome> {
+  let enriched = 0;
+  let unavailable = 0;
+  for (let passes = 0; passes < WEATHER_BACKFILL_PASSES; passes++) {
+    try {
+      const { weather, places } = await enrichPending(db, enrichment, { limit: options.limit });
+      enriched += weather.enriched;
+      unavailable += weather.unavailable;
+      const served = [weather, places].reduce(
+        (sum, c) => sum + c.enriched + c.unavailable + c.notApplicable,
+        0,
+      );
+      if (served === 0) return { outcome: 'done', passes: passes + 1, enriched, unavailable };
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      // The queue keeps one waiting backfill: if a scheduled one is queued already, it goes on.
+      await queue.boss.send(QUEUES.weatherBackfill, {}, { startAfter: error.resumeAt });
+      return { outcome: 'deferred', until: error.resumeAt, passes: passes + 1 };
+    }
+  }
+  return { outcome: 'done', passes: WEATHER_BACKFILL_PASSES, enriched, unavailable };
+}

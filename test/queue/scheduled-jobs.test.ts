@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
+import { startSync } from '../../src/queue/start-sync.ts';
+import {
+  EVENT_DEFER_MS,
+  handleStravaEvent,
+  sendStravaEvent,
+} from '../../src/queue/strava-event-job.ts';
+import {
+  applySchedules,
+  DEFAULT_SYNC_SCHEDULES,
+  startSyncForConnectedUsers,
+} from '../../src/queue/sync-schedules.ts';
+import { runWeatherBackfill } from '../../src/queue/weather-backfill-job.ts';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { sessionStore } from '../../src/sync/session-store.ts';
+import { createWeatherServices, stridesyncUserAgent } from '../../src/weather/weather-services.ts';
+import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { insertUser } from '../support/seed.ts';
+import { insertRun, TRICKY_RUNS } from '../weather/test-runs.ts';
+import {
+  clearEnrichmentState,
+  startWeatherSims,
+  type WeatherSims,
+} from '../weather/weather-sims.ts';
+import { jobsOf, NO_SCHEDULES, openTestQueue } from './queue-harness.ts';
+
+let nextAthlete = 900_000;
+
+describe.each(ADAPTERS)('scheduled and event jobs on %s', (kind) => {
+  let t: TestDatabase;
+  let queue: JobQueue;
+
+  /** A user with a Strava connection (live unless `revoked`); returns the user and athlete ids. */
+  const connectedUser = async ({ revoked = false } = {}) => {
+    const userId = await insertUser(t.db);
+    nextAthlete += 1;
+    await t.db.query(
+      `insert into strava_connections
+         (user_id, athlete_id, scopes, access_token_enc, refresh_token_enc, token_key_version,
+          expires_at, revoked_at)
+       values ($1, $2, '{read,activity:read_all}', 'ciphertext-a', 'ciphertext-r', 1,
+               now() + interval '6 hours', case when $3 then now() end)`,
+      [userId, nextAthlete, revoked],
+    );
+    return { userId, athleteId: String(nextAthlete) };
+  };
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    queue = await openTestQueue(t.db);
+  });
+  beforeEach(async () => {
+    await t.db.exec(
+      'delete from sync_sessions; delete from strava_connections; delete from pgboss.job;',
+    );
+  });
+  afterAll(async () => {
+    await queue.stop({ timeoutMs: 0 });
+    await t.dispose();
+  });
+
+  it('stores the schedules in pg-boss, in UTC, and removes those turned off', async () => {
+    await applySchedules(queue, DEFAULT_SYNC_SCHEDULES);
+    const stored = await queue.boss.getSchedules();
+    expect(Object.fromEntries(stored.map((s) => [s.name, s.cron]))).toEqual({
+      [QUEUES.incrementalSync]: DEFAULT_SYNC_SCHEDULES.incremental,
+      [QUEUES.reconcile]: DEFAULT_SYNC_SCHEDULES.reconcile,
+      [QUEUES.weatherBackfill]: DEFAULT_SYNC_SCHEDULES.weatherBackfill,
+    });
+    expect(stored.map((s) => (s as { timezone?: string }).timezone)).toEqual(['UTC', 'UTC', 'UTC']);
+    await applySchedules(queue, { ...NO_SCHEDULES, reconcile: '0 4 * * *' });
+    expect((await queue.boss.getSchedules()).map((s) => [s.name, s.cron])).toEqual([
+      [QUEUES.reconcile, '0 4 * * *'],
+    ]);
+  });
+
+  it('a scheduled sync starts one for each connected user not already syncing', async () => {
+    const idle = await connectedUser();
+    const busy = await connectedUser();
+    const revoked = await connectedUser({ revoked: true });
+    const active = await startSync(t.db, queue, {
+      userId: busy.userId,
+      kind: 'backfill',
+      correlationId: 'own',
+    });
+
+    const result = await startSyncForConnectedUsers(t.db, queue, 'reconcile', 'reconcile:job-1');
+    expect(result).toEqual({ users: 2, started: 1 });
+    expect(await sessionStore.findActive(t.db, idle.userId)).toMatchObject({
+      kind: 'reconcile',
+      status: 'queued',
+      correlation_id: 'reconcile:job-1',
+    });
+    expect(await sessionStore.findActive(t.db, busy.userId)).toMatchObject({
+      id: active.session.id,
+      kind: 'backfill',
+    });
+    expect(await sessionStore.findActive(t.db, revoked.userId)).toBeUndefined();
+    expect(await jobsOf(t.db, QUEUES.sync, idle.userId)).toHaveLength(1);
+    expect(await jobsOf(t.db, QUEUES.sync, busy.userId)).toHaveLength(1);
+  });
+
+  it('a webhook event becomes an event session, or waits while the user’s other sync runs', async () => {
+    const { userId, athleteId } = await connectedUser();
+    const event = {
+      aspect_type: 'update',
+      object_type: 'activity',
+      object_id: '12345678901',
+      owner_id: athleteId,
+      subscription_id: '1',
+      event_time: 1_760_000_000,
+      updates: { title: 'Messy' },
+    } as const;
+    expect(await sendStravaEvent(queue, event)).toEqual(expect.any(String));
+
+    const nowMs = Date.now();
+    const started = await handleStravaEvent(t.db, queue, event, { jobId: 'job-1', nowMs });
+    expect(started).toMatchObject({ outcome: 'started' });
+    const session = await sessionStore.findActive(t.db, userId);
+    expect(session).toMatchObject({
+      kind: 'event',
+      input: event,
+      correlation_id: 'strava-event:job-1',
+    });
+    expect(await jobsOf(t.db, QUEUES.sync, userId)).toHaveLength(1);
+
+    // Another event while that session is active: queued again for later, not applied now.
+    const second = { ...event, object_id: '12345678902', aspect_type: 'delete' } as const;
+    const deferred = await handleStravaEvent(t.db, queue, second, { jobId: 'job-2', nowMs });
+    expect(deferred).toEqual({ outcome: 'deferred', until: new Date(nowMs + EVENT_DEFER_MS) });
+    const waiting = (await jobsOf(t.db, QUEUES.stravaEvent)).filter(
+      (j) => j.data.object_id === second.object_id,
+    );
+    expect(waiting).toMatchObject([
+      { state: 'created', start_after: new Date(nowMs + EVENT_DEFER_MS) },
+    ]);
+
+    const stranger = { ...event, owner_id: '1' };
+    expect(await handleStravaEvent(t.db, queue, stranger, { jobId: 'job-3', nowMs })).toEqual({
+      outcome: 'not_connected',
+    });
+  });
+});
+
+describe.each(ADAPTERS)('the weather backfill job on %s', (kind) => {
+  let t: TestDatabase;
+  let queue: JobQueue;
+  let sims: WeatherSims;
+
+  beforeAll(async () => {
+    sims = await startWeatherSims();
+    t = await createTestDatabase(kind);
+    queue = await openTestQueue(t.db);
+    await clearEnrichmentState(t.db);
+  });
+  afterAll(async () => {
+    await queue.stop({ timeoutMs: 0 });
+    await t.dispose();
+    await sims.close();
+  });
+
+  it('enriches every user’s waiting runs, pass after pass, until nothing is left to serve', async () => {
+    const runners = [await insertUser(t.db), await insertUser(t.db)];
+    for (const [i, run] of TRICKY_RUNS.entries()) await insertRun(t.db, runners[i % 2]!, run);
+    const services = createWeatherServices(sims.settings(), {
+      ledger: createApiLedger(t.db, sims.clock),
+      clock: sims.clock,
+      userAgent: stridesyncUserAgent('https://runs.example.test'),
+      sleep: sims.sleep,
+      http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
+    });
+    const result = await runWeatherBackfill(
+      t.db,
+      queue,
+      { ...services, clock: sims.clock },
+      {
+        limit: 4,
+      },
+    );
+    expect(result).toMatchObject({ outcome: 'done', enriched: TRICKY_RUNS.length });
+    expect(result.passes).toBeGreaterThan(TRICKY_RUNS.length / 4);
+    const { rows } = await t.db.query<{ user_id: string; weather_status: string }>(
+      'select distinct user_id, weather_status from activities order by 1',
+    );
+    expect(rows).toEqual(
+      [...runners].sort().map((user_id) => ({ user_id, weather_status: 'enriched' })),
+    );
+  });
+});
