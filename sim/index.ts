@@ -20,6 +20,8 @@ export interface SimulatorsOptions {
   clock?: Clock;
   /** Athletes the Strava simulator starts with. */
   athletes?: AddAthleteOptions[];
+  /** Nominatim's one-request-per-second policy; the demo relaxes it (the service is local). */
+  nominatimMinIntervalMs?: number;
 }
 
 export interface SimulatorUrls {
@@ -35,7 +37,12 @@ export function createSimulators(options: SimulatorsOptions = {}) {
   const strava = createStravaSimulator({ clock, athletes: options.athletes ?? [] });
   const openWeatherMap = createOpenWeatherMapSimulator({ clock });
   const openMeteo = createOpenMeteoSimulator({ clock });
-  const nominatim = createNominatimSimulator({ clock });
+  const nominatim = createNominatimSimulator({
+    clock,
+    ...(options.nominatimMinIntervalMs === undefined
+      ? {}
+      : { minIntervalMs: options.nominatimMinIntervalMs }),
+  });
 
   const app = new Hono()
     .route('/strava', strava.app)

@@ -35,7 +35,9 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
       },
     };
     await serveUntilStopped(withWorkers, async (url) => {
-      workers = await startWorkers(syncDepsOf(runtime));
+      workers = await startWorkers(syncDepsOf(runtime), {
+        enrichment: { ...runtime.weather, clock: runtime.clock },
+      });
       const lines = [
         `stridesync is running (${config.mode} mode, ${where})`,
         `  API:    ${url}/api`,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import type { Database } from '../store/database.ts';
 import type { AppEnv } from './app-env.ts';
 import { correlation } from './correlation.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
+  /** Where sync jobs are sent; without it, `POST /api/syncs` answers 503. */
+  queue?: JobQueue;
   /** Live progress over LISTEN/NOTIFY; without it, progress streams poll. */
   progressHub?: ProgressHub;
   /** Strava connect/disconnect routes; absent where a function serves only other routes. */

@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/open-runtime.ts';
+import { enrichForSync } from '../sync/enrich-for-sync.ts';
 import type { SyncDeps } from '../sync/run-sync.ts';
 
 /** What the runner needs, taken from a long-running process's runtime. */
@@ -14,5 +15,6 @@ export function syncDepsOf(runtime: Runtime): SyncDeps {
     },
     purgeOnDeauthorize: runtime.config.purgeOnDeauthorize,
     sportTypes: runtime.config.strava.sportTypes,
+    enrich: enrichForSync(runtime.db, runtime.weather, runtime.clock),
   };
 }

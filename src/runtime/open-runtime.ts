@@ -9,6 +9,7 @@ import { startServer } from '../http/node-server.ts';
 import { createProgressHub, type ProgressHub } from '../http/progress-hub.ts';
 import type { StravaDeps } from '../http/routes/strava-connection.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { type JobQueue, openJobQueue } from '../queue/job-queue.ts';
 import { createApiLedger } from '../store/api-ledger.ts';
 import type { Database } from '../store/database.ts';
 import { migrate } from '../store/migrations.ts';
@@ -18,11 +19,22 @@ import { createOAuthStates } from '../strava/oauth-state.ts';
 import { createStravaClient } from '../strava/strava-client.ts';
 import { createTokenCipher } from '../strava/token-crypto.ts';
 import { createTokenManager } from '../strava/token-manager.ts';
+import {
+  createWeatherServices,
+  stridesyncUserAgent,
+  type WeatherServices,
+} from '../weather/weather-services.ts';
 import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
 
 /** Where the in-process simulators are mounted on the local server in demo mode. */
 export const SIMULATORS_PATH = '/sim';
+/**
+ * The real Nominatim allows one request a second; the demo's is a simulator in this process, so
+ * the demo paces geocoding faster and a first sync shows its places in seconds, not minutes.
+ * The simulator allows a fifth of the client's interval, so timer jitter never trips it.
+ */
+const DEMO_GEOCODING_INTERVAL_MS = 50;
 
 /**
  * Everything a long-running process (`serve`, `start`, later `worker`) shares: configuration,
@@ -39,6 +51,10 @@ export interface Runtime {
   /** Set when this install signs its own users' tokens (no SUPABASE_JWT_SECRET). */
   localJwtSecret: string | undefined;
   strava: StravaDeps;
+  /** Weather and place providers: the simulators in demo mode, else as configured. */
+  weather: WeatherServices;
+  /** Sends sync jobs (this process does not work them; workers do). */
+  queue: JobQueue;
   /** Live progress for the local server's Server-Sent Events. */
   progressHub: ProgressHub;
   /** Demo mode only: the simulators, served under SIMULATORS_PATH. */
@@ -73,11 +89,25 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   }
 
   const simulators =
-    config.mode === 'demo' ? createSimulators({ clock, athletes: [DEMO_ATHLETE] }) : undefined;
+    config.mode === 'demo'
+      ? createSimulators({
+          clock,
+          athletes: [DEMO_ATHLETE],
+          nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS / 5,
+        })
+      : undefined;
   const endpoints = stravaEndpoints(config, simulators);
   const client = createStravaClient({ ...endpoints, ledger: createApiLedger(db, clock), clock });
   const store = createConnectionStore(tokenCipher);
   const progressHub = createProgressHub(db, logger);
+  const ledger = createApiLedger(db, clock);
+  const weather = createWeatherServices(weatherSettings(config, simulators), {
+    ledger,
+    clock,
+    userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
+    ...(simulators ? { nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS } : {}),
+  });
+  const queue = await openJobQueue(db, { logger, work: false });
   return {
     config,
     logger,
@@ -95,9 +125,12 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       publicUrl: config.publicUrl,
     },
     simulators,
+    weather,
+    queue,
     progressHub,
     async close() {
       await progressHub.close();
+      await queue.stop({ timeoutMs: 0 });
       await simulators?.close();
       await db.close();
     },
@@ -118,6 +151,22 @@ function stravaEndpoints(config: Config, simulators: Simulators | undefined) {
   };
 }
 
+/**
+ * The weather the enricher asks: in demo mode the simulators' Open-Meteo and Nominatim (and
+ * OpenWeatherMap's simulator only if a key is set, which then means the real one); else the
+ * configuration as it is.
+ */
+function weatherSettings(config: Config, simulators: Simulators | undefined): Config['weather'] {
+  if (!simulators || config.weather.openWeatherApiKey) return config.weather;
+  const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
+  return {
+    ...config.weather,
+    provider: 'open-meteo',
+    openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
+    nominatimUrl: urls.nominatimUrl,
+  };
+}
+
 /** Serves the API (and the simulators in demo mode) until SIGINT/SIGTERM, then closes in order. */
 export async function serveUntilStopped(
   runtime: Runtime,
@@ -127,6 +176,7 @@ export async function serveUntilStopped(
     db: runtime.db,
     clock: runtime.clock,
     progressHub: runtime.progressHub,
+    queue: runtime.queue,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,

@@ -6,8 +6,9 @@ import type { SyncDeps } from './run-sync.ts';
 
 /**
  * The runner's enriching step over the weather services: one batch of a user's waiting runs,
- * counted the way the session reports them (weather is what "enriched" means to the runner;
- * places ride along and keep the step going while they still wait).
+ * counted the way the session reports them (weather is what "enriched" means to the runner).
+ * Places ride along in the same batches; any left when weather stops making progress are
+ * finished by the scheduled backfill.
  */
 export function enrichForSync(
   db: Database,

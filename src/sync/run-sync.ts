@@ -370,7 +370,9 @@ async function enrichAll(
       );
       await appendEvent(tx, session, { type: 'enrich:batch', payload: result });
     });
-    if (result.enriched + result.unavailable === 0 || result.stillPending === 0) return undefined;
+    // A batch is at most `enrichBatch` runs: go on while batches make progress. One that makes
+    // none means what is left waits on something else (the archive's delay, a retry time).
+    if (result.enriched + result.unavailable === 0) return undefined;
     const yielded = await yieldIfPastDeadline(deps, options, session);
     if (yielded) return yielded;
   }

@@ -2,8 +2,9 @@ import type { Clock } from '../core/clock.ts';
 
 /**
  * Spaces requests at least `minIntervalMs` apart within this process (Nominatim's policy: at
- * most one request per second). Callers await `wait()` one at a time; across processes the
- * ledger's per-minute line keeps the total within the policy.
+ * most one request per second); across processes the ledger's per-minute line keeps the total
+ * within the policy. Callers may wait at the same time: each takes the next turn in order, so
+ * two lookups started together still leave the gap between them.
  */
 export interface RequestPacer {
   wait(): Promise<void>;
@@ -15,12 +16,17 @@ export function createRequestPacer(
   sleep: (ms: number) => Promise<void>,
 ): RequestPacer {
   let last: number | undefined;
+  let queue: Promise<void> = Promise.resolve();
   return {
-    async wait() {
-      const due = last === undefined ? clock.now() : last + minIntervalMs;
-      const waitMs = due - clock.now();
-      if (waitMs > 0) await sleep(waitMs);
-      last = clock.now();
+    wait() {
+      const turn = queue.then(async () => {
+        const due = last === undefined ? clock.now() : last + minIntervalMs;
+        const waitMs = due - clock.now();
+        if (waitMs > 0) await sleep(waitMs);
+        last = clock.now();
+      });
+      queue = turn.catch(() => {});
+      return turn;
     },
   };
 }

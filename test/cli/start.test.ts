@@ -24,7 +24,7 @@ describe('stridesync start on the embedded database', () => {
     return { p, url: url as string };
   }
 
-  it('creates the database, serves health and the demo user, and keeps data across restarts', async () => {
+  it('creates the database, serves health and the demo user, syncs, and keeps data across restarts', { timeout: 180_000 }, async () => {
     const first = await start(await freePort());
     expect(first.p.stdout()).toContain(`embedded database in ${path.join(workDir, '.stridesync')}`);
     expect(first.p.stdout()).toContain('"applied":["20261128190000_sync_schema"');
@@ -60,6 +60,35 @@ describe('stridesync start on the embedded database', () => {
     expect(connected.headers.get('location')).toMatch(/\/\?strava=connected$/);
     const state = await (await fetch(`${first.url}/sim/strava/_sim/state`)).json();
     expect(state.athletes[0].activityCount).toBe(800);
+
+    // Sync: the in-process worker walks the demo athlete's history and enriches it.
+    const auth = { authorization: `Bearer ${token}` };
+    const started = await fetch(`${first.url}/api/syncs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    let session = { status: 'queued', counts: { stored: 0 }, progress: { percent: 0 } };
+    for (
+      let i = 0;
+      i < 240 && !['completed', 'failed', 'cancelled'].includes(session.status);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      session = await (await fetch(`${first.url}/api/syncs/${id}`, { headers: auth })).json();
+    }
+    expect(session).toMatchObject({ status: 'completed', progress: { percent: 100 } });
+    expect(session.counts.stored).toBeGreaterThan(300);
+    const runs = (await (
+      await fetch(`${first.url}/api/activities?limit=100`, { headers: auth })
+    ).json()) as {
+      items: { weather: { status: string }; place: { city: string | null } }[];
+    };
+    expect(runs.items).toHaveLength(100);
+    expect(runs.items.filter((r) => r.weather.status === 'enriched').length).toBeGreaterThan(50);
+    expect(runs.items.filter((r) => r.place.city).length).toBeGreaterThan(50);
 
     // A second process on the same embedded database would corrupt it: refused, with a way out.
     const second = runCli(['start'], { PORT: String(await freePort()) }, workDir);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../src/http/jwt.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { openJobQueue } from '../../src/queue/job-queue.ts';
 import { sessionStore } from '../../src/sync/session-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
@@ -180,6 +184,80 @@ describe('sync and activity routes', () => {
     const response = await app.request(`/api/activities?${query}`, { headers: headers.alice });
     expect(response.status).toBe(400);
     expect((await errorOf(response)).fields?.map((f) => f.path)).toContain(field);
+  });
+
+  it('starts a sync once however often asked, and explains why it cannot start one', async () => {
+    const queue = await openJobQueue(t.db, { logger: createLogger('silent'), work: false });
+    try {
+      const withQueue = createApp({
+        db: t.db,
+        clock: systemClock,
+        logger: createLogger('silent'),
+        auth: createJwtVerifier({ secret: JWT_SECRET }),
+        queue,
+      });
+      const carol = await insertUser(t.db);
+      const auth = {
+        authorization: `Bearer ${await signAccessToken(JWT_SECRET, { sub: carol })}`,
+        'content-type': 'application/json',
+      };
+      const notConnected = await withQueue.request('/api/syncs', {
+        method: 'POST',
+        headers: auth,
+        body: '{}',
+      });
+      expect(notConnected.status).toBe(409);
+      expect(await errorOf(notConnected)).toMatchObject({
+        code: 'strava_not_connected',
+        hint: expect.stringContaining('Connect Strava'),
+      });
+
+      await t.db.query(
+        `insert into strava_connections (user_id, athlete_id, access_token_enc, refresh_token_enc, token_key_version, expires_at)
+         values ($1, 777, 'a', 'r', 1, now() + interval '6 hours')`,
+        [carol],
+      );
+      const first = await withQueue.request('/api/syncs', {
+        method: 'POST',
+        headers: auth,
+        body: '{}',
+      });
+      expect(first.status).toBe(202);
+      const created = (await first.json()) as { id: string; kind: string; status: string };
+      expect(created).toMatchObject({ kind: 'backfill', status: 'queued' });
+      const again = await withQueue.request('/api/syncs', {
+        method: 'POST',
+        headers: auth,
+        body: '{"kind":"incremental"}',
+      });
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { id: string }).id).toBe(created.id);
+      const { rows } = await t.db.query(
+        `select 1 from pgboss.job where name = 'sync' and data->>'userId' = $1`,
+        [carol],
+      );
+      expect(rows).toHaveLength(1);
+
+      const bad = await withQueue.request('/api/syncs', {
+        method: 'POST',
+        headers: auth,
+        body: '{"kind":"everything"}',
+      });
+      expect(bad.status).toBe(400);
+      expect((await errorOf(bad)).fields?.[0]?.path).toBe('body.kind');
+    } finally {
+      await queue.stop({ timeoutMs: 0 });
+    }
+  });
+
+  it('answers 503 where no queue is wired, rather than pretending to start', async () => {
+    const response = await app.request('/api/syncs', {
+      method: 'POST',
+      headers: { ...headers.alice, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(503);
+    expect((await errorOf(response)).code).toBe('sync_starts_unavailable');
   });
 
   it('needs a signed-in user', async () => {

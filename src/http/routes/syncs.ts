@@ -2,12 +2,14 @@ import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
-import { NotFoundError } from '../../core/errors.ts';
+import { ConfigError, NotFoundError, TransientError } from '../../core/errors.ts';
 import {
   isTerminalStatus,
   type SyncSessionRow,
   syncSessionRowSchema,
 } from '../../core/sync-session.ts';
+import type { JobQueue } from '../../queue/job-queue.ts';
+import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
 import { sessionStore } from '../../sync/session-store.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -15,26 +17,29 @@ import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
 import type { ProgressHub } from '../progress-hub.ts';
 import { sessionView } from '../session-view.ts';
-import { validateQuery } from '../validate.ts';
+import { validateJson, validateQuery } from '../validate.ts';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
 const sessionId = z.guid();
 
-/**
- * Reading and cancelling sync sessions. Every query names the signed-in user, so a user sees
- * and cancels only their own sessions; someone else's id answers 404, exactly like an unknown
- * one, so ids cannot be probed.
- */
 /** Live progress: at most two updates a second, a poll as the floor, a heartbeat for proxies. */
 const MIN_UPDATE_GAP_MS = 500;
 const POLL_MS = 2_000;
 const HEARTBEAT_MS = 15_000;
 
+const startBody = z.object({ kind: z.enum(['backfill', 'incremental', 'reconcile']).optional() });
+
+/**
+ * Starting, reading and cancelling sync sessions. Every query names the signed-in user, so a
+ * user sees and cancels only their own sessions; someone else's id answers 404, exactly like an
+ * unknown one, so ids cannot be probed.
+ */
 export function syncRoutes(deps: {
   db: Database;
   auth: JwtVerifier;
   clock: Clock;
   progressHub?: ProgressHub;
+  queue?: JobQueue;
 }) {
   const { db, clock } = deps;
   const own = async (userId: string, id: string) => {
@@ -48,6 +53,23 @@ export function syncRoutes(deps: {
   };
 
   return new Hono<AppEnv>()
+    .post('/api/syncs', requireUser(deps.auth), validateJson(startBody), async (c) => {
+      const queue = deps.queue;
+      if (!queue) throw startsUnavailable();
+      const userId = c.get('user').id;
+      await requireConnection(db, userId);
+      const kind = c.req.valid('json').kind ?? (await defaultKind(db, userId));
+      const started = await startSync(db, queue, {
+        userId,
+        kind,
+        correlationId: c.get('correlationId'),
+      });
+      c.get('logger').info(
+        { sessionId: started.session.id, kind, created: started.created },
+        'sync start requested',
+      );
+      return c.json(sessionView(started.session, clock.now()), started.created ? 202 : 200);
+    })
     .get('/api/syncs', requireUser(deps.auth), validateQuery(listQuery), async (c) => {
       const { rows } = await db.query(
         'select * from sync_sessions where user_id = $1 order by created_at desc limit $2',
@@ -141,6 +163,41 @@ async function streamProgress(
   } finally {
     unsubscribe();
   }
+}
+
+/** A first sync is a backfill; once a backfill has completed, syncs pick up what is new. */
+async function defaultKind(db: Database, userId: string): Promise<'backfill' | 'incremental'> {
+  const { rowCount } = await db.query(
+    `select 1 from sync_sessions where user_id = $1 and kind = 'backfill' and status = 'completed' limit 1`,
+    [userId],
+  );
+  return rowCount > 0 ? 'incremental' : 'backfill';
+}
+
+/** Refuses a start that could only fail: say what to do instead of queueing it. */
+async function requireConnection(db: Database, userId: string): Promise<void> {
+  const { rows } = await db.query<{ revoked_at: Date | null }>(
+    'select revoked_at from strava_connections where user_id = $1',
+    [userId],
+  );
+  if (rows[0] && rows[0].revoked_at === null) return;
+  throw new ConfigError({
+    code: rows[0] ? 'strava_reconnect_required' : 'strava_not_connected',
+    userMessage: rows[0]
+      ? 'Reconnect Strava: stridesync’s access to your Strava account was revoked or has expired.'
+      : 'Strava is not connected yet.',
+    hint: rows[0]
+      ? 'Connect Strava again from the dashboard; your stored runs are kept.'
+      : 'Connect Strava first, then sync.',
+  });
+}
+
+function startsUnavailable(): TransientError {
+  return new TransientError({
+    code: 'sync_starts_unavailable',
+    userMessage: 'Syncs cannot be started through this endpoint.',
+    hint: 'Start the sync from the stridesync server.',
+  });
 }
 
 function notFound(): NotFoundError {

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.ts';
+import { createRequestPacer } from '../../src/weather/request-pacer.ts';
+
+describe('request pacer', () => {
+  it('spaces callers that wait at the same time', async () => {
+    const clock = createManualClock('2026-03-01T10:00:00Z');
+    const starts: number[] = [];
+    const pacer = createRequestPacer(1000, clock, async (ms) => clock.advance(ms));
+    await Promise.all(
+      [1, 2, 3].map(async () => {
+        await pacer.wait();
+        starts.push(clock.now());
+      }),
+    );
+    const t0 = Date.parse('2026-03-01T10:00:00Z');
+    expect(starts).toEqual([t0, t0 + 1000, t0 + 2000]);
+  });
+});
