@@ -24,7 +24,9 @@ describe('stridesync start on the embedded database', () => {
     return { p, url: url as string };
   }
 
-  it('creates the database, serves health and the demo user, syncs, and keeps data across restarts', { timeout: 180_000 }, async () => {
+  it('creates the database, serves health and the demo user, syncs, and keeps data across restarts', {
+    timeout: 180_000,
+  }, async () => {
     const first = await start(await freePort());
     expect(first.p.stdout()).toContain(`embedded database in ${path.join(workDir, '.stridesync')}`);
     expect(first.p.stdout()).toContain('"applied":["20261128190000_sync_schema"');
