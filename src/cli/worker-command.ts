@@ -67,7 +67,10 @@ Options:
     }
     const runtime = await openRuntime(config, { migrate: false });
     try {
-      const workers = await startWorkers(syncDepsOf(runtime), settings);
+      const workers = await startWorkers(syncDepsOf(runtime), {
+        ...settings,
+        enrichment: { ...runtime.weather, clock: runtime.clock },
+      });
       const where = config.database.kind === 'pglite' ? 'embedded database' : 'DATABASE_URL';
       process.stdout.write(
         `stridesync worker ${workers.owner} is working the queue (${where}, concurrency ${settings.concurrency ?? 1}); Ctrl-C to stop.\n`,

@@ -176,6 +176,11 @@ describe('a worker killed again and again during a 5,000-activity backfill', () 
       STRAVA_API_URL: `${server.url}/api/v3`,
       STRAVA_OAUTH_URL: `${server.url}/oauth`,
       TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+      // This test is about crashes while fetching, so weather points at a local address that is
+      // no weather service: the enrichment defers at its first call (a provider the operator
+      // must fix) instead of geocoding thousands of runs, and nothing leaves this machine.
+      OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
+      NOMINATIM_URL: `${server.url}/no-geocoder-here`,
       LOG_LEVEL: 'info',
     };
     const startWorker = async () => {
