@@ -33,6 +33,8 @@ export interface Config {
     oauthUrl: string;
     /** Strava sport types kept as runs; everything else is listed and skipped. */
     sportTypes: readonly string[];
+    /** The `verify_token` the push subscription was created with; unset: no webhook. */
+    webhookVerifyToken: string | undefined;
   };
   weather: {
     provider: WeatherProviderSetting;
@@ -98,6 +100,7 @@ const envSchema = z.object({
     )
     .transform((list) => list.split(',').map((type) => type.trim()))
     .default(['Run', 'TrailRun', 'VirtualRun']),
+  STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   OPENWEATHER_API_KEY: z.string().min(1).optional(),
   OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
   OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
@@ -135,6 +138,7 @@ export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 /** Variables whose values must never be echoed in an error (DATABASE_URL may hold a password). */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
+  'STRAVA_WEBHOOK_VERIFY_TOKEN',
   'STRAVA_CLIENT_SECRET',
   'OPENWEATHER_API_KEY',
   'TOKEN_ENCRYPTION_KEY',
@@ -176,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       apiUrl: e.STRAVA_API_URL,
       oauthUrl: e.STRAVA_OAUTH_URL,
       sportTypes: e.STRAVA_SPORT_TYPES,
+      webhookVerifyToken: e.STRAVA_WEBHOOK_VERIFY_TOKEN,
     },
     weather: {
       provider: e.WEATHER_PROVIDER,

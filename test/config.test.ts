@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         apiUrl: 'https://www.strava.com/api/v3',
         oauthUrl: 'https://www.strava.com/oauth',
         sportTypes: ['Run', 'TrailRun', 'VirtualRun'],
+        webhookVerifyToken: undefined,
       },
       weather: {
         provider: 'auto',

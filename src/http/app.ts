@@ -12,6 +12,7 @@ import { activityRoutes } from './routes/activities.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
+import { stravaWebhookRoutes } from './routes/strava-webhook.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { limitBody } from './validate.ts';
 
@@ -21,6 +22,8 @@ export interface AppDeps {
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
+  /** STRAVA_WEBHOOK_VERIFY_TOKEN; unset, the webhook handshake is refused. */
+  webhookVerifyToken?: string;
   /** Where sync jobs are sent; without it, `POST /api/syncs` answers 503. */
   queue?: JobQueue;
   /** Live progress over LISTEN/NOTIFY; without it, progress streams poll. */
@@ -42,6 +45,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', meRoutes(deps));
   app.route('/', syncRoutes(deps));
   app.route('/', activityRoutes(deps));
+  app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
   app.notFound(handleNotFound);

@@ -177,6 +177,7 @@ export async function serveUntilStopped(
     clock: runtime.clock,
     progressHub: runtime.progressHub,
     queue: runtime.queue,
+    webhookVerifyToken: runtime.config.strava.webhookVerifyToken,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,
