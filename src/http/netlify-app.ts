@@ -1,9 +1,14 @@
 import packageJson from '../../package.json' with { type: 'json' };
-import { loadConfig } from '../config.ts';
+import { type Config, loadConfig } from '../config.ts';
 import { systemClock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createLogger } from '../observability/logger.ts';
+import { openJobQueue } from '../queue/job-queue.ts';
+import { createStravaDeps } from '../runtime/strava-deps.ts';
+import { createApiLedger } from '../store/api-ledger.ts';
+import type { Database } from '../store/database.ts';
 import { openDatabase } from '../store/open-database.ts';
+import { createTokenCipher } from '../strava/token-crypto.ts';
 import { type AppDeps, createApp } from './app.ts';
 import { createJwtVerifier } from './jwt.ts';
 
@@ -36,8 +41,30 @@ export async function buildNetlifyApp(env: Env = process.env) {
     logger,
     auth: createJwtVerifier({ secret: jwtSecret }),
     version: packageJson.version,
+    webhookVerifyToken: config.strava.webhookVerifyToken,
+    // Functions send jobs; the workers work them (`stridesync worker`).
+    queue: await openJobQueue(db, { logger, work: false }),
+    ...(config.mode === 'live' ? { strava: stravaDeps(config, db, jwtSecret) } : {}),
   };
   return createApp(deps);
+}
+
+/** With real credentials (config guarantees TOKEN_ENCRYPTION_KEY then), the Strava routes too. */
+function stravaDeps(config: Config, db: Database, jwtSecret: string) {
+  return createStravaDeps({
+    db,
+    clock: systemClock,
+    ledger: createApiLedger(db, systemClock),
+    endpoints: {
+      apiUrl: config.strava.apiUrl,
+      oauthUrl: config.strava.oauthUrl,
+      clientId: config.strava.clientId as string,
+      clientSecret: config.strava.clientSecret as string,
+    },
+    tokenCipher: createTokenCipher(config.tokenEncryptionKeys ?? []),
+    serverSecret: jwtSecret,
+    publicUrl: config.publicUrl,
+  });
 }
 
 function missingConfiguration(names: readonly string[]): ConfigError {

@@ -14,11 +14,7 @@ import { createApiLedger } from '../store/api-ledger.ts';
 import type { Database } from '../store/database.ts';
 import { migrate } from '../store/migrations.ts';
 import { openDatabase } from '../store/open-database.ts';
-import { createConnectionStore } from '../strava/connection-store.ts';
-import { createOAuthStates } from '../strava/oauth-state.ts';
-import { createStravaClient } from '../strava/strava-client.ts';
 import { createTokenCipher } from '../strava/token-crypto.ts';
-import { createTokenManager } from '../strava/token-manager.ts';
 import {
   createWeatherServices,
   stridesyncUserAgent,
@@ -26,6 +22,7 @@ import {
 } from '../weather/weather-services.ts';
 import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
+import { createStravaDeps, type StravaEndpoints } from './strava-deps.ts';
 
 /** Where the in-process simulators are mounted on the local server in demo mode. */
 export const SIMULATORS_PATH = '/sim';
@@ -97,10 +94,8 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
         })
       : undefined;
   const endpoints = stravaEndpoints(config, simulators);
-  const client = createStravaClient({ ...endpoints, ledger: createApiLedger(db, clock), clock });
-  const store = createConnectionStore(tokenCipher);
-  const progressHub = createProgressHub(db, logger);
   const ledger = createApiLedger(db, clock);
+  const progressHub = createProgressHub(db, logger);
   const weather = createWeatherServices(weatherSettings(config, simulators), {
     ledger,
     clock,
@@ -115,15 +110,15 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     clock,
     auth: createJwtVerifier({ secret: serverSecret }),
     localJwtSecret,
-    strava: {
-      client,
-      store,
-      tokens: createTokenManager({ db, store, strava: client, clock }),
-      states: createOAuthStates(serverSecret, clock),
-      oauthUrl: endpoints.oauthUrl,
-      clientId: endpoints.clientId,
+    strava: createStravaDeps({
+      db,
+      clock,
+      ledger,
+      endpoints,
+      tokenCipher,
+      serverSecret,
       publicUrl: config.publicUrl,
-    },
+    }),
     simulators,
     weather,
     queue,
@@ -138,7 +133,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
 }
 
 /** The Strava the clients talk to: the in-process simulator in demo mode, else configuration. */
-function stravaEndpoints(config: Config, simulators: Simulators | undefined) {
+function stravaEndpoints(config: Config, simulators: Simulators | undefined): StravaEndpoints {
   if (simulators) {
     const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
     return { apiUrl: urls.stravaApiUrl, oauthUrl: urls.stravaOauthUrl, ...simulators.stravaApp };

@@ -1,11 +1,17 @@
 import type { Context } from '@netlify/functions';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import netlifyHealth from '../../netlify/functions/health.mts';
+import stravaAuth from '../../netlify/functions/strava-auth.mts';
+import stravaWebhook from '../../netlify/functions/strava-webhook.mts';
+import syncOrchestrator from '../../netlify/functions/sync-orchestrator.mts';
+import { signAccessToken } from '../../src/http/jwt.ts';
 import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
 import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { insertUser } from '../support/seed.ts';
 import { errorOf, JWT_SECRET, testApp } from './test-app.ts';
 
 // The handler only passes the context through to the app; nothing here reads it.
@@ -85,5 +91,61 @@ describe('createNetlifyHandler', () => {
 
     expect((await handler(healthRequest(), context)).status).toBe(200);
     expect(build).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('the API functions, called as Netlify calls them', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+  });
+  afterAll(() => t.dispose());
+
+  it('serve the user’s syncs and Strava’s webhook handshake over one configured database', async () => {
+    vi.stubEnv('DATABASE_URL', t.url!);
+    vi.stubEnv('SUPABASE_JWT_SECRET', JWT_SECRET);
+    vi.stubEnv('STRAVA_CLIENT_ID', '12345');
+    vi.stubEnv('STRAVA_CLIENT_SECRET', 'sim-secret');
+    vi.stubEnv('TOKEN_ENCRYPTION_KEY', Buffer.alloc(32, 3).toString('base64'));
+    vi.stubEnv('STRAVA_WEBHOOK_VERIFY_TOKEN', 'netlify-verify-token');
+    vi.stubEnv('LOG_LEVEL', 'silent');
+    const userId = await insertUser(t.db);
+    const authorization = `Bearer ${await signAccessToken(JWT_SECRET, { sub: userId })}`;
+
+    const syncs = await syncOrchestrator(
+      new Request('https://stridesync.example/api/syncs', { headers: { authorization } }),
+      context,
+    );
+    expect(syncs.status).toBe(200);
+    expect(await syncs.json()).toEqual({ items: [] });
+
+    const start = await syncOrchestrator(
+      new Request('https://stridesync.example/api/syncs', {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: '{}',
+      }),
+      context,
+    );
+    expect(start.status).toBe(409);
+    expect((await errorOf(start)).code).toBe('strava_not_connected');
+
+    const handshake = await stravaWebhook(
+      new Request(
+        'https://stridesync.example/api/strava/webhook?hub.mode=subscribe&hub.challenge=abc&hub.verify_token=netlify-verify-token',
+      ),
+      context,
+    );
+    expect(await handshake.json()).toEqual({ 'hub.challenge': 'abc' });
+
+    const connect = await stravaAuth(
+      new Request('https://stridesync.example/api/strava/connect', {
+        headers: { authorization, accept: 'application/json' },
+      }),
+      context,
+    );
+    expect(((await connect.json()) as { url: string }).url).toContain(
+      'https://www.strava.com/oauth/authorize?client_id=12345',
+    );
   });
 });
