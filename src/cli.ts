@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { type CliCommand, CliUsageError } from './cli/command.ts';
+import { inspectCommand } from './cli/inspect-command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
 import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.ts';
 import { serveCommand } from './cli/serve-command.ts';
 import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
+import { statusCommand } from './cli/status-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, toAppError } from './core/errors.ts';
 
@@ -13,6 +15,8 @@ const COMMANDS: readonly CliCommand[] = [
   startCommand,
   serveCommand,
   workerCommand,
+  statusCommand,
+  inspectCommand,
   migrateCommand,
   migrateLegacyTokensCommand,
   simCommand,
@@ -30,17 +34,23 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: rest,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
+      allowPositionals: command.positionals !== undefined,
       strict: true,
     });
     if (values.help) {
       process.stdout.write(`${command.usage}\n`);
       return 0;
     }
-    await command.run(values);
+    const { min, max } = command.positionals ?? { min: 0, max: 0 };
+    if (positionals.length < min || positionals.length > max) {
+      throw new CliUsageError(
+        `expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${positionals.length}`,
+      );
+    }
+    await command.run(values, positionals);
     return 0;
   } catch (error) {
     return reportFailure(command, error);

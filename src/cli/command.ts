@@ -9,7 +9,9 @@ export interface CliCommand {
   /** The whole `--help` text. */
   usage: string;
   options?: CliOptions;
-  run(values: CliValues): Promise<void>;
+  /** How many positional arguments the command takes (default none). */
+  positionals?: { min: number; max: number };
+  run(values: CliValues, positionals: string[]): Promise<void>;
 }
 
 /** Wrong arguments: answered with the command's usage and exit code 2. */
