@@ -39,6 +39,13 @@ export const reconnectRequired = (detail: string) =>
     detail,
   });
 
+export const notConnected = () =>
+  new ConfigError({
+    code: 'strava_not_connected',
+    userMessage: 'Strava is not connected yet.',
+    hint: 'Connect Strava from the dashboard to sync your runs.',
+  });
+
 export function createConnectionStore(cipher: TokenCipher) {
   const context = (userId: string, column: 'access' | 'refresh') => `${userId}:${column}`;
 
@@ -77,13 +84,7 @@ export function createConnectionStore(cipher: TokenCipher) {
         [userId],
       );
       const row = rows[0];
-      if (!row) {
-        throw new ConfigError({
-          code: 'strava_not_connected',
-          userMessage: 'Strava is not connected yet.',
-          hint: 'Connect Strava from the dashboard to sync your runs.',
-        });
-      }
+      if (!row) throw notConnected();
       return open(row);
     },
 

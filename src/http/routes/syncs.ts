@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
-import { ConfigError, NotFoundError, TransientError } from '../../core/errors.ts';
+import { NotFoundError, TransientError } from '../../core/errors.ts';
 import {
   isTerminalStatus,
   type SyncSessionRow,
@@ -11,6 +11,7 @@ import {
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
+import { notConnected, reconnectRequired } from '../../strava/connection-store.ts';
 import { sessionStore } from '../../sync/session-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -180,16 +181,8 @@ async function requireConnection(db: Database, userId: string): Promise<void> {
     'select revoked_at from strava_connections where user_id = $1',
     [userId],
   );
-  if (rows[0] && rows[0].revoked_at === null) return;
-  throw new ConfigError({
-    code: rows[0] ? 'strava_reconnect_required' : 'strava_not_connected',
-    userMessage: rows[0]
-      ? 'Reconnect Strava: stridesync’s access to your Strava account was revoked or has expired.'
-      : 'Strava is not connected yet.',
-    hint: rows[0]
-      ? 'Connect Strava again from the dashboard; your stored runs are kept.'
-      : 'Connect Strava first, then sync.',
-  });
+  if (!rows[0]) throw notConnected();
+  if (rows[0].revoked_at !== null) throw reconnectRequired('connection revoked');
 }
 
 function startsUnavailable(): TransientError {
