@@ -50,6 +50,8 @@ export interface Config {
   tokenEncryptionKeys: readonly EncryptionKey[] | undefined;
   supabase: { url: string | undefined; jwtSecret: string | undefined };
   publicUrl: string;
+  /** Browser origins allowed to call the API (CORS): PUBLIC_URL's origin and CORS_ORIGINS. */
+  corsOrigins: readonly string[];
   port: number;
   logLevel: LogLevel;
 }
@@ -119,6 +121,25 @@ const envSchema = z.object({
     .min(32, 'must be at least 32 characters (Supabase: Project Settings → API → JWT secret)')
     .optional(),
   PUBLIC_URL: httpUrl.optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((list, ctx) => {
+      const origins = list
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a comma-separated list of origins like https://app.example.com',
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
   PORT: z.coerce
     .number({ error: 'must be an integer between 1 and 65535' })
     .int('must be an integer between 1 and 65535')
@@ -193,6 +214,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
     supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    corsOrigins: [
+      ...new Set([
+        new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).origin,
+        ...(e.CORS_ORIGINS ?? []),
+      ]),
+    ],
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
   };

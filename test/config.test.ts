@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       tokenEncryptionKeys: undefined,
       supabase: { url: undefined, jwtSecret: undefined },
       publicUrl: 'http://localhost:8787',
+      corsOrigins: ['http://localhost:8787'],
       port: 8787,
       logLevel: 'info',
     });
@@ -75,6 +76,13 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('https://runs.example.com');
     expect(config.dataDir).toBe('/var/lib/stridesync');
     expect(config.tokenEncryptionKeys).toEqual([{ version: 1, key: Buffer.alloc(32, 7) }]);
+  });
+
+  it('allows PUBLIC_URL’s origin and the listed ones for CORS', () => {
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://runs.example.com/app', CORS_ORIGINS: 'https://dash.example.com, http://localhost:5173' })
+        .corsOrigins,
+    ).toEqual(['https://runs.example.com', 'https://dash.example.com', 'http://localhost:5173']);
   });
 
   it('reads the sport types kept as runs', () => {
@@ -111,6 +119,8 @@ describe('loadConfig', () => {
     [{ SUPABASE_JWT_SECRET: 'short' }, 'SUPABASE_JWT_SECRET'],
     [{ SUPABASE_URL: 'supabase' }, 'SUPABASE_URL'],
     [{ PUBLIC_URL: 'localhost:8787' }, 'PUBLIC_URL'],
+    [{ CORS_ORIGINS: 'https://ok.example, not an origin' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example/path' }, 'CORS_ORIGINS'],
     [{ TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ TOKEN_ENCRYPTION_KEY: `1:${KEY},1:${KEY}` }, 'TOKEN_ENCRYPTION_KEY'],
     [

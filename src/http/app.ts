@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Database } from '../store/database.ts';
 import type { AppEnv } from './app-env.ts';
-import { correlation } from './correlation.ts';
+import { CORRELATION_HEADER, correlation } from './correlation.ts';
 import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
 import type { ProgressHub } from './progress-hub.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   auth: JwtVerifier;
   version?: string;
+  /** Browser origins allowed to call the API; others get no CORS headers (the browser blocks). */
+  corsOrigins?: readonly string[];
   /** STRAVA_WEBHOOK_VERIFY_TOKEN; unset, the webhook handshake is refused. */
   webhookVerifyToken?: string;
   /** Where sync jobs are sent; without it, `POST /api/syncs` answers 503. */
@@ -37,9 +40,24 @@ export interface AppDeps {
  * and in Netlify Functions. Order matters: correlation first, so every later middleware, route and
  * the error handler log with the request's id.
  */
+/**
+ * CORS for the dashboard when it is served from another origin. Tokens travel in the
+ * Authorization header, never in cookies, so credentials stay off.
+ */
+function allowOrigins(origins: readonly string[]) {
+  return cors({
+    origin: (origin) => (origins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['authorization', 'content-type', 'accept', CORRELATION_HEADER],
+    exposeHeaders: [CORRELATION_HEADER, 'retry-after'],
+    maxAge: 600,
+  });
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', correlation(deps.logger));
+  app.use('/api/*', allowOrigins(deps.corsOrigins ?? []));
   app.use('/api/*', limitBody());
   app.route('/', healthRoutes(deps));
   app.route('/', meRoutes(deps));

@@ -42,6 +42,7 @@ export async function buildNetlifyApp(env: Env = process.env) {
     auth: createJwtVerifier({ secret: jwtSecret }),
     version: packageJson.version,
     webhookVerifyToken: config.strava.webhookVerifyToken,
+    corsOrigins: config.corsOrigins,
     // Functions send jobs; the workers work them (`stridesync worker`).
     queue: await openJobQueue(db, { logger, work: false }),
     ...(config.mode === 'live' ? { strava: stravaDeps(config, db, jwtSecret) } : {}),

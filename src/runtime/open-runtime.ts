@@ -173,6 +173,7 @@ export async function serveUntilStopped(
     progressHub: runtime.progressHub,
     queue: runtime.queue,
     webhookVerifyToken: runtime.config.strava.webhookVerifyToken,
+    corsOrigins: runtime.config.corsOrigins,
     logger: runtime.logger,
     auth: runtime.auth,
     version: packageJson.version,
