@@ -80,8 +80,10 @@ describe('loadConfig', () => {
 
   it('allows PUBLIC_URL’s origin and the listed ones for CORS', () => {
     expect(
-      loadConfig({ PUBLIC_URL: 'https://runs.example.com/app', CORS_ORIGINS: 'https://dash.example.com, http://localhost:5173' })
-        .corsOrigins,
+      loadConfig({
+        PUBLIC_URL: 'https://runs.example.com/app',
+        CORS_ORIGINS: 'https://dash.example.com, http://localhost:5173',
+      }).corsOrigins,
     ).toEqual(['https://runs.example.com', 'https://dash.example.com', 'http://localhost:5173']);
   });
 
