@@ -6,6 +6,7 @@ import {
   type FieldIssue,
   IllegalTransitionError,
   NotFoundError,
+  RateLimitedError,
   TransientError,
   toAppError,
   ValidationError,
@@ -49,6 +50,7 @@ const STATUS_RULES: readonly StatusRule[] = [
     hint: 'Reload to see the current state.',
   },
   { type: ConfigError, status: 409, log: 'warn', hint: 'Follow the message, then try again.' },
+  { type: RateLimitedError, status: 429, log: 'info', hint: 'Try again after the time given.' },
   { type: TransientError, status: 503, log: 'error', hint: 'Try again in a moment.' },
 ];
 
@@ -89,7 +91,9 @@ export function errorResponse(thrown: unknown, options: ErrorResponseOptions): R
   });
   if (status === 401) headers.set('www-authenticate', 'Bearer');
   const retryAfter = error instanceof TransientError ? retryAfterSeconds(error.retryAt) : undefined;
-  if (status === 503 && retryAfter !== undefined) headers.set('retry-after', String(retryAfter));
+  if ((status === 503 || status === 429) && retryAfter !== undefined) {
+    headers.set('retry-after', String(retryAfter));
+  }
   return new Response(JSON.stringify(body), { status, headers });
 }
 

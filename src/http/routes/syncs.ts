@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.ts';
-import { NotFoundError, TransientError } from '../../core/errors.ts';
+import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
 import {
   isTerminalStatus,
   type SyncSessionRow,
@@ -59,6 +59,7 @@ export function syncRoutes(deps: {
       if (!queue) throw startsUnavailable();
       const userId = c.get('user').id;
       await requireConnection(db, userId);
+      await limitStarts(db, userId, clock.now());
       const kind = c.req.valid('json').kind ?? (await defaultKind(db, userId));
       const started = await startSync(db, queue, {
         userId,
@@ -173,6 +174,27 @@ async function defaultKind(db: Database, userId: string): Promise<'backfill' | '
     [userId],
   );
   return rowCount > 0 ? 'incremental' : 'backfill';
+}
+
+/** Sessions a user may start per hour: far above any real need, low enough to stop a loop. */
+export const MAX_STARTS_PER_HOUR = 20;
+const HOUR_MS = 3_600_000;
+
+/** A client stuck in a loop (or a script) cannot fill the queue: 429 until the oldest start ages out. */
+async function limitStarts(db: Database, userId: string, nowMs: number): Promise<void> {
+  const { rows } = await db.query<{ created_at: Date }>(
+    `select created_at from sync_sessions where user_id = $1 and created_at > $2
+     order by created_at desc limit $3`,
+    [userId, new Date(nowMs - HOUR_MS).toISOString(), MAX_STARTS_PER_HOUR],
+  );
+  const oldest = rows.at(-1);
+  if (rows.length < MAX_STARTS_PER_HOUR || !oldest) return;
+  throw new RateLimitedError({
+    code: 'sync_starts_limited',
+    userMessage: `You started ${MAX_STARTS_PER_HOUR} syncs in the last hour, which is the most allowed.`,
+    hint: 'Your runs keep syncing on their own; try again later.',
+    resumeAt: new Date(oldest.created_at.getTime() + HOUR_MS),
+  });
 }
 
 /** Refuses a start that could only fail: say what to do instead of queueing it. */
