@@ -2,18 +2,15 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../net/resilient-fetch.ts';
 import type { ApiLedger } from '../store/api-ledger.ts';
-import type { PlaceOutcome, PlaceProvider } from './place-provider.ts';
+import { type PlaceOutcome, type PlaceProvider, resolveEachCell } from './place-provider.ts';
 import {
   callFailed,
-  distinctBy,
   operatorError,
   rateLimitedUntil,
   readJsonBody,
   retryAfter,
-  runBatch,
   spendWindow,
   type WindowWaits,
-  waitingOutShortWindows,
 } from './provider-calls.ts';
 import {
   budgetLines,
@@ -139,12 +136,8 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
     name: 'nominatim',
     async resolve(cells) {
       const before = calls;
-      const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
-        distinctBy(cells, cellKey),
-        (cell) => waitingOutShortWindows(() => resolveCell(cell), o.waits),
-        (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
-      );
-      return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
+      const batch = await resolveEachCell(cells, resolveCell, o.waits);
+      return { ...batch, calls: calls - before };
     },
   };
 }

@@ -4,16 +4,8 @@ import type { ApiLedger } from '../store/api-ledger.ts';
 import { countryName } from './country-names.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
 import { owmReverseGeocodeSchema } from './openweathermap-schemas.ts';
-import type { PlaceOutcome, PlaceProvider } from './place-provider.ts';
-import {
-  callFailed,
-  distinctBy,
-  readJsonBody,
-  runBatch,
-  spendWindow,
-  type WindowWaits,
-  waitingOutShortWindows,
-} from './provider-calls.ts';
+import { type PlaceOutcome, type PlaceProvider, resolveEachCell } from './place-provider.ts';
+import { callFailed, readJsonBody, spendWindow, type WindowWaits } from './provider-calls.ts';
 import {
   budgetLines,
   LEDGER_PROVIDER,
@@ -96,12 +88,8 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapPlacesOptions): Plac
     name: 'openweathermap',
     async resolve(cells) {
       const before = calls;
-      const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
-        distinctBy(cells, cellKey),
-        (cell) => waitingOutShortWindows(() => resolveCell(cell), o.waits),
-        (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
-      );
-      return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
+      const batch = await resolveEachCell(cells, resolveCell, o.waits);
+      return { ...batch, calls: calls - before };
     },
   };
 }

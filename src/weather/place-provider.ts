@@ -1,5 +1,11 @@
 import type { AppError } from '../core/errors.ts';
-import type { Cell } from './weather-cell.ts';
+import {
+  distinctBy,
+  runBatch,
+  type WindowWaits,
+  waitingOutShortWindows,
+} from './provider-calls.ts';
+import { type Cell, cellKey } from './weather-cell.ts';
 
 /**
  * Reverse geocoding: the city, state and country a run started in, from its start coordinates
@@ -40,4 +46,22 @@ export interface PlaceProvider {
   readonly name: PlaceProviderName;
   /** One lookup per 0.01° cell, at the cell's centre. */
   resolve(cells: readonly Cell[]): Promise<PlaceBatch>;
+}
+
+/**
+ * What both geocoders' `resolve` does around their one-cell lookup: one call per distinct cell,
+ * short rate-limit windows waited out, a failed lookup recorded on its cell, a halting error
+ * ending the batch with what was found so far.
+ */
+export async function resolveEachCell(
+  cells: readonly Cell[],
+  resolveCell: (cell: Cell) => Promise<[string, PlaceOutcome][]>,
+  waits: WindowWaits,
+): Promise<Omit<PlaceBatch, 'calls'>> {
+  const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
+    distinctBy(cells, cellKey),
+    (cell) => waitingOutShortWindows(() => resolveCell(cell), waits),
+    (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
+  );
+  return { outcomes, ...(halted ? { halted } : {}) };
 }
