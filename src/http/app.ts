@@ -36,11 +36,6 @@ export interface AppDeps {
 }
 
 /**
- * The HTTP API over web-standard Request/Response: the same app runs under the local Node server
- * and in Netlify Functions. Order matters: correlation first, so every later middleware, route and
- * the error handler log with the request's id.
- */
-/**
  * CORS for the dashboard when it is served from another origin. Tokens travel in the
  * Authorization header, never in cookies, so credentials stay off.
  */
@@ -54,6 +49,11 @@ function allowOrigins(origins: readonly string[]) {
   });
 }
 
+/**
+ * The HTTP API over web-standard Request/Response: the same app runs under the local Node server
+ * and in Netlify Functions. Order matters: correlation first, so every later middleware, route and
+ * the error handler log with the request's id.
+ */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', correlation(deps.logger));

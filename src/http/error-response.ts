@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
+import type { ErrorBody } from '../api/contract.ts';
 import {
   type AppError,
   AuthenticationError,
   ConfigError,
-  type FieldIssue,
   IllegalTransitionError,
   NotFoundError,
   RateLimitedError,
@@ -15,11 +15,6 @@ import type { Logger } from '../observability/logger.ts';
 import type { AppEnv } from './app-env.ts';
 import { CORRELATION_HEADER } from './correlation.ts';
 import { PayloadTooLargeError } from './payload-too-large-error.ts';
-
-/** The one JSON shape of every error answer. */
-export interface ErrorBody {
-  error: { code: string; message: string; hint: string; fields?: FieldIssue[] };
-}
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 type LogLevel = 'info' | 'warn' | 'error';

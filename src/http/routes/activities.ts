@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { type ActivityView, activityListQuery } from '../../api/contract.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -13,8 +14,7 @@ import { validateQuery } from '../validate.ts';
  */
 const cursorSchema = z.tuple([z.iso.datetime(), z.string().regex(/^\d+$/)]);
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+const listQuery = activityListQuery.extend({
   cursor: z
     .string()
     .max(200)
@@ -24,13 +24,6 @@ const listQuery = z.object({
       ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
       return z.NEVER;
     })
-    .optional(),
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
-  sportType: z
-    .string()
-    .regex(/^[A-Za-z]+$/)
-    .max(40)
     .optional(),
 });
 
@@ -115,7 +108,7 @@ export function activityRoutes(deps: { db: Database; auth: JwtVerifier }) {
   );
 }
 
-function activityView(r: ActivityListRow) {
+function activityView(r: ActivityListRow): ActivityView {
   return {
     id: r.id,
     name: r.name,

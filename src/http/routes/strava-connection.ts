@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { disconnectQuery } from '../../api/contract.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Database } from '../../store/database.ts';
 import type { ConnectionStore } from '../../strava/connection-store.ts';
@@ -35,8 +36,6 @@ const callbackQuery = z.object({
   scope: z.string().max(512).optional(),
   error: z.string().max(128).optional(),
 });
-
-const disconnectQuery = z.object({ purge: z.enum(['true', 'false']).default('false') });
 
 /**
  * Connecting and disconnecting Strava:

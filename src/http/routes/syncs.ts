@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { startSyncBody, syncListQuery } from '../../api/contract.ts';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
 import {
@@ -20,15 +21,12 @@ import type { ProgressHub } from '../progress-hub.ts';
 import { sessionView } from '../session-view.ts';
 import { validateJson, validateQuery } from '../validate.ts';
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
 const sessionId = z.guid();
 
 /** Live progress: at most two updates a second, a poll as the floor, a heartbeat for proxies. */
 const MIN_UPDATE_GAP_MS = 500;
 const POLL_MS = 2_000;
 const HEARTBEAT_MS = 15_000;
-
-const startBody = z.object({ kind: z.enum(['backfill', 'incremental', 'reconcile']).optional() });
 
 /**
  * Starting, reading and cancelling sync sessions. Every query names the signed-in user, so a
@@ -54,7 +52,7 @@ export function syncRoutes(deps: {
   };
 
   return new Hono<AppEnv>()
-    .post('/api/syncs', requireUser(deps.auth), validateJson(startBody), async (c) => {
+    .post('/api/syncs', requireUser(deps.auth), validateJson(startSyncBody), async (c) => {
       const queue = deps.queue;
       if (!queue) throw startsUnavailable();
       const userId = c.get('user').id;
@@ -72,7 +70,7 @@ export function syncRoutes(deps: {
       );
       return c.json(sessionView(started.session, clock.now()), started.created ? 202 : 200);
     })
-    .get('/api/syncs', requireUser(deps.auth), validateQuery(listQuery), async (c) => {
+    .get('/api/syncs', requireUser(deps.auth), validateQuery(syncListQuery), async (c) => {
       const { rows } = await db.query(
         'select * from sync_sessions where user_id = $1 order by created_at desc limit $2',
         [c.get('user').id, c.req.valid('query').limit],

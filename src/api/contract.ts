@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { FieldIssue } from '../core/errors.ts';
+import type { SessionView } from '../http/session-view.ts';
+
+/**
+ * The HTTP API's contract, shared by the server (which validates requests with these schemas)
+ * and the typed client the dashboard uses. Browser-safe: zod and types only, nothing that
+ * reaches the database or Node's modules.
+ */
+
+export const SYNC_KINDS = ['backfill', 'incremental', 'reconcile'] as const;
+export type StartableSyncKind = (typeof SYNC_KINDS)[number];
+
+/** `POST /api/syncs`: the kind, or the server's choice (a backfill first, then incremental). */
+export const startSyncBody = z.object({ kind: z.enum(SYNC_KINDS).optional() });
+export type StartSyncBody = z.infer<typeof startSyncBody>;
+
+/** `GET /api/syncs?limit=`: the most recent sessions first. */
+export const syncListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+/**
+ * `GET /api/activities`: a page of runs, newest first. `cursor` is opaque (the previous page's
+ * `nextCursor`); the server also checks that it is one it gave out.
+ */
+export const activityListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  sportType: z
+    .string()
+    .regex(/^[A-Za-z]+$/)
+    .max(40)
+    .optional(),
+});
+export type ActivityListQuery = z.input<typeof activityListQuery>;
+
+/** `DELETE /api/strava/connection?purge=true` also deletes the runner's synced data. */
+export const disconnectQuery = z.object({ purge: z.enum(['true', 'false']).default('false') });
+
+export type { SessionView };
+export type SyncStatus = SessionView['status'];
+
+export interface SessionList {
+  items: SessionView[];
+}
+
+export interface ActivityView {
+  id: string;
+  name: string;
+  sportType: string;
+  startDate: string;
+  /** Wall-clock time where the run started, without an offset. */
+  startDateLocal: string;
+  timezone: string | null;
+  distanceM: number;
+  movingTimeS: number;
+  elapsedTimeS: number;
+  elevationGainM: number | null;
+  averageSpeedMps: number | null;
+  averageHeartrateBpm: number | null;
+  place: {
+    status: string;
+    city: string | null;
+    state: string | null;
+    country: string | null;
+    countryCode: string | null;
+  };
+  weather: {
+    status: string;
+    reason: string | null;
+    provider: string | null;
+    observedAt: string | null;
+    temperatureC: number | null;
+    feelsLikeC: number | null;
+    humidityPct: number | null;
+    windSpeedMps: number | null;
+    windDeg: number | null;
+    precipitationMm: number | null;
+    description: string | null;
+    /** OpenWeatherMap's icon code (`01d`…`50n`), whichever provider observed it. */
+    icon: string | null;
+  };
+  qualityFlags: string[];
+}
+
+export interface ActivityPage {
+  items: ActivityView[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/me`. */
+export interface MeView {
+  id: string;
+  email: string | null;
+}
+
+/** The one JSON shape of every error answer. */
+export interface ErrorBody {
+  error: { code: string; message: string; hint: string; fields?: FieldIssue[] };
+}
