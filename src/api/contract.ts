@@ -101,3 +101,69 @@ export interface MeView {
 export interface ErrorBody {
   error: { code: string; message: string; hint: string; fields?: FieldIssue[] };
 }
+
+/** `GET /api/strava/connection`: whether the runner's Strava is connected, and as whom. */
+export interface ConnectionView {
+  status: 'connected' | 'revoked' | 'not_connected';
+  athlete: {
+    id: string;
+    firstName: string | null;
+    lastName: string | null;
+    profileImageUrl: string | null;
+  } | null;
+  scopes: string[];
+  /** Scopes stridesync asks for that were not granted (`activity:read_all`: private runs). */
+  missingScopes: string[];
+  connectedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+}
+
+/** One provider's share of an estimate, as `estimateEnrichment` counts it. */
+export interface ProviderCallEstimate {
+  provider: string;
+  calls: number;
+  /** What the provider's quota counts: Open-Meteo's weighted calls, else the calls. */
+  quotaUnits: number;
+  /** Calendar days of daily caps the calls need (1 when they fit in today's). */
+  days: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+/** `GET /api/estimate`: what a backfill of the runner's history will cost, before it starts. */
+export interface EstimateView {
+  activities: {
+    /** Runs the backfill is expected to find. */
+    expected: number;
+    /** Runs already stored (their weather and place are cached or done). */
+    stored: number;
+    /** Where `expected` comes from: Strava's athlete totals, or the stored runs alone. */
+    basis: 'strava_totals' | 'stored';
+  };
+  strava: { calls: number; durationMs: number };
+  weather: ProviderCallEstimate;
+  places: ProviderCallEstimate;
+  /** All of it, one phase after another. */
+  durationMs: number;
+  computedAt: string;
+}
+
+/** `GET /api/activities/stats`: the runner's whole history, shaped for the dashboard's charts. */
+export interface ActivityStatsView {
+  months: { month: string; runs: number; distanceM: number; movingTimeS: number }[];
+  paceVsTemperature: {
+    id: string;
+    date: string;
+    paceSPerKm: number;
+    temperatureC: number;
+    distanceM: number;
+  }[];
+}
+
+/** `GET /api/local/session`: a token for the local install's one user (no Supabase Auth). */
+export interface LocalSessionView {
+  accessToken: string;
+  expiresAt: string;
+  user: MeView;
+}
