@@ -12,8 +12,8 @@ import {
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
-import { notConnected, reconnectRequired } from '../../strava/connection-store.ts';
 import { sessionStore } from '../../sync/session-store.ts';
+import { defaultKind, requireConnection } from '../../sync/start-rules.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
@@ -165,15 +165,6 @@ async function streamProgress(
   }
 }
 
-/** A first sync is a backfill; once a backfill has completed, syncs pick up what is new. */
-async function defaultKind(db: Database, userId: string): Promise<'backfill' | 'incremental'> {
-  const { rowCount } = await db.query(
-    `select 1 from sync_sessions where user_id = $1 and kind = 'backfill' and status = 'completed' limit 1`,
-    [userId],
-  );
-  return rowCount > 0 ? 'incremental' : 'backfill';
-}
-
 /** Sessions a user may start per hour: far above any real need, low enough to stop a loop. */
 export const MAX_STARTS_PER_HOUR = 20;
 const HOUR_MS = 3_600_000;
@@ -193,16 +184,6 @@ async function limitStarts(db: Database, userId: string, nowMs: number): Promise
     hint: 'Your runs keep syncing on their own; try again later.',
     resumeAt: new Date(oldest.created_at.getTime() + HOUR_MS),
   });
-}
-
-/** Refuses a start that could only fail: say what to do instead of queueing it. */
-async function requireConnection(db: Database, userId: string): Promise<void> {
-  const { rows } = await db.query<{ revoked_at: Date | null }>(
-    'select revoked_at from strava_connections where user_id = $1',
-    [userId],
-  );
-  if (!rows[0]) throw notConnected();
-  if (rows[0].revoked_at !== null) throw reconnectRequired('connection revoked');
 }
 
 function startsUnavailable(): TransientError {

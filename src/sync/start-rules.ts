@@ -1,0 +1,29 @@
+import type { Queryable } from '../store/database.ts';
+import { notConnected, reconnectRequired } from '../strava/connection-store.ts';
+
+/**
+ * What every way of starting a user's sync checks and decides the same way: `POST /api/syncs`
+ * and `stridesync sync`.
+ */
+
+/** Refuses a start that could only fail: say what to do instead of queueing it. */
+export async function requireConnection(db: Queryable, userId: string): Promise<void> {
+  const { rows } = await db.query<{ revoked_at: Date | null }>(
+    'select revoked_at from strava_connections where user_id = $1',
+    [userId],
+  );
+  if (!rows[0]) throw notConnected();
+  if (rows[0].revoked_at !== null) throw reconnectRequired('connection revoked');
+}
+
+/** A first sync is a backfill; once a backfill has completed, syncs pick up what is new. */
+export async function defaultKind(
+  db: Queryable,
+  userId: string,
+): Promise<'backfill' | 'incremental'> {
+  const { rowCount } = await db.query(
+    `select 1 from sync_sessions where user_id = $1 and kind = 'backfill' and status = 'completed' limit 1`,
+    [userId],
+  );
+  return rowCount > 0 ? 'incremental' : 'backfill';
+}
