@@ -25,6 +25,11 @@ export function sessionView(session: SyncSessionRow, nowMs: number) {
     createdAt: session.created_at.toISOString(),
     startedAt: session.started_at?.toISOString() ?? null,
     finishedAt: session.finished_at?.toISOString() ?? null,
+    /**
+     * When the row last changed: the tie-break a client needs to order two reads of the same
+     * state counters (running ↔ rate_limited leaves every counter as it was).
+     */
+    updatedAt: session.updated_at.toISOString(),
     correlationId: session.correlation_id,
   };
 }
