@@ -34,12 +34,13 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
         await runtime.close();
       },
     };
-    await serveUntilStopped(withWorkers, async (url) => {
+    await serveUntilStopped(withWorkers, async (url, served) => {
       workers = await startWorkers(syncDepsOf(runtime), {
         enrichment: { ...runtime.weather, clock: runtime.clock },
       });
       const lines = [
         `stridesync is running (${config.mode} mode, ${where})`,
+        ...(served.dashboard ? [`  Dashboard: ${url}/`] : []),
         `  API:    ${url}/api`,
         `  Health: ${url}/api/health`,
         `  Worker: ${workers.owner} works the sync queue in this process`,

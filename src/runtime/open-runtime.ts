@@ -20,6 +20,7 @@ import {
   stridesyncUserAgent,
   type WeatherServices,
 } from '../weather/weather-services.ts';
+import { prepareDashboard } from './dashboard.ts';
 import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
 import { createStravaDeps, type StravaEndpoints } from './strava-deps.ts';
@@ -162,10 +163,13 @@ function weatherSettings(config: Config, simulators: Simulators | undefined): Co
   };
 }
 
-/** Serves the API (and the simulators in demo mode) until SIGINT/SIGTERM, then closes in order. */
+/**
+ * Serves the API, the dashboard and, in demo mode, the simulators until SIGINT/SIGTERM, then
+ * closes in order.
+ */
 export async function serveUntilStopped(
   runtime: Runtime,
-  onListening: (url: string) => void | Promise<void>,
+  onListening: (url: string, served: { dashboard: boolean }) => void | Promise<void>,
 ): Promise<void> {
   const api = createApp({
     db: runtime.db,
@@ -181,8 +185,11 @@ export async function serveUntilStopped(
   });
   const root = new Hono().route('/', api);
   if (runtime.simulators) root.route(SIMULATORS_PATH, runtime.simulators.app);
+  // Last, so the dashboard answers only what the API and the simulators do not.
+  const dashboard = await prepareDashboard(runtime.logger);
+  if (dashboard) root.route('/', dashboard);
   const server = await startServer(root, { port: runtime.config.port });
-  await onListening(server.url);
+  await onListening(server.url, { dashboard: dashboard !== undefined });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       runtime.logger.info({ signal }, 'shutting down');

@@ -1,0 +1,109 @@
+import type { ActivityView } from '../../../src/api/contract.ts';
+import {
+  formatDistanceKm,
+  formatDuration,
+  formatPace,
+  formatPlace,
+  formatRunDate,
+  formatTemperature,
+  formatWind,
+  paceSecondsPerKm,
+} from '../format.ts';
+import { WeatherIcon } from './weather-icon.tsx';
+
+/**
+ * The runs, newest first, a page at a time ("Load more" appends the next page). A table on wide
+ * screens; on a phone each row becomes a card whose cells carry their column name (`data-label`),
+ * so nothing scrolls sideways.
+ */
+export function ActivityList({
+  runs,
+  loading,
+  hasMore,
+  onLoadMore,
+}: {
+  runs: ActivityView[] | null;
+  loading: boolean;
+  hasMore: boolean;
+  onLoadMore: () => void;
+}) {
+  return (
+    <section aria-labelledby="runs-heading" aria-busy={runs === null}>
+      <h2 id="runs-heading">Runs</h2>
+      {runs?.length === 0 && <p>No runs yet. Connect Strava and sync to bring them in.</p>}
+      {runs && runs.length > 0 && (
+        <table className="runs striped">
+          <caption className="visually-hidden">
+            Your runs, newest first: {runs.length} shown
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Name</th>
+              <th scope="col">Distance</th>
+              <th scope="col">Pace</th>
+              <th scope="col">Time</th>
+              <th scope="col">Place</th>
+              <th scope="col">Weather</th>
+              <th scope="col">Temp.</th>
+              <th scope="col">Wind</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <RunRow key={run.id} run={run} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {hasMore && (
+        <button
+          type="button"
+          className="secondary outline load-more"
+          aria-busy={loading}
+          disabled={loading}
+          onClick={onLoadMore}
+        >
+          Load more runs
+        </button>
+      )}
+    </section>
+  );
+}
+
+function RunRow({ run }: { run: ActivityView }) {
+  const { weather } = run;
+  const place = formatPlace(run.place);
+  return (
+    <tr data-activity-id={run.id}>
+      <td data-label="Date">{formatRunDate(run.startDateLocal)}</td>
+      <th scope="row" data-label="Name" className="run-name">
+        {run.name}
+      </th>
+      <td data-label="Distance">{formatDistanceKm(run.distanceM)}</td>
+      <td data-label="Pace">{formatPace(paceSecondsPerKm(run.distanceM, run.movingTimeS))}</td>
+      <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
+      <td data-label="Place" className="place">
+        {place || <span className="muted">{placeNote(run.place.status)}</span>}
+      </td>
+      <td data-label="Weather" className="weather">
+        <WeatherIcon icon={weather.icon} description={weather.description} />
+        {weather.status !== 'enriched' && (
+          <span className="muted">{weatherNote(weather.status)}</span>
+        )}
+      </td>
+      <td data-label="Temp.">{formatTemperature(weather.temperatureC)}</td>
+      <td data-label="Wind">{formatWind(weather.windSpeedMps)}</td>
+    </tr>
+  );
+}
+
+function placeNote(status: string): string {
+  return status === 'pending' ? 'looking up…' : status === 'not_applicable' ? 'no GPS' : '–';
+}
+
+function weatherNote(status: string): string {
+  if (status === 'pending') return 'looking up…';
+  if (status === 'not_applicable') return 'indoors';
+  return 'unavailable';
+}

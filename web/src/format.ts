@@ -1,0 +1,86 @@
+/**
+ * How the dashboard writes numbers, times and places. Metric throughout (the API stores SI);
+ * dates and clock times in the browser's locale and time zone.
+ */
+
+export function formatDistanceKm(distanceM: number): string {
+  return `${(distanceM / 1000).toFixed(2)} km`;
+}
+
+/** Minutes and seconds per kilometre, the way runners read pace ("5:12 /km"). */
+export function formatPace(secondsPerKm: number | null): string {
+  if (secondsPerKm === null || !Number.isFinite(secondsPerKm) || secondsPerKm <= 0) return '–';
+  const rounded = Math.round(secondsPerKm);
+  return `${Math.floor(rounded / 60)}:${String(rounded % 60).padStart(2, '0')} /km`;
+}
+
+export function paceSecondsPerKm(distanceM: number, movingTimeS: number): number | null {
+  return distanceM > 0 && movingTimeS > 0 ? movingTimeS / (distanceM / 1000) : null;
+}
+
+/** "1:02:05" for an hour or more, else "42:10". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
+}
+
+/** A wait or an estimate in words: "about 40 s", "about 12 min", "about 3 h 20 min". */
+export function formatRoughDuration(seconds: number): string {
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `about ${hours} h ${rest} min` : `about ${hours} h`;
+}
+
+/** A run's own wall-clock date ("2026-03-10T07:15:00" stays the 10th wherever the viewer is). */
+export function formatRunDate(startDateLocal: string): string {
+  const [date] = startDateLocal.split('T');
+  const [year, month, day] = (date ?? '').split('-').map(Number);
+  if (!year || !month || !day) return startDateLocal;
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    timeZone: 'UTC',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  });
+}
+
+/** A moment in the viewer's local time: "12:45" today, with the date when it is another day. */
+export function formatLocalTime(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() === now.toDateString()) return time;
+  return `${at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+export function formatPlace(place: { city: string | null; country: string | null }): string {
+  return [place.city, place.country].filter(Boolean).join(', ');
+}
+
+export function formatTemperature(celsius: number | null): string {
+  return celsius === null ? '–' : `${Math.round(celsius)} °C`;
+}
+
+export function formatWind(metresPerSecond: number | null): string {
+  return metresPerSecond === null ? '–' : `${metresPerSecond.toFixed(1)} m/s`;
+}
+
+/** "2026-03" → "Mar 2026". */
+export function formatMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  if (!year || !m) return month;
+  return new Date(Date.UTC(year, m - 1, 1)).toLocaleDateString(undefined, {
+    timeZone: 'UTC',
+    month: 'short',
+    year: 'numeric',
+  });
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString();
+}

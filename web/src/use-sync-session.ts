@@ -1,0 +1,63 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { SessionView } from '../../src/api/contract.ts';
+import type { ApiClient, ApiError } from '../../src/client/api-client.ts';
+import type { RealtimeSource } from '../../src/client/realtime.ts';
+import { TERMINAL_SESSION_STATUSES } from '../../src/core/glossary.ts';
+
+export type Transport = 'realtime' | 'sse' | 'poll';
+
+export function isTerminal(session: Pick<SessionView, 'status'>): boolean {
+  return (TERMINAL_SESSION_STATUSES as readonly string[]).includes(session.status);
+}
+
+/**
+ * The sync session on screen and its live updates. `follow` shows a session and, while it is
+ * active, subscribes to it (Realtime, else the server's event stream, else polling: the client
+ * picks and reports which); the subscription ends at a terminal state or on unmount.
+ */
+export function useSyncSession(
+  client: ApiClient,
+  realtime: RealtimeSource | undefined,
+  onStreamError: (error: ApiError) => void,
+) {
+  const [session, setSession] = useState<SessionView | null>(null);
+  const [transport, setTransport] = useState<Transport | null>(null);
+  const subscription = useRef<{ close(): void } | null>(null);
+  const onError = useRef(onStreamError);
+  onError.current = onStreamError;
+
+  const stop = useCallback(() => {
+    subscription.current?.close();
+    subscription.current = null;
+    setTransport(null);
+  }, []);
+
+  const follow = useCallback(
+    (next: SessionView) => {
+      stop();
+      setSession(next);
+      if (isTerminal(next)) return;
+      // Declared first: an update may arrive before subscribeProgress returns.
+      let handle: { close(): void } | undefined;
+      const created = client.subscribeProgress(
+        next.id,
+        (update: SessionView) => {
+          setSession(update);
+          if (isTerminal(update) && subscription.current === handle) stop();
+        },
+        {
+          ...(realtime ? { realtime } : {}),
+          onTransportChange: setTransport,
+          onError: (error: ApiError) => onError.current(error),
+        },
+      );
+      handle = created;
+      subscription.current = created;
+      setTransport(created.transport);
+    },
+    [client, realtime, stop],
+  );
+
+  useEffect(() => stop, [stop]);
+  return { session, transport, follow };
+}
