@@ -7,6 +7,7 @@ import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.
 import type { Logger } from '../observability/logger.ts';
 import type { Database, Queryable } from '../store/database.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
+import { fetchAthleteStats } from '../strava/athlete-stats.ts';
 import type { ConnectionStore } from '../strava/connection-store.ts';
 import type { StravaClient } from '../strava/strava-client.ts';
 import type { TokenManager } from '../strava/token-manager.ts';
@@ -158,8 +159,7 @@ async function authenticate(deps: SyncDeps, session: SyncSessionRow) {
   if (session.kind === 'event' && !needsStrava(session.input)) return;
   const stats = await deps.strava.tokens.withAccessToken(session.user_id, async (token) => {
     if (session.kind !== 'backfill' || session.total_estimate !== null) return undefined;
-    const athlete = await deps.strava.client.getAthlete(token);
-    return deps.strava.client.getAthleteStats(token, athlete.id);
+    return fetchAthleteStats(deps.strava.client, token);
   });
   if (stats) {
     await deps.db.query('update sync_sessions set total_estimate = $2 where id = $1', [
