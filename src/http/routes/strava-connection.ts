@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { disconnectQuery } from '../../api/contract.ts';
+import { type ConnectionView, disconnectQuery } from '../../api/contract.ts';
 import { AppError } from '../../core/errors.ts';
-import type { Database } from '../../store/database.ts';
+import type { Database, Queryable } from '../../store/database.ts';
 import type { ConnectionStore } from '../../strava/connection-store.ts';
 import type { OAuthStates } from '../../strava/oauth-state.ts';
 import type { StravaClient } from '../../strava/strava-client.ts';
@@ -39,6 +39,7 @@ const callbackQuery = z.object({
 
 /**
  * Connecting and disconnecting Strava:
+ * - `GET /api/strava/connection` → whether the runner is connected, as whom, with which scopes;
  * - `GET /api/strava/connect` → Strava's authorize page (or `{ url }` for `Accept: application/json`),
  *   with a signed, single-use `state` bound to the user;
  * - `GET /api/strava/callback` ← Strava, with no session: the state says who it is for;
@@ -53,6 +54,10 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
     `${deps.publicUrl}/?${new URLSearchParams(params)}`;
 
   return new Hono<AppEnv>()
+    .get('/api/strava/connection', requireUser(deps.auth), async (c) => {
+      c.header('cache-control', 'no-store');
+      return c.json(await connectionView(deps.db, c.get('user').id));
+    })
     .get('/api/strava/connect', requireUser(deps.auth), async (c) => {
       const user = c.get('user');
       const state = await deps.states.issue(deps.db, user.id);
@@ -134,6 +139,50 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         return c.json({ disconnected: true, purgedActivities: purged });
       },
     );
+}
+
+interface ConnectionRow {
+  athlete_id: string;
+  athlete: { firstname?: string | null; lastname?: string | null; profile?: string | null } | null;
+  scopes: string[];
+  connected_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+/** The user's `strava_connections` row as the dashboard shows it; never a token column. */
+export async function connectionView(db: Queryable, userId: string): Promise<ConnectionView> {
+  const { rows } = await db.query<ConnectionRow>(
+    `select athlete_id, athlete, scopes, connected_at, revoked_at, revoked_reason
+     from strava_connections where user_id = $1`,
+    [userId],
+  );
+  const row = rows[0];
+  const scopes = row?.scopes ?? [];
+  return {
+    status: !row ? 'not_connected' : row.revoked_at ? 'revoked' : 'connected',
+    athlete: row
+      ? {
+          id: row.athlete_id,
+          firstName: row.athlete?.firstname || null,
+          lastName: row.athlete?.lastname || null,
+          profileImageUrl: pictureUrl(row.athlete?.profile),
+        }
+      : null,
+    scopes,
+    missingScopes: REQUESTED_SCOPES.filter((scope) => !scopes.includes(scope)),
+    connectedAt: row?.connected_at.toISOString() ?? null,
+    revokedAt: row?.revoked_at?.toISOString() ?? null,
+    revokedReason: row?.revoked_reason ?? null,
+  };
+}
+
+/**
+ * Strava sends `avatar/athlete/large.png`, a path on its own site, for athletes without a
+ * picture: only an absolute https address is a picture the dashboard can show.
+ */
+function pictureUrl(profile: string | null | undefined): string | null {
+  return profile?.startsWith('https://') ? profile : null;
 }
 
 /**
