@@ -151,9 +151,15 @@ export interface EstimateView {
 
 /** `GET /api/activities/stats`: the runner's whole history, shaped for the dashboard's charts. */
 export interface ActivityStatsView {
+  /**
+   * Per local month (`YYYY-MM`, where the run started), oldest first, from the first month with
+   * a run to the last; months without runs are there with zeros, so a chart's gaps are real.
+   */
   months: { month: string; runs: number; distanceM: number; movingTimeS: number }[];
+  /** The most recent runs (at most 2,000) with weather and a distance, newest first. */
   paceVsTemperature: {
     id: string;
+    /** Local date of the run, `YYYY-MM-DD`. */
     date: string;
     paceSPerKm: number;
     temperatureC: number;

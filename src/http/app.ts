@@ -10,6 +10,7 @@ import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
 import type { ProgressHub } from './progress-hub.ts';
 import { activityRoutes } from './routes/activities.ts';
+import { activityStatsRoutes } from './routes/activity-stats.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', meRoutes(deps));
   app.route('/', syncRoutes(deps));
   app.route('/', activityRoutes(deps));
+  app.route('/', activityStatsRoutes(deps));
   app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));

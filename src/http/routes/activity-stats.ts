@@ -1,0 +1,95 @@
+import { Hono } from 'hono';
+import type { ActivityStatsView } from '../../api/contract.ts';
+import type { Database } from '../../store/database.ts';
+import type { AppEnv } from '../app-env.ts';
+import { requireUser } from '../auth.ts';
+import type { JwtVerifier } from '../jwt.ts';
+
+/**
+ * A scatter of more points than this says nothing more and costs the browser; the most recent
+ * runs are the ones a runner compares against.
+ */
+export const PACE_POINTS_LIMIT = 2_000;
+
+/**
+ * `GET /api/activities/stats`: the signed-in runner's whole history for the dashboard's charts,
+ * deleted runs left out. Months are the runner's local months (`start_date_local`): a run at
+ * 23:30 on 31 January in New York belongs to January, whatever UTC says. Both queries read only
+ * the user's rows (index activities_user_start).
+ */
+export function activityStatsRoutes(deps: { db: Database; auth: JwtVerifier }) {
+  return new Hono<AppEnv>().get('/api/activities/stats', requireUser(deps.auth), async (c) => {
+    const userId = c.get('user').id;
+    const [months, pace] = await Promise.all([
+      monthTotals(deps.db, userId),
+      pacePoints(deps.db, userId),
+    ]);
+    c.header('cache-control', 'no-store');
+    return c.json({ months, paceVsTemperature: pace } satisfies ActivityStatsView);
+  });
+}
+
+async function monthTotals(db: Database, userId: string): Promise<ActivityStatsView['months']> {
+  const { rows } = await db.query<{
+    month: string;
+    runs: number;
+    distance_m: number;
+    moving_time_s: number;
+  }>(
+    `select to_char(start_date_local, 'YYYY-MM') as month, count(*)::int as runs,
+            sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
+     from activities where user_id = $1 and deleted_at is null
+     group by 1 order by 1`,
+    [userId],
+  );
+  const byMonth = new Map(rows.map((r) => [r.month, r]));
+  const first = rows[0]?.month;
+  const last = rows.at(-1)?.month;
+  if (!first || !last) return [];
+  return monthsBetween(first, last).map((month) => {
+    const row = byMonth.get(month);
+    return {
+      month,
+      runs: row?.runs ?? 0,
+      distanceM: row?.distance_m ?? 0,
+      movingTimeS: row?.moving_time_s ?? 0,
+    };
+  });
+}
+
+/** Every `YYYY-MM` from `first` to `last`, both included. */
+function monthsBetween(first: string, last: string): string[] {
+  const index = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+  const months: string[] = [];
+  for (let i = index(first); i <= index(last); i++) {
+    months.push(`${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
+  }
+  return months;
+}
+
+async function pacePoints(
+  db: Database,
+  userId: string,
+): Promise<ActivityStatsView['paceVsTemperature']> {
+  const { rows } = await db.query<{
+    id: string;
+    start_date_local: string;
+    distance_m: number;
+    moving_time_s: number;
+    temperature_c: number;
+  }>(
+    `select id, start_date_local, distance_m, moving_time_s, temperature_c
+     from activities
+     where user_id = $1 and deleted_at is null and weather_status = 'enriched'
+       and temperature_c is not null and distance_m > 0 and moving_time_s > 0
+     order by start_date desc, id desc limit $2`,
+    [userId, PACE_POINTS_LIMIT],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    date: r.start_date_local.slice(0, 10),
+    paceSPerKm: r.moving_time_s / (r.distance_m / 1000),
+    temperatureC: r.temperature_c,
+    distanceM: r.distance_m,
+  }));
+}
