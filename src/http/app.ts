@@ -12,6 +12,7 @@ import type { ProgressHub } from './progress-hub.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { activityStatsRoutes } from './routes/activity-stats.ts';
 import { healthRoutes } from './routes/health.ts';
+import { type LocalSessionOptions, localSessionRoutes } from './routes/local-session.ts';
 import { meRoutes } from './routes/me.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
 import { stravaWebhookRoutes } from './routes/strava-webhook.ts';
@@ -34,6 +35,11 @@ export interface AppDeps {
   progressHub?: ProgressHub;
   /** Strava connect/disconnect routes; absent where a function serves only other routes. */
   strava?: StravaDeps;
+  /**
+   * Set only by a local install that signs its own tokens: mounts `GET /api/local/session`,
+   * which hands the demo user's token to the dashboard. Never set where Supabase Auth signs in.
+   */
+  localSession?: LocalSessionOptions;
 }
 
 /**
@@ -68,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
+  if (deps.localSession) app.route('/', localSessionRoutes(deps.localSession));
   app.notFound(handleNotFound);
   app.onError(handleError(deps.logger));
   return app;

@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import { decodeJwt } from 'jose';
+import type { LocalSessionView } from '../../api/contract.ts';
+import { AuthenticationError } from '../../core/errors.ts';
+import { DEMO_USER } from '../../runtime/demo-user.ts';
+import type { AppEnv } from '../app-env.ts';
+import { signAccessToken } from '../jwt.ts';
+
+export interface LocalSessionOptions {
+  /** The secret the local install signs and verifies its own tokens with. */
+  jwtSecret: string;
+  /** How long a token lasts; the dashboard fetches a new one before it expires. */
+  ttlSeconds?: number;
+}
+
+export const LOCAL_SESSION_TTL_S = 3600;
+
+/** Names a browser on this computer uses for it; anything else reached us through DNS. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `GET /api/local/session`: a token for the local install's one user, so the dashboard needs no
+ * sign-in. Handing out a token without credentials is safe only because of where this runs:
+ * - it is mounted only when the app is given `localSession`, which the local runtime does when
+ *   it signs its own tokens; a deployment with Supabase Auth never mounts it (404);
+ * - the local server binds 127.0.0.1, so only this computer reaches it, and other web pages
+ *   cannot read the answer (no CORS headers for their origins);
+ * - a page that rebinds its own domain to 127.0.0.1 (DNS rebinding) still sends its domain as
+ *   `Host`, so only loopback host names are answered.
+ */
+export function localSessionRoutes(options: LocalSessionOptions) {
+  const ttl = options.ttlSeconds ?? LOCAL_SESSION_TTL_S;
+  return new Hono<AppEnv>().get('/api/local/session', async (c) => {
+    const host = new URL(c.req.url).hostname;
+    if (!LOOPBACK_HOSTS.has(host) && !host.endsWith('.localhost')) {
+      throw new AuthenticationError({
+        code: 'local_session_not_local',
+        userMessage: 'The local sign-in is only given to a browser on this computer.',
+        hint: 'Open the dashboard at http://localhost with the port stridesync printed.',
+        detail: `local session refused for host ${host}`,
+      });
+    }
+    const accessToken = await signAccessToken(options.jwtSecret, {
+      sub: DEMO_USER.id,
+      email: DEMO_USER.email,
+      expiresInSeconds: ttl,
+    });
+    const { exp } = decodeJwt(accessToken);
+    c.header('cache-control', 'no-store');
+    return c.json({
+      accessToken,
+      expiresAt: new Date((exp ?? 0) * 1000).toISOString(),
+      user: { id: DEMO_USER.id, email: DEMO_USER.email },
+    } satisfies LocalSessionView);
+  });
+}
