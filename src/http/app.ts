@@ -14,6 +14,7 @@ import { activityStatsRoutes } from './routes/activity-stats.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type LocalSessionOptions, localSessionRoutes } from './routes/local-session.ts';
 import { meRoutes } from './routes/me.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
 import { stravaWebhookRoutes } from './routes/strava-webhook.ts';
 import { syncRoutes } from './routes/syncs.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
    * which hands the demo user's token to the dashboard. Never set where Supabase Auth signs in.
    */
   localSession?: LocalSessionOptions;
+  /** When set, `GET /api/metrics` wants `Authorization: Bearer <token>`; unset, it is open. */
+  metricsToken?: string;
 }
 
 /**
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', syncRoutes(deps));
   app.route('/', activityRoutes(deps));
   app.route('/', activityStatsRoutes(deps));
+  app.route('/', metricsRoutes({ db: deps.db, clock: deps.clock, token: deps.metricsToken }));
   app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
