@@ -140,6 +140,8 @@ export interface EstimateView {
     stored: number;
     /** Where `expected` comes from: Strava's athlete totals, or the stored runs alone. */
     basis: 'strava_totals' | 'stored';
+    /** Why Strava's totals were not used (not connected, Strava did not answer); else null. */
+    note: string | null;
   };
   strava: { calls: number; durationMs: number };
   weather: ProviderCallEstimate;

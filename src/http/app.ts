@@ -11,6 +11,7 @@ import type { JwtVerifier } from './jwt.ts';
 import type { ProgressHub } from './progress-hub.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { activityStatsRoutes } from './routes/activity-stats.ts';
+import { type EstimateSettings, estimateRoutes } from './routes/estimate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type LocalSessionOptions, localSessionRoutes } from './routes/local-session.ts';
 import { meRoutes } from './routes/me.ts';
@@ -36,6 +37,11 @@ export interface AppDeps {
   progressHub?: ProgressHub;
   /** Strava connect/disconnect routes; absent where a function serves only other routes. */
   strava?: StravaDeps;
+  /**
+   * The weather and place providers enrichment asks first (and their limits), which
+   * `GET /api/estimate` counts calls against; without them it answers 503.
+   */
+  estimate?: EstimateSettings;
   /**
    * Set only by a local install that signs its own tokens: mounts `GET /api/local/session`,
    * which hands the demo user's token to the dashboard. Never set where Supabase Auth signs in.
@@ -74,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', syncRoutes(deps));
   app.route('/', activityRoutes(deps));
   app.route('/', activityStatsRoutes(deps));
+  app.route('/', estimateRoutes({ ...deps, settings: deps.estimate }));
   app.route('/', metricsRoutes({ db: deps.db, clock: deps.clock, token: deps.metricsToken }));
   app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
   if (deps.strava)

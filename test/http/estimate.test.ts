@@ -1,0 +1,356 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EstimateView } from '../../src/api/contract.ts';
+import { windowAt } from '../../src/core/rate-windows.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
+import { type RunningServer, startServer } from '../../src/http/node-server.ts';
+import {
+  type EstimateSettings,
+  STRAVA_CALL_MS,
+  STRAVA_TOTALS_MEMO_MS,
+} from '../../src/http/routes/estimate.ts';
+import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { createOAuthStates } from '../../src/strava/oauth-state.ts';
+import { type EstimatePoint, estimateEnrichment } from '../../src/weather/enrichment-estimate.ts';
+import { storePlaces } from '../../src/weather/place-cache.ts';
+import { runMidpoint } from '../../src/weather/run-midpoint.ts';
+import { storeWeather } from '../../src/weather/weather-cache.ts';
+import {
+  cellKey,
+  cellOf,
+  PLACE_CELLS_PER_DEGREE,
+  weatherSlotKey,
+  weatherSlotOf,
+} from '../../src/weather/weather-cell.ts';
+import type { WeatherObservation } from '../../src/weather/weather-observation.ts';
+import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { insertUser } from '../support/seed.ts';
+import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
+import { captureLogs, errorOf, JWT_SECRET } from './test-app.ts';
+
+const SETTINGS: EstimateSettings = {
+  weatherProvider: 'openweathermap',
+  placeProvider: 'nominatim',
+};
+const STATS_ENDPOINT = 'GET /api/v3/athletes/{id}/stats';
+const HOUR_MS = 3_600_000;
+
+interface SeededRun {
+  lat: number | null;
+  lng: number | null;
+  start: Date;
+  elapsedS: number;
+  virtual?: boolean;
+}
+
+type Place = { lat: number; lng: number };
+const LONDON: Place = { lat: 51.5072, lng: -0.1276 };
+const PARIS: Place = { lat: 48.8566, lng: 2.3522 };
+
+/**
+ * A runner's stored history: most runs from home, every fourth from `away`, one treadmill run
+ * (no GPS) and one virtual run (coordinates in a game world): `count` runs, a day apart.
+ */
+function history(count: number, firstMs: number, home: Place, away: Place): SeededRun[] {
+  return Array.from({ length: count }, (_, i) => ({
+    lat: i === 3 ? null : (i % 4 === 0 ? away : home).lat,
+    lng: i === 3 ? null : (i % 4 === 0 ? away : home).lng,
+    start: new Date(firstMs + i * 24 * HOUR_MS),
+    elapsedS: 1800 + i * 60,
+    virtual: i === 5,
+  }));
+}
+
+function pointsOf(runs: readonly SeededRun[]): EstimatePoint[] {
+  return runs.flatMap((r) =>
+    r.lat === null || r.lng === null || r.virtual
+      ? []
+      : [{ lat: r.lat, lng: r.lng, at: runMidpoint(r.start, r.elapsedS) }],
+  );
+}
+
+function observation(provider: WeatherObservation['provider'], at: Date): WeatherObservation {
+  return {
+    provider,
+    observedAt: at.toISOString(),
+    gridLat: 51.5,
+    gridLng: -0.1,
+    temperatureC: 9,
+    feelsLikeC: 7,
+    dewPointC: 4,
+    humidityPct: 80,
+    pressureHpa: 1012,
+    windSpeedMps: 3,
+    windGustMps: null,
+    windDeg: 200,
+    precipitationMm: 0,
+    cloudCoverPct: 50,
+    visibilityM: null,
+    weatherCode: 2,
+    description: 'partly cloudy',
+    icon: '02d',
+  };
+}
+
+describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
+  let t: TestDatabase;
+  let h: StravaHarness;
+  let server: RunningServer;
+  let unconfigured: RunningServer;
+  const logs = captureLogs();
+  let nextId = 3_000_000_000;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    h = await startStravaHarness(t.db, { activityCount: 450 });
+    const app = (estimate?: EstimateSettings) =>
+      createApp({
+        db: t.db,
+        clock: h.clock,
+        logger: logs.logger,
+        auth: createJwtVerifier({ secret: JWT_SECRET }),
+        strava: {
+          client: h.client,
+          tokens: h.tokens,
+          store: h.store,
+          states: createOAuthStates(JWT_SECRET, h.clock),
+          oauthUrl: h.oauthUrl,
+          clientId: h.sim.defaultApp.clientId,
+          publicUrl: 'http://localhost:8787',
+        },
+        estimate,
+      });
+    server = await startServer(app(SETTINGS), { port: 0 });
+    unconfigured = await startServer(app(), { port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await unconfigured.close();
+    await h.close();
+    await t.dispose();
+  });
+
+  async function newUser() {
+    const id = await insertUser(t.db);
+    return { id, authorization: `Bearer ${await signAccessToken(JWT_SECRET, { sub: id })}` };
+  }
+
+  async function store(userId: string, runs: readonly SeededRun[]) {
+    for (const run of runs) {
+      await t.db.query(
+        `insert into activities (id, user_id, athlete_id, name, sport_type, start_date, start_date_local,
+           distance_m, moving_time_s, elapsed_time_s, start_lat, start_lng, strava_summary, weather_status)
+         values ($1, $2, 1, 'Run', $3, $4, $4::timestamptz::timestamp, 5000, $5, $5, $6, $7, '{}', $8)`,
+        [
+          String(nextId++),
+          userId,
+          run.virtual ? 'VirtualRun' : 'Run',
+          run.start.toISOString(),
+          run.elapsedS,
+          run.lat,
+          run.lng,
+          run.virtual ? 'not_applicable' : 'pending',
+        ],
+      );
+    }
+  }
+
+  async function estimateOf(authorization: string, url = server.url): Promise<EstimateView> {
+    const response = await fetch(`${url}/api/estimate`, { headers: { authorization } });
+    expect(response.status).toBe(200);
+    return (await response.json()) as EstimateView;
+  }
+
+  /** Strava's own figures for the simulated athlete, read over HTTP as any client would. */
+  async function stravaStats() {
+    const { access_token } = h.sim.issueTokens(Number(h.athleteId));
+    const response = await fetch(`${h.apiUrl}/athletes/${h.athleteId}/stats`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    const stats = (await response.json()) as Record<string, { count: number }>;
+    return {
+      runs: stats.all_run_totals!.count,
+      listed:
+        stats.all_run_totals!.count + stats.all_ride_totals!.count + stats.all_swim_totals!.count,
+    };
+  }
+
+  it('needs a signed-in user', async () => {
+    const response = await fetch(`${server.url}/api/estimate`);
+    expect(response.status).toBe(401);
+    expect((await errorOf(response)).code).toBe('missing_token');
+  });
+
+  it('answers 503 with a plain message where the server has no weather settings', async () => {
+    const user = await newUser();
+    const response = await fetch(`${unconfigured.url}/api/estimate`, {
+      headers: { authorization: user.authorization },
+    });
+    expect(response.status).toBe(503);
+    expect(await errorOf(response)).toMatchObject({
+      code: 'estimate_unavailable',
+      message: expect.stringContaining('cannot estimate'),
+    });
+  });
+
+  it('counts the stored runs exactly as estimateEnrichment does, minus what is cached', async () => {
+    const user = await newUser();
+    const runs = history(40, Date.parse('2025-06-01T06:00:00Z'), LONDON, PARIS);
+    await store(user.id, runs);
+    const points = pointsOf(runs);
+    // Two of the runs' weather hours and the Paris doorstep are cached for the configured
+    // providers; a third hour only for Open-Meteo, which this server does not ask.
+    const [first, second, third] = points as [EstimatePoint, EstimatePoint, EstimatePoint];
+    const slot = (p: EstimatePoint) => weatherSlotOf(p.lat, p.lng, p.at.getTime());
+    await storeWeather(t.db, [
+      { slot: slot(first), observation: observation('openweathermap', first.at) },
+      { slot: slot(second), observation: observation('openweathermap', second.at) },
+      { slot: slot(third), observation: observation('open-meteo', third.at) },
+    ]);
+    const paris = cellOf(PARIS.lat, PARIS.lng, PLACE_CELLS_PER_DEGREE);
+    await storePlaces(t.db, [
+      {
+        cell: paris,
+        outcome: {
+          kind: 'found',
+          place: {
+            provider: 'nominatim',
+            city: 'Paris',
+            state: 'Île-de-France',
+            country: 'France',
+            countryCode: 'FR',
+          },
+          raw: {},
+        },
+      },
+    ]);
+    const expected = estimateEnrichment(points, {
+      ...SETTINGS,
+      cached: {
+        weather: new Set([weatherSlotKey(slot(first)), weatherSlotKey(slot(second))]),
+        places: new Set([cellKey(paris)]),
+      },
+    });
+
+    const estimate = await estimateOf(user.authorization);
+    expect(estimate.activities).toEqual({
+      expected: 40,
+      stored: 40,
+      basis: 'stored',
+      note: 'Strava is not connected. The estimate counts only the runs already stored.',
+    });
+    expect(estimate.weather).toEqual(expected.weather);
+    expect(estimate.places).toEqual(expected.places);
+    // 38 runs with real coordinates on 38 different days, two of them cached; London only.
+    expect(estimate.weather.calls).toBe(36);
+    expect(estimate.places.calls).toBe(1);
+    // The stats, then one short page of the list.
+    expect(estimate.strava).toEqual({ calls: 3, durationMs: 3 * STRAVA_CALL_MS });
+    expect(estimate.durationMs).toBe(estimate.strava.durationMs + expected.durationMs);
+    expect(estimate.computedAt).toBe(new Date(h.clock.now()).toISOString());
+
+    // Another runner sees none of it.
+    const other = await newUser();
+    const empty = await estimateOf(other.authorization);
+    expect(empty.activities).toMatchObject({ expected: 0, stored: 0 });
+    expect(empty.weather.calls).toBe(0);
+    expect(empty.places.calls).toBe(0);
+  });
+
+  it('expects Strava’s totals when connected, and asks Strava once per ten minutes', async () => {
+    const user = await newUser();
+    await h.connect(user.id);
+    // Places no other runner here has used, so the shared caches hold nothing of theirs.
+    const runs = history(
+      12,
+      Date.parse('2025-09-01T06:00:00Z'),
+      { lat: 40.4168, lng: -3.7038 },
+      { lat: 41.3874, lng: 2.1686 },
+    );
+    await store(user.id, runs);
+    const strava = await stravaStats();
+    const statsCallsBefore = h.sim.inspect().byEndpoint[STATS_ENDPOINT]?.['200'] ?? 0;
+
+    const estimate = await estimateOf(user.authorization);
+    expect(estimate.activities).toEqual({
+      expected: strava.runs,
+      stored: 12,
+      basis: 'strava_totals',
+      note: null,
+    });
+    const pages = Math.floor(strava.listed / 200) + 1;
+    expect(pages).toBeGreaterThan(1);
+    expect(estimate.strava.calls).toBe(2 + pages);
+
+    // Each run not stored yet is counted at its worst: a weather call and a place call of its own.
+    const storedOnly = estimateEnrichment(pointsOf(runs), SETTINGS);
+    const unstored = strava.runs - 12;
+    expect(estimate.weather.calls).toBe(storedOnly.weather.calls + unstored);
+    expect(estimate.places.calls).toBe(storedOnly.places.calls + unstored);
+
+    await estimateOf(user.authorization);
+    expect(h.sim.inspect().byEndpoint[STATS_ENDPOINT]?.['200']).toBe(statsCallsBefore + 1);
+    h.clock.advance(STRAVA_TOTALS_MEMO_MS + 1);
+    expect((await estimateOf(user.authorization)).activities.basis).toBe('strava_totals');
+    expect(h.sim.inspect().byEndpoint[STATS_ENDPOINT]?.['200']).toBe(statsCallsBefore + 2);
+  });
+
+  it('falls back to the stored runs, and says why, when Strava fails', async () => {
+    const user = await newUser();
+    // The simulated athlete is one: it moves to this runner.
+    await t.db.query('delete from strava_connections');
+    await h.connect(user.id);
+    const runs = history(7, Date.parse('2025-11-01T06:00:00Z'), LONDON, PARIS);
+    await store(user.id, runs);
+    h.sim.faults.set({ errorRates: { 503: 1 } });
+    try {
+      const correlationId = 'estimate-without-strava';
+      const response = await fetch(`${server.url}/api/estimate`, {
+        headers: { authorization: user.authorization, 'x-correlation-id': correlationId },
+      });
+      expect(response.status).toBe(200);
+      const estimate = (await response.json()) as EstimateView;
+      expect(estimate.activities).toEqual({
+        expected: 7,
+        stored: 7,
+        basis: 'stored',
+        note: 'Strava is having trouble answering right now. The estimate counts only the runs already stored.',
+      });
+      expect(estimate.weather.calls).toBe(
+        estimateEnrichment(pointsOf(runs), SETTINGS).weather.calls,
+      );
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          correlationId,
+          msg: 'estimate without Strava totals',
+          code: 'strava_unavailable',
+        }),
+      );
+      expect(h.sim.inspect().byEndpoint['GET /api/v3/athlete']?.['503']).toBeGreaterThan(0);
+    } finally {
+      h.sim.faults.reset();
+    }
+  });
+
+  it('times Strava’s calls under its read limits, waiting out a spent window', async () => {
+    const user = await newUser();
+    const ledger = createApiLedger(t.db, h.clock);
+    const now = h.clock.now();
+    await ledger.observe('strava', [
+      { bucket: 'read:15min', window: '15min', limit: 100, used: 100 },
+    ]);
+    const quarterEnd = windowAt('15min', now).end.getTime();
+    expect((await estimateOf(user.authorization)).strava).toEqual({
+      calls: 3,
+      durationMs: quarterEnd - now + 3 * STRAVA_CALL_MS,
+    });
+    await ledger.observe('strava', [
+      { bucket: 'read:daily', window: 'daily', limit: 1000, used: 1000 },
+    ]);
+    const midnight = windowAt('daily', now).end.getTime();
+    expect((await estimateOf(user.authorization)).strava).toEqual({
+      calls: 3,
+      durationMs: midnight - now + 3 * STRAVA_CALL_MS,
+    });
+  });
+});
