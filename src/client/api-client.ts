@@ -108,7 +108,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async cancelSync(id) {
       return jsonOf(await send(`${syncPath(id)}/cancel`, { method: 'POST' }));
     },
-    activities: (query = {}) =>
+    // async, so a refused input is a rejection like any other failure, never a throw.
+    activities: async (query = {}) =>
       get('/api/activities', checkInput(activityListQuery, query, 'query')),
     activityStats: () => get('/api/activities/stats'),
     subscribeProgress: (sessionId, onUpdate, subscribeOptions) =>
