@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { type ActivityView, activityListQuery } from '../../api/contract.ts';
+import { stravaIdSchema } from '../../core/strava-id.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -12,9 +13,21 @@ import { validateQuery } from '../validate.ts';
  * is the last row's (start, id), so pages stay right while a sync adds runs (offsets would shift);
  * served by the index activities_user_start.
  */
-const cursorSchema = z.tuple([z.iso.datetime(), z.string().regex(/^\d+$/)]);
+const cursorSchema = z.tuple([
+  z.iso.datetime().refine(isNotYearZero),
+  stravaIdSchema, // also refuses ids beyond bigint, which the query's cast would fail on
+]);
+
+/** ISO 8601 has a year 0000, Postgres has none: its date casts fail on it (a 500, not a 400). */
+function isNotYearZero(value: string): boolean {
+  return !value.startsWith('0000');
+}
+const postgresDate = (field: typeof activityListQuery.shape.from) =>
+  field.unwrap().refine(isNotYearZero, 'must be a date in year 1 or later').optional();
 
 const listQuery = activityListQuery.extend({
+  from: postgresDate(activityListQuery.shape.from),
+  to: postgresDate(activityListQuery.shape.to),
   cursor: z
     .string()
     .max(200)
