@@ -7,6 +7,7 @@ import { serveCommand } from './cli/serve-command.ts';
 import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
 import { statusCommand } from './cli/status-command.ts';
+import { syncCommand } from './cli/sync-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, toAppError } from './core/errors.ts';
 
@@ -15,6 +16,7 @@ const COMMANDS: readonly CliCommand[] = [
   startCommand,
   serveCommand,
   workerCommand,
+  syncCommand,
   statusCommand,
   inspectCommand,
   migrateCommand,
@@ -50,8 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         `expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${positionals.length}`,
       );
     }
-    await command.run(values, positionals);
-    return 0;
+    return (await command.run(values, positionals)) ?? 0;
   } catch (error) {
     return reportFailure(command, error);
   }

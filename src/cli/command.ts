@@ -11,7 +11,8 @@ export interface CliCommand {
   options?: CliOptions;
   /** How many positional arguments the command takes (default none). */
   positionals?: { min: number; max: number };
-  run(values: CliValues, positionals: string[]): Promise<void>;
+  /** Resolves with the exit code, or nothing for 0; throws to report a failure. */
+  run(values: CliValues, positionals: string[]): Promise<number | undefined> | Promise<void>;
 }
 
 /** Wrong arguments: answered with the command's usage and exit code 2. */

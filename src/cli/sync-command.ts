@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino from 'pino';
+import { z } from 'zod';
+import { loadConfig } from '../config.ts';
+import { ConfigError, IllegalTransitionError } from '../core/errors.ts';
+import type { SyncEventMap } from '../core/sync-events.ts';
+import type { SyncSessionRow } from '../core/sync-session.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { type StartedSync, startSync } from '../queue/start-sync.ts';
+import { syncDepsOf } from '../queue/sync-deps-of.ts';
+import { openRuntime, type Runtime } from '../runtime/open-runtime.ts';
+import type { Queryable } from '../store/database.ts';
+import type { SyncDeps } from '../sync/run-sync.ts';
+import { sessionStore } from '../sync/session-store.ts';
+import { defaultKind, requireConnection } from '../sync/start-rules.ts';
+import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
+import { summaryLine } from './progress-line.ts';
+import { createProgressPrinter, type ProgressPrinter } from './progress-printer.ts';
+import { readSession, workSession } from './work-session.ts';
+
+/** The kinds a person starts; `event` sessions come from Strava's webhook only. */
+const KINDS = ['backfill', 'incremental', 'reconcile'] as const;
+type StartableKind = (typeof KINDS)[number];
+
+/** How often the progress is read from the session row and shown. */
+const DISPLAY_MS = 500;
+/** The conventional exit code of a program stopped with Ctrl-C (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+export const syncCommand: CliCommand = {
+  name: 'sync',
+  summary: 'Sync one user now, in the foreground, with a progress bar and ETA',
+  usage: `Usage: stridesync sync --user <id> [--kind backfill|incremental|reconcile]
+
+Starts a sync for the user as the dashboard does (POST /api/syncs), or joins the one already
+active, and works it in this process with the runner 'stridesync worker' uses, showing its
+progress until it ends. If another worker is working it already, this follows its progress.
+Ctrl-C cancels at the next slice boundary (what was stored stays stored, and a cancelled
+backfill resumes where it stopped); Ctrl-C again quits at once.
+Exit codes: 0 completed, 1 failed, 2 wrong arguments, 130 cancelled with Ctrl-C.
+Uses the database the environment names (run 'stridesync migrate' first). In demo mode (no
+Strava credentials) Strava is the simulator 'stridesync start' serves: run that first, on a
+Postgres DATABASE_URL (the embedded database serves one process), and this beside it.
+
+Options:
+  --user <id>    the user to sync (their user id, a UUID)
+  --kind <kind>  backfill (the whole history), incremental (what is new since the newest stored
+                 run) or reconcile (the last weeks again, for edits and deletions); default:
+                 backfill until one has completed, then incremental`,
+  options: { user: { type: 'string' }, kind: { type: 'string' } },
+  async run(values) {
+    const { userId, kind } = syncArguments(values);
+    const config = loadConfig();
+    if (config.mode === 'demo' && config.database.kind === 'pglite') {
+      throw new ConfigError({
+        code: 'sync_needs_shared_database',
+        userMessage:
+          "In demo mode Strava is the simulator 'stridesync start' serves, and the embedded database serves one process, so this cannot run beside it.",
+        hint: 'Start syncs from the running `npm start` (the dashboard, or POST /api/syncs), or point DATABASE_URL at Postgres, run `npm start`, and run this command beside it.',
+      });
+    }
+    const runtime = await openRuntime(config, { migrate: false });
+    try {
+      return await syncInForeground(runtime, userId, kind);
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+function syncArguments(values: CliValues): { userId: string; kind: StartableKind | undefined } {
+  const { user, kind } = values;
+  if (typeof user !== 'string') throw new CliUsageError('--user <id> is required');
+  if (!z.guid().safeParse(user).success) {
+    throw new CliUsageError(`--user must be a user id, a UUID (got '${user}')`);
+  }
+  if (kind !== undefined && !KINDS.some((k) => k === kind)) {
+    throw new CliUsageError(`--kind must be one of ${KINDS.join(', ')} (got '${String(kind)}')`);
+  }
+  return { userId: user, kind: kind as StartableKind | undefined };
+}
+
+async function syncInForeground(
+  runtime: Runtime,
+  userId: string,
+  kind: StartableKind | undefined,
+): Promise<number> {
+  const { db, clock } = runtime;
+  if (runtime.simulators) await requireSimulatedStrava(runtime.strava.oauthUrl);
+  await requireConnection(db, userId);
+  const started = await startSync(db, runtime.queue, {
+    userId,
+    kind: kind ?? (await defaultKind(db, userId)),
+    correlationId: `cli-${randomUUID()}`,
+  });
+  process.stdout.write(`${startedLine(started, userId, kind)}\n`);
+
+  // The runner's logs go to stderr: stdout carries the progress and the summary.
+  const logger = createLogger(runtime.config.logLevel, pino.destination(2));
+  const deps: SyncDeps = { ...syncDepsOf(runtime), logger };
+  const sessionId = started.session.id;
+  const printer = createProgressPrinter(process.stdout);
+  const display = startDisplay(deps, sessionId, printer);
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) {
+      printer.finish();
+      process.stderr.write(
+        'Quit without waiting. The sync is still asked to stop: it ends as cancelled when it is next taken up (its lease runs out within a minute); run the same command to resume.\n',
+      );
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    printer.note(
+      'Cancelling: the sync stops at the next slice boundary (Ctrl-C again to quit at once)…',
+    );
+    requestCancel(deps, sessionId, logger);
+  };
+  process.on('SIGINT', onInterrupt);
+  let ended: SyncSessionRow;
+  try {
+    ended = await workSession(deps, sessionId, {
+      owner: `cli:${hostname()}:${process.pid}`,
+      onFollowing: () =>
+        printer.note('Another worker is working this sync; following its progress.'),
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await display.stop();
+  }
+  printer.update(ended, clock.now());
+  printer.finish();
+  process.stdout.write(`${summaryLine(ended, clock.now())}\n`);
+  const deferred = ended.status === 'completed' ? await enrichmentDeferral(db, sessionId) : null;
+  if (deferred) {
+    process.stdout.write(
+      `Weather and places were put off: ${deferred.message} The runs wait for the weather backfill ('stridesync worker' runs it).\n`,
+    );
+  }
+  return exitCode(ended, interrupted);
+}
+
+/** Why enrichment stopped before every run had its weather, if it did: the summary says why. */
+async function enrichmentDeferral(
+  db: Queryable,
+  sessionId: string,
+): Promise<SyncEventMap['enrich:deferred'] | null> {
+  const { rows } = await db.query<{ payload: SyncEventMap['enrich:deferred'] }>(
+    `select payload from sync_events where session_id = $1 and type = 'enrich:deferred'
+     order by id desc limit 1`,
+    [sessionId],
+  );
+  return rows[0]?.payload ?? null;
+}
+
+function startedLine(started: StartedSync, userId: string, asked: StartableKind | undefined) {
+  const { session } = started;
+  const ids = `session ${session.id}, correlation id ${session.correlation_id}`;
+  if (started.created) return `Started ${article(session.kind)} sync for user ${userId} (${ids}).`;
+  const other =
+    asked && asked !== session.kind
+      ? ` A user has one sync at a time: run this again for ${article(asked)} once it has ended.`
+      : '';
+  return `Joined the ${session.kind} sync already active for user ${userId} (${ids}).${other}`;
+}
+
+const article = (kind: string) => `${kind === 'incremental' ? 'an' : 'a'} ${kind}`;
+
+/** Says what the ended session means for the shell: 0, 1, or 130 after Ctrl-C. */
+function exitCode(session: SyncSessionRow, interrupted: boolean): number {
+  if (session.status === 'completed') return 0;
+  if (session.status === 'cancelled') {
+    process.stderr.write(
+      interrupted
+        ? 'Cancelled; run the same command to resume.\n'
+        : 'This sync was cancelled (the dashboard, the API or an earlier Ctrl-C); run the same command to resume.\n',
+    );
+    return interrupted ? EXIT_INTERRUPTED : 1;
+  }
+  process.stderr.write(
+    `stridesync sync: ${session.error_message ?? 'The sync failed.'}\n` +
+      `${session.error_hint ?? `'stridesync inspect ${session.id}' shows where it stopped.`}\n`,
+  );
+  return 1;
+}
+
+/** A lost cancel request is logged; Ctrl-C again still quits. */
+function requestCancel(deps: SyncDeps, sessionId: string, logger: Logger) {
+  sessionStore.requestCancel(deps.db, sessionId, deps.clock.now()).catch((error: unknown) => {
+    // The session ended just before: there is nothing left to cancel.
+    if (error instanceof IllegalTransitionError) return;
+    logger.error({ err: error, sessionId }, 'could not request the cancel');
+  });
+}
+
+/**
+ * Polls the session row, simple and enough for one terminal: the runner in this process and any
+ * worker elsewhere write their progress there.
+ */
+function startDisplay(deps: SyncDeps, sessionId: string, printer: ProgressPrinter) {
+  let stopped = false;
+  let wake = () => {};
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        printer.update(await readSession(deps, sessionId), deps.clock.now());
+      } catch (error) {
+        // The runner meets the same fault and reports it; the display skips a frame.
+        deps.logger.warn({ err: error, sessionId }, 'could not read the progress');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DISPLAY_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake();
+      await loop;
+    },
+  };
+}
+
+/**
+ * In demo mode the Strava the clients talk to is the simulator the `start` server serves (the
+ * connection's tokens live there); without it every call would fail and be retried for half an
+ * hour, so say at once what to run.
+ */
+async function requireSimulatedStrava(oauthUrl: string): Promise<void> {
+  try {
+    const response = await fetch(`${oauthUrl}/authorize`, { signal: AbortSignal.timeout(5_000) });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new ConfigError({
+      code: 'simulated_strava_unreachable',
+      userMessage: `In demo mode Strava is the simulator 'stridesync start' serves, and nothing answers at ${oauthUrl}.`,
+      hint: 'Run `npm start` first (on the same DATABASE_URL and PORT), then this command beside it.',
+      cause: error,
+    });
+  }
+}

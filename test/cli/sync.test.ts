@@ -1,0 +1,373 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNominatimSimulator } from '../../sim/geocoding/nominatim.ts';
+import { createSimulators, type Simulators } from '../../sim/index.ts';
+import { type SyncSessionRow, syncSessionRowSchema } from '../../src/core/sync-session.ts';
+import { createConnectionStore, notConnected } from '../../src/strava/connection-store.ts';
+import { createTokenCipher } from '../../src/strava/token-crypto.ts';
+import { sessionStore } from '../../src/sync/session-store.ts';
+import { startServer, type TestServer } from '../sim/strava-helpers.ts';
+import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
+import { createPostgresTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { insertUser } from '../support/seed.ts';
+import { RUN_TYPES, storedIds } from '../sync/sync-harness.ts';
+
+const SCOPES = ['read', 'activity:read_all'];
+
+/**
+ * `stridesync sync` as a real process, on a real Postgres database, against the simulators over
+ * HTTP (live mode pointed at them, as `stridesync sim` prints). Its stdout is a pipe here, so it
+ * prints plain lines, not the terminal's redrawn bar.
+ */
+describe('stridesync sync', { timeout: 120_000 }, () => {
+  let t: TestDatabase;
+  let sims: Simulators;
+  let server: TestServer;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let withWeather: Record<string, string>;
+  const key = randomBytes(32);
+  const store = createConnectionStore(createTokenCipher([{ version: 1, key }]));
+  const running: CliProcess[] = [];
+  const athletes: number[] = [];
+
+  beforeAll(async () => {
+    t = await createPostgresTestDatabase();
+    // On the real clock, as the CLI is: the histories end now, and rate windows pass.
+    sims = createSimulators({
+      athletes: [
+        { seed: 'cli-sync-a', activityCount: 30, years: 1 },
+        { seed: 'cli-sync-b', activityCount: 1200, years: 4 },
+        { seed: 'cli-sync-c', activityCount: 600, years: 3 },
+        { seed: 'cli-sync-d', activityCount: 40, years: 1 },
+        { seed: 'cli-sync-e', activityCount: 10, years: 1 },
+      ],
+      // The client paces itself at Nominatim's one request a second; the simulator allows more,
+      // so timer jitter never trips it.
+      nominatimMinIntervalMs: 200,
+    });
+    athletes.push(...sims.strava.athletes.keys());
+    // A geocoder that takes stridesync for an unidentified client, as Nominatim's usage policy
+    // allows: it answers 403, and enrichment defers at once instead of going on at 1 a second.
+    const refusingGeocoder = createNominatimSimulator({ genericUserAgents: [/^stridesync\//] });
+    server = await startServer(
+      new Hono().route('/', sims.app).route('/refusing-nominatim', refusingGeocoder.app),
+    );
+    const urls = sims.urls(server.url);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'stridesync-sync-'));
+    env = {
+      DATABASE_URL: t.url as string,
+      STRIDESYNC_DATA_DIR: dataDir,
+      STRAVA_CLIENT_ID: sims.stravaApp.clientId,
+      STRAVA_CLIENT_SECRET: sims.stravaApp.clientSecret,
+      STRAVA_API_URL: urls.stravaApiUrl,
+      STRAVA_OAUTH_URL: urls.stravaOauthUrl,
+      TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+      WEATHER_PROVIDER: 'open-meteo',
+      // Most tests are about the walk through Strava: weather points at an address that serves
+      // no archive, and places at the refusing geocoder, so enrichment defers at its first calls
+      // (the runs wait for the weather backfill) instead of geocoding hundreds of runs at
+      // Nominatim's pace of one a second.
+      OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
+      NOMINATIM_URL: `${server.url}/refusing-nominatim`,
+      LOG_LEVEL: 'warn',
+    };
+    withWeather = {
+      OPEN_METEO_ARCHIVE_URL: urls.openMeteoArchiveUrl,
+      NOMINATIM_URL: urls.nominatimUrl,
+    };
+  });
+  afterAll(async () => {
+    for (const p of running) p.child.kill('SIGKILL');
+    await Promise.all(running.map((p) => p.exited));
+    await sims?.close();
+    await server?.close();
+    await t?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const sync = (args: string[], extraEnv: Record<string, string> = {}) => {
+    const p = runCli(['sync', ...args], { ...env, ...extraEnv });
+    running.push(p);
+    return p;
+  };
+
+  /** A user connected to the simulator's `n`th athlete, tokens issued as the callback would. */
+  async function connectedUser(n: number): Promise<string> {
+    const userId = await insertUser(t.db);
+    const athleteId = athletes[n] as number;
+    const issued = sims.strava.issueTokens(athleteId, ['read', 'activity:read_all']);
+    await store.saveTokens(
+      t.db,
+      userId,
+      { ...issued },
+      { athlete: { id: String(athleteId) }, scopes: SCOPES },
+    );
+    return userId;
+  }
+
+  const simRuns = (n: number) =>
+    sims.strava
+      .activitiesOf(athletes[n] as number)
+      .filter((a) => RUN_TYPES.includes(a.sportType))
+      .map((a) => String(a.id))
+      .sort();
+
+  async function sessionsOf(userId: string): Promise<SyncSessionRow[]> {
+    const { rows } = await t.db.query(
+      'select * from sync_sessions where user_id = $1 order by created_at',
+      [userId],
+    );
+    return rows.map((row) => syncSessionRowSchema.parse(row));
+  }
+
+  async function slicesStored(userId: string): Promise<number> {
+    const { rows } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from sync_events where user_id = $1 and type = 'slice:stored'`,
+      [userId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('explains itself with --help, and the overview lists it', async () => {
+    const help = sync(['--help']);
+    const overview = runCli(['--help'], {});
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain(
+      'Usage: stridesync sync --user <id> [--kind backfill|incremental|reconcile]',
+    );
+    expect(help.stdout()).toContain('130 cancelled with Ctrl-C');
+    expect(await overview.exited).toBe(0);
+    expect(overview.stdout()).toMatch(/sync\s+Sync one user now, in the foreground/);
+  });
+
+  it('refuses wrong arguments with exit code 2, saying what is wrong, and starts nothing', async () => {
+    const userId = await insertUser(t.db);
+    const cases = [
+      { args: [], says: '--user <id> is required' },
+      { args: ['--user', 'runner-42'], says: "--user must be a user id, a UUID (got 'runner-42')" },
+      {
+        args: ['--user', userId, '--kind', 'event'],
+        says: "--kind must be one of backfill, incremental, reconcile (got 'event')",
+      },
+      { args: ['--user', userId, '--fast'], says: "Unknown option '--fast'" },
+      { args: ['--user', userId, 'now'], says: "Unexpected argument 'now'" },
+    ];
+    const runs = cases.map(({ args }) => sync(args));
+    for (const [i, p] of runs.entries()) {
+      expect(await p.exited).toBe(2);
+      expect(p.stderr()).toContain(cases[i]?.says);
+      expect(p.stderr()).toContain('Usage: stridesync sync');
+    }
+    expect(await sessionsOf(userId)).toEqual([]);
+  });
+
+  it('tells a user who has not connected Strava what to do, with exit code 1', async () => {
+    const unknown = sync(['--user', randomUUID()]);
+    expect(await unknown.exited).toBe(1);
+    const { userMessage, hint } = notConnected();
+    expect(unknown.stderr()).toBe(`stridesync sync: ${userMessage}\n${hint}\n`);
+  });
+
+  it('backfills a connected user to the end: exactly the simulator’s runs, each phase, and a summary', async () => {
+    const userId = await connectedUser(0);
+    // Strava answers in 600 ms, so each phase lasts past a look at the session (every 500 ms).
+    sims.strava.faults.set({ latencyMs: 600 });
+    const p = sync(['--user', userId], withWeather);
+    const code = await p.exited;
+    sims.strava.faults.reset();
+    expect(code).toBe(0);
+    const out = p.stdout();
+    expect(out).toMatch(new RegExp(`^Started a backfill sync for user ${userId} \\(session `));
+    const stages = [...out.matchAll(/^\d+% {2}(\w+) {2}stored \d+/gm)].map((m) => m[1]);
+    // Each phase once at least, in order (a long one repeats every few seconds as counts move).
+    const phases = stages.filter((stage, i) => stage !== stages[i - 1]);
+    expect(phases.filter((stage) => stage !== 'queued' && stage !== 'finalizing')).toEqual([
+      'authenticating',
+      'fetching',
+      'enriching',
+      'completed',
+    ]);
+    expect(out).not.toContain('\r');
+
+    const stored = await storedIds(t.db, userId);
+    expect([...stored].sort()).toEqual(simRuns(0));
+    const [session] = await sessionsOf(userId);
+    expect(session).toMatchObject({
+      kind: 'backfill',
+      status: 'completed',
+      activities_stored: stored.length,
+      activities_listed: 30,
+    });
+    expect(session?.activities_enriched).toBeGreaterThan(0);
+    const s = session as SyncSessionRow;
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^Completed in \\d+(m \\d+)?s: stored ${s.activities_stored}, skipped ${s.activities_skipped}, ` +
+          `enriched ${s.activities_enriched}, weather unavailable ${s.weather_unavailable}\\.$`,
+      ),
+    );
+
+    // Once a backfill has completed, the same command picks up what is new.
+    const again = sync(['--user', userId], withWeather);
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).toContain(`Started an incremental sync for user ${userId}`);
+    expect((await sessionsOf(userId)).map((x) => [x.kind, x.status])).toEqual([
+      ['backfill', 'completed'],
+      ['incremental', 'completed'],
+    ]);
+    expect((await storedIds(t.db, userId)).sort()).toEqual(simRuns(0));
+  });
+
+  it('ends with exit code 1 and the session’s own message and next step when the sync fails', async () => {
+    const userId = await connectedUser(4);
+    // The athlete revoked stridesync on Strava: the token is refused, and so is its refresh.
+    sims.strava.deauthorize(athletes[4] as number, { deliverWebhooks: false });
+    const p = sync(['--user', userId]);
+    expect(await p.exited).toBe(1);
+    const [session] = await sessionsOf(userId);
+    expect(session).toMatchObject({ status: 'failed', error_code: 'strava_reconnect_required' });
+    expect(p.stdout()).toMatch(/^Failed in \S+: stored 0, skipped 0/m);
+    expect(p.stderr()).toContain(
+      `stridesync sync: ${session?.error_message}\n${session?.error_hint}\n`,
+    );
+    expect(session?.error_hint).toBe(
+      'Connect Strava again from the dashboard; your stored runs are kept.',
+    );
+  });
+
+  it('cancels at a slice boundary on Ctrl-C (exit 130), and the same command resumes and completes exactly', async () => {
+    const userId = await connectedUser(1);
+    // Pages take 300 ms, so the walk through 1,200 activities is long enough to interrupt.
+    sims.strava.faults.set({ latencyMs: 300 });
+    try {
+      const p = sync(['--user', userId, '--kind', 'backfill']);
+      await until('a slice stored', async () => (await slicesStored(userId)) >= 1);
+      p.child.kill('SIGINT');
+      expect(await p.exited).toBe(130);
+      expect(p.stdout()).toContain('Cancelling: the sync stops at the next slice boundary');
+      expect(p.stderr()).toContain('Cancelled; run the same command to resume.');
+      expect(p.stdout()).toMatch(/^Cancelled in \S+: stored \d+/m);
+    } finally {
+      sims.strava.faults.reset();
+    }
+    const [cancelled] = await sessionsOf(userId);
+    expect(cancelled).toMatchObject({ status: 'cancelled', kind: 'backfill' });
+    const storedBefore = (await storedIds(t.db, userId)).length;
+    expect(storedBefore).toBe(cancelled?.activities_stored);
+    expect(storedBefore).toBeLessThan(simRuns(1).length);
+
+    const resumed = sync(['--user', userId]);
+    expect(await resumed.exited).toBe(0);
+    // Weather is unreachable here (see `env`): the summary says why nothing was enriched.
+    expect(resumed.stdout()).toContain(
+      'Weather and places were put off: Open-Meteo answered "not found": the configured address does not serve its archive.',
+    );
+    const sessions = await sessionsOf(userId);
+    expect(sessions.map((x) => [x.kind, x.status])).toEqual([
+      ['backfill', 'cancelled'],
+      ['backfill', 'completed'],
+    ]);
+    // Resumed from the checkpoint: every activity listed once across the two sessions.
+    expect(sessions.reduce((sum, x) => sum + x.activities_listed, 0)).toBe(1200);
+    const stored = await storedIds(t.db, userId);
+    expect(new Set(stored).size).toBe(stored.length);
+    expect([...stored].sort()).toEqual(simRuns(1));
+  });
+
+  it('follows a session another worker holds, and takes it over when that worker dies', async () => {
+    const userId = await connectedUser(3);
+    const { session } = await sessionStore.start(t.db, {
+      userId,
+      kind: 'backfill',
+      correlationId: 'elsewhere',
+    });
+    // Another worker holds the session and keeps renewing its lease, until it "dies".
+    const owner = 'elsewhere#1';
+    const leaseMs = 2_000;
+    expect(await sessionStore.claim(t.db, session.id, owner, Date.now(), leaseMs)).toBeTruthy();
+    const renewing = setInterval(() => {
+      void sessionStore.renew(t.db, session.id, owner, Date.now(), leaseMs);
+    }, 300);
+    try {
+      const p = sync(['--user', userId, '--kind', 'reconcile']);
+      await p.waitForOutput(/Another worker is working this sync; following its progress\./);
+      expect(p.stdout()).toContain(
+        `Joined the backfill sync already active for user ${userId} (session ${session.id}, correlation id elsewhere). ` +
+          'A user has one sync at a time: run this again for a reconcile once it has ended.',
+      );
+      clearInterval(renewing);
+      expect(await p.exited).toBe(0);
+    } finally {
+      clearInterval(renewing);
+    }
+    expect(await sessionsOf(userId)).toMatchObject([{ id: session.id, status: 'completed' }]);
+    expect((await storedIds(t.db, userId)).sort()).toEqual(simRuns(3));
+  });
+
+  it('quits at once on a second Ctrl-C, leaving the cancel request for the runner that comes next', async () => {
+    const userId = await connectedUser(2);
+    sims.strava.faults.set({ latencyMs: 300 });
+    try {
+      const p = sync(['--user', userId]);
+      await until('a slice stored', async () => (await slicesStored(userId)) >= 1);
+      // Held on the next page for a long while: the first Ctrl-C cannot finish the slice soon.
+      sims.strava.faults.set({ latencyMs: 60_000 });
+      p.child.kill('SIGINT');
+      await p.waitForOutput(/Cancelling/);
+      p.child.kill('SIGINT');
+      expect(await p.exited).toBe(130);
+      expect(p.stderr()).toContain('Quit without waiting');
+    } finally {
+      sims.strava.faults.reset();
+    }
+    const [session] = await sessionsOf(userId);
+    expect(session?.status).toBe('running');
+    expect(session?.cancel_requested_at).not.toBeNull();
+  });
+});
+
+describe('stridesync sync in demo mode', () => {
+  let workDir: string;
+
+  beforeAll(() => {
+    workDir = mkdtempSync(path.join(tmpdir(), 'stridesync-sync-demo-'));
+  });
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  it('on the embedded database, says the simulated Strava is `stridesync start`’s and what to do', async () => {
+    const p = runCli(['sync', '--user', randomUUID()], {}, workDir);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain("Strava is the simulator 'stridesync start' serves");
+    expect(p.stderr()).toContain('point DATABASE_URL at Postgres, run `npm start`');
+  });
+
+  it('without `npm start` running, says to run it first', async () => {
+    const t = await createPostgresTestDatabase();
+    try {
+      const port = await freePort();
+      const p = runCli(
+        ['sync', '--user', randomUUID()],
+        { DATABASE_URL: t.url, PORT: String(port), LOG_LEVEL: 'warn' },
+        workDir,
+      );
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain(`nothing answers at http://127.0.0.1:${port}/sim/strava/oauth`);
+      expect(p.stderr()).toContain('Run `npm start` first (on the same DATABASE_URL and PORT)');
+    } finally {
+      await t.dispose();
+    }
+  });
+});
