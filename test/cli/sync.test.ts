@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNominatimSimulator } from '../../sim/geocoding/nominatim.ts';
 import { createSimulators, type Simulators } from '../../sim/index.ts';
 import { type SyncSessionRow, syncSessionRowSchema } from '../../src/core/sync-session.ts';
+import { DEMO_USER } from '../../src/runtime/demo-user.ts';
 import { createConnectionStore, notConnected } from '../../src/strava/connection-store.ts';
 import { createTokenCipher } from '../../src/strava/token-crypto.ts';
 import { sessionStore } from '../../src/sync/session-store.ts';
@@ -352,6 +353,46 @@ describe('stridesync sync in demo mode', () => {
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toContain("Strava is the simulator 'stridesync start' serves");
     expect(p.stderr()).toContain('point DATABASE_URL at Postgres, run `npm start`');
+  });
+
+  it('beside `npm start` on Postgres, syncs the demo user against the simulator start serves', {
+    timeout: 180_000,
+  }, async () => {
+    const t = await createPostgresTestDatabase();
+    const demoEnv = { DATABASE_URL: t.url, PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    const start = runCli(['start'], demoEnv, workDir);
+    try {
+      const [, url] = await start.waitForOutput(/Health: (http:\/\/\S+)\/api\/health/, 60_000);
+      const token = start.stdout().match(/Bearer ([\w.-]+)/)?.[1];
+      // Connect Strava the way the dashboard does: through the simulator's OAuth.
+      const connect = await fetch(`${url}/api/strava/connect`, {
+        headers: { authorization: `Bearer ${token}` },
+        redirect: 'manual',
+      });
+      const approved = await fetch(connect.headers.get('location') ?? '', { redirect: 'manual' });
+      const callback = new URL(approved.headers.get('location') ?? '');
+      const connected = await fetch(`${url}${callback.pathname}${callback.search}`, {
+        redirect: 'manual',
+      });
+      expect(connected.headers.get('location')).toMatch(/strava=connected$/);
+
+      const p = runCli(['sync', '--user', DEMO_USER.id], demoEnv, workDir);
+      expect(await p.exited).toBe(0);
+      expect(p.stdout()).toMatch(/^Completed in \S+: stored \d+/m);
+      const { rows } = await t.db.query<{ status: string; stored: number; runs: number }>(
+        `select status, activities_stored as stored,
+           (select count(*)::int from activities where user_id = $1) as runs
+         from sync_sessions where user_id = $1`,
+        [DEMO_USER.id],
+      );
+      // The demo athlete's history, about 800 activities of which most are runs.
+      expect(rows).toEqual([{ status: 'completed', stored: rows[0]?.runs, runs: rows[0]?.runs }]);
+      expect(rows[0]?.runs).toBeGreaterThan(300);
+    } finally {
+      start.child.kill('SIGINT');
+      await start.exited;
+      await t.dispose();
+    }
   });
 
   it('without `npm start` running, says to run it first', async () => {
