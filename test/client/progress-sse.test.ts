@@ -135,6 +135,8 @@ describe('live progress over Server-Sent Events, through a proxy that can cut st
     proxy.blockEvents = false;
     await eventually(() => subscription.transport === 'sse', 'the stream back', 45_000);
     expect(w.transports).toEqual(['poll', 'sse']);
+    // A poll sent just before the stream came back may still be on its way.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const readsWhenBack = readsOf(id);
     await moves.storeSlice(80);
     await w.delivered((s) => s.counts.stored === 200, 'the next slice, over the stream');
@@ -163,6 +165,7 @@ describe('live progress over Server-Sent Events, through a proxy that can cut st
     expect(w.transports).toEqual(['poll']);
     expect(w.errors).toEqual([]);
     // Stopped: nothing more is asked for this session.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const asked = proxy.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(proxy.requests.length).toBe(asked);
