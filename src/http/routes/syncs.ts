@@ -127,13 +127,35 @@ async function streamProgress(
     now: () => number;
   },
 ) {
-  let wake: () => void = () => {};
+  // A change announced while an event is written or the gap is kept must not be lost: it is
+  // remembered, and the next wait returns at once instead of sleeping until the poll.
+  let pending = false;
+  let wake: () => void = () => {
+    pending = true;
+  };
   const unsubscribe = io.subscribe(() => wake());
   let aborted = false;
   stream.onAbort(() => {
     aborted = true;
     wake();
   });
+  const nextChange = () =>
+    new Promise<void>((resolve) => {
+      if (pending) {
+        pending = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, POLL_MS);
+      function done() {
+        clearTimeout(timer);
+        wake = () => {
+          pending = true;
+        };
+        resolve();
+      }
+      wake = done;
+    });
   try {
     let session = io.first;
     await stream.writeSSE({
@@ -142,10 +164,7 @@ async function streamProgress(
     });
     let lastBeat = io.now();
     while (!aborted && !isTerminalStatus(session.status)) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, POLL_MS);
-      });
+      await nextChange();
       if (aborted) break;
       const next = await io.read();
       if (next.updated_at.getTime() !== session.updated_at.getTime()) {
