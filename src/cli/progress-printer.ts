@@ -11,8 +11,11 @@ export interface TextOut {
 export interface ProgressPrinter {
   /** Shows the session as read at `nowMs`. */
   update(session: SyncSessionRow, nowMs: number): void;
-  /** A message between progress lines ("Cancelling…"). */
-  note(text: string): void;
+  /**
+   * A message between progress lines ("Cancelling…", a log line), on `to` (default the progress
+   * stream); on a terminal the progress line is cleared first and drawn again below it.
+   */
+  note(text: string, to?: TextOut): void;
   /** Ends the display; the last progress line stays on screen. */
   finish(): void;
 }
@@ -40,7 +43,8 @@ function terminalPrinter(out: TextOut, options: ProgressLineOptions): ProgressPr
    * narrows to leave the words room, and goes on a narrow terminal, which cuts what is left.
    */
   const fitWidth = (session: SyncSessionRow, nowMs: number) => {
-    const width = (out.columns ?? 80) - 1;
+    // A terminal that reports no size (0, as some pseudo-terminals do) is taken as 80 wide.
+    const width = (out.columns || 80) - 1;
     const words = progressLine(session, nowMs, { ...options, bar: false });
     const barWidth = Math.min(DEFAULT_BAR_WIDTH, width - words.length - 3);
     if (barWidth < MIN_BAR_WIDTH) return words.slice(0, width);
@@ -54,8 +58,9 @@ function terminalPrinter(out: TextOut, options: ProgressLineOptions): ProgressPr
       line = fitWidth(session, nowMs);
       draw();
     },
-    note(text) {
-      out.write(line === undefined ? `${text}\n` : `\r\x1b[K${text}\n`);
+    note(text, to = out) {
+      if (line !== undefined) out.write('\r\x1b[K');
+      to.write(`${text}\n`);
       draw();
     },
     finish() {
@@ -84,8 +89,8 @@ function plainPrinter(out: TextOut, options: ProgressLineOptions): ProgressPrint
       out.write(`${progressLine(session, nowMs, { ...options, bar: false })}\n`);
       last = { stage, counts, atMs: nowMs };
     },
-    note(text) {
-      out.write(`${text}\n`);
+    note(text, to = out) {
+      to.write(`${text}\n`);
     },
     finish() {},
   };

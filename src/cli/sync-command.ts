@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import pino from 'pino';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { ConfigError, IllegalTransitionError } from '../core/errors.ts';
@@ -96,11 +95,14 @@ async function syncInForeground(
   });
   process.stdout.write(`${startedLine(started, userId, kind)}\n`);
 
-  // The runner's logs go to stderr: stdout carries the progress and the summary.
-  const logger = createLogger(runtime.config.logLevel, pino.destination(2));
+  const printer = createProgressPrinter(process.stdout);
+  // The runner's logs go to stderr (stdout carries the progress and the summary), each on a
+  // line of its own above the progress line.
+  const logger = createLogger(runtime.config.logLevel, {
+    write: (line: string) => printer.note(line.trimEnd(), process.stderr),
+  });
   const deps: SyncDeps = { ...syncDepsOf(runtime), logger };
   const sessionId = started.session.id;
-  const printer = createProgressPrinter(process.stdout);
   const display = startDisplay(deps, sessionId, printer);
   let interrupted = false;
   const onInterrupt = () => {

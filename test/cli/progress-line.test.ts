@@ -125,21 +125,27 @@ describe('the progress printer', () => {
   };
   const CLEAR_LINE = '\x1b[K';
 
-  it('on a terminal, redraws one line in place, keeps notes above it and ends it with a newline', () => {
+  it('on a terminal, redraws one line in place, keeps notes and logs above it, and ends it with a newline', () => {
     const { written, out } = sink(true);
     const printer = createProgressPrinter(out);
     printer.update(session({ activities_stored: 80 }), at('2026-03-01T10:00:10Z'));
     printer.note('Cancelling');
+    const logs: string[] = [];
+    printer.note('{"level":40}', { write: (text: string) => logs.push(text) });
     printer.finish();
     expect(written).toEqual([
       `\r[██░░░░░░░░░░░░░░░░░░] 8%  fetching  stored 80/800  enriched 0  ETA 1m 55s${CLEAR_LINE}`,
-      `\r${CLEAR_LINE}Cancelling\n`,
+      `\r${CLEAR_LINE}`,
+      'Cancelling\n',
+      written[0],
+      `\r${CLEAR_LINE}`,
       written[0],
       '\n',
     ]);
+    expect(logs).toEqual(['{"level":40}\n']);
   });
 
-  it('narrows the bar to fit a narrow terminal, and drops it when there is no room', () => {
+  it('narrows the bar to fit a narrow terminal, and drops it when there is no room (80 when unsized)', () => {
     const row = session({ activities_stored: 400 });
     const now = at('2026-03-01T10:01:00Z');
     const narrow = sink(true, 64);
@@ -147,6 +153,11 @@ describe('the progress printer', () => {
     // A line as wide as the terminal would wrap, and `\r` could not redraw it.
     expect(narrow.written[0]).toBe(
       `\r[███░░░░] 40%  fetching  stored 400/800  enriched 0  ETA 1m 30s${CLEAR_LINE}`,
+    );
+    const unsized = sink(true, 0);
+    createProgressPrinter(unsized.out).update(row, now);
+    expect(unsized.written[0]).toBe(
+      `\r[████████░░░░░░░░░░░░] 40%  fetching  stored 400/800  enriched 0  ETA 1m 30s${CLEAR_LINE}`,
     );
     const tiny = sink(true, 30);
     createProgressPrinter(tiny.out).update(row, now);

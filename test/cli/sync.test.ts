@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { createConnectionStore, notConnected } from '../../src/strava/connection
 import { createTokenCipher } from '../../src/strava/token-crypto.ts';
 import { sessionStore } from '../../src/sync/session-store.ts';
 import { startServer, type TestServer } from '../sim/strava-helpers.ts';
-import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
+import { BIN, type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { RUN_TYPES, storedIds } from '../sync/sync-harness.ts';
@@ -46,6 +47,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
         { seed: 'cli-sync-c', activityCount: 600, years: 3 },
         { seed: 'cli-sync-d', activityCount: 40, years: 1 },
         { seed: 'cli-sync-e', activityCount: 10, years: 1 },
+        { seed: 'cli-sync-f', activityCount: 20, years: 1 },
       ],
       // The client paces itself at Nominatim's one request a second; the simulator allows more,
       // so timer jitter never trips it.
@@ -230,6 +232,41 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
       ['incremental', 'completed'],
     ]);
     expect((await storedIds(t.db, userId)).sort()).toEqual(simRuns(0));
+  });
+
+  it('on a terminal, redraws one line with its bar in place, logs above it, then sums up', async () => {
+    const userId = await connectedUser(5);
+    // Strava answers in 600 ms, so the line is drawn a few times before the sync ends.
+    sims.strava.faults.set({ latencyMs: 600 });
+    let output = '';
+    let code: number | null;
+    try {
+      // `script` runs the command on a pseudo-terminal, 100 columns wide.
+      const command = `stty cols 100 && '${process.execPath}' '${BIN}' sync --user ${userId}`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      code = await new Promise((resolve) => child.on('exit', resolve));
+    } finally {
+      sims.strava.faults.reset();
+    }
+    expect(code).toBe(0);
+    const clearLine = '\x1b[K';
+    const frames = output.split('\r').filter((frame) => frame.startsWith('['));
+    expect(frames.length).toBeGreaterThan(2);
+    for (const frame of frames) {
+      expect(frame.endsWith(clearLine) || frame.endsWith(`${clearLine}\n`)).toBe(true);
+      expect(frame).toMatch(/^\[[█░]{20}\] (\d+|--)% {2}\w+ {2}stored \d+/);
+    }
+    expect(frames.at(-1)).toMatch(/^\[█{20}\] 100% {2}completed {2}stored \d+ {2}enriched 0/);
+    // A log line (weather is unreachable here, see `env`) goes above the progress line.
+    expect(output).toMatch(/\[K\{"level":40,.*"msg":"enrichment deferred"\}\r\n\r\[/);
+    // The last frame stays, and the summary follows on a line of its own.
+    expect(output).toContain(`${clearLine}\r\nCompleted in `);
   });
 
   it('ends with exit code 1 and the session’s own message and next step when the sync fails', async () => {
