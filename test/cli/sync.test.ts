@@ -48,6 +48,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
         { seed: 'cli-sync-d', activityCount: 40, years: 1 },
         { seed: 'cli-sync-e', activityCount: 10, years: 1 },
         { seed: 'cli-sync-f', activityCount: 20, years: 1 },
+        { seed: 'cli-sync-g', activityCount: 10, years: 1 },
       ],
       // The client paces itself at Nominatim's one request a second; the simulator allows more,
       // so timer jitter never trips it.
@@ -78,6 +79,8 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
       OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
       NOMINATIM_URL: `${server.url}/refusing-nominatim`,
       LOG_LEVEL: 'warn',
+      // The progress line tells times of day in the machine's zone: UTC, so a test can read them.
+      TZ: 'UTC',
     };
     withWeather = {
       OPEN_METEO_ARCHIVE_URL: urls.openMeteoArchiveUrl,
@@ -374,6 +377,37 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
     const [session] = await sessionsOf(userId);
     expect(session?.status).toBe('running');
     expect(session?.cancel_requested_at).not.toBeNull();
+  });
+
+  it('shows until when a sync parked by Strava’s rate limit waits, and Ctrl-C cancels it at once', async () => {
+    const userId = await connectedUser(6);
+    const limiter = sims.strava.rateLimiter();
+    const limits = limiter.limits;
+    const used = limiter.usage();
+    // The 15-minute window is spent: the next call is answered 429, and the sync parks until
+    // the window resets (at most 15 minutes away, far longer than this test).
+    limiter.limits = {
+      overall: { ...limits.overall, fifteenMinute: used.overall.fifteenMinute },
+      read: { ...limits.read, fifteenMinute: used.read.fifteenMinute },
+    };
+    try {
+      const p = sync(['--user', userId]);
+      const [, until] = await p.waitForOutput(
+        /^0% {2}authenticating .* waiting for Strava's rate-limit window until (\d\d:\d\d)$/m,
+      );
+      const [session] = await sessionsOf(userId);
+      expect(session).toMatchObject({ status: 'rate_limited' });
+      const resumeAt = session?.resume_at as Date;
+      expect(until).toBe(resumeAt.toISOString().slice(11, 16));
+      p.child.kill('SIGINT');
+      expect(await p.exited).toBe(130);
+      expect(p.stderr()).toContain('Cancelled; run the same command to resume.');
+      expect(await sessionsOf(userId)).toMatchObject([{ id: session?.id, status: 'cancelled' }]);
+    } finally {
+      limiter.limits = limits;
+      // The shared ledger remembers the spent window until it resets; later syncs start afresh.
+      await t.db.query(`delete from api_budget where provider = 'strava'`);
+    }
   });
 });
 
