@@ -45,7 +45,7 @@ export function progressLine(
       `waiting for Strava's rate-limit window until ${clockTime(waitingUntil, options.timeZone)}`,
     );
   } else if (session.status === 'queued' && session.error_message) {
-    parts.push(`retrying after: ${session.error_message}`);
+    parts.push(`last error: ${session.error_message}`);
   }
   return parts.join('  ');
 }

@@ -92,7 +92,7 @@ describe('the progress line', () => {
       at('2026-03-01T10:01:00Z'),
     );
     expect(line).toContain('retrying  stored 0/800');
-    expect(line).toContain('retrying after: Strava is down.');
+    expect(line).toContain('last error: Strava is down.');
   });
 
   it('sums up an ended session with its counts and duration', () => {

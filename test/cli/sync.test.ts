@@ -49,6 +49,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
         { seed: 'cli-sync-e', activityCount: 10, years: 1 },
         { seed: 'cli-sync-f', activityCount: 20, years: 1 },
         { seed: 'cli-sync-g', activityCount: 10, years: 1 },
+        { seed: 'cli-sync-h', activityCount: 10, years: 1 },
       ],
       // The client paces itself at Nominatim's one request a second; the simulator allows more,
       // so timer jitter never trips it.
@@ -287,6 +288,29 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
     expect(session?.error_hint).toBe(
       'Connect Strava again from the dashboard; your stored runs are kept.',
     );
+  });
+
+  it('retries a transient failure with the queue’s backoff, saying why it waits, and completes', async () => {
+    const userId = await connectedUser(7);
+    // Strava answers 503 to every attempt of the first call: the runner gives the session back
+    // to be retried, and this process retries it after the first backoff (5 s).
+    sims.strava.faults.set({ script: [503, 503, 503, 503] });
+    try {
+      const p = sync(['--user', userId]);
+      expect(await p.exited).toBe(0);
+      expect(p.stdout()).toMatch(/^0% {2}retrying {2}stored 0 .* last error: \S.*$/m);
+    } finally {
+      sims.strava.faults.reset();
+    }
+    const [session] = await sessionsOf(userId);
+    expect(session).toMatchObject({ status: 'completed' });
+    const { rows } = await t.db.query<{ type: string }>(
+      `select type from sync_events where session_id = $1 and type in ('sync:retrying', 'sync:completed')
+       order by id`,
+      [session?.id],
+    );
+    expect(rows.map((r) => r.type)).toEqual(['sync:retrying', 'sync:completed']);
+    expect((await storedIds(t.db, userId)).sort()).toEqual(simRuns(7));
   });
 
   it('cancels at a slice boundary on Ctrl-C (exit 130), and the same command resumes and completes exactly', async () => {
