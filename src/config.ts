@@ -1,6 +1,18 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type FieldIssue } from './core/errors.ts';
+import { parseCron } from './queue/cron.ts';
+import type { SyncSchedules } from './queue/sync-schedules.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_POLLING_INTERVAL_S,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_SYNC_SCHEDULES,
+  MAX_JOB_DEADLINE_MS,
+} from './queue/worker-defaults.ts';
+import { LEASE_TTL_MS } from './sync/run-sync.ts';
 
 /**
  * Environment → typed, validated configuration, in one place. Every variable the system reads
@@ -54,6 +66,24 @@ export interface Config {
   corsOrigins: readonly string[];
   port: number;
   logLevel: LogLevel;
+  /** How workers work the queue (`stridesync worker`, `start`, Netlify's background function). */
+  worker: WorkerConfig;
+  /** The bearer token `GET /api/metrics` asks for; unset, the metrics are not served. */
+  metricsToken: string | undefined;
+}
+
+export interface WorkerConfig {
+  /** Sync jobs one worker works at once. */
+  concurrency: number;
+  /** How long one job works before it checkpoints and hands the session to a new job. */
+  jobDeadlineMs: number;
+  /** How long a session stays held by a worker that stopped renewing it (crashed). */
+  leaseTtlMs: number;
+  reapIntervalMs: number;
+  pollingIntervalS: number;
+  /** How long a stopping worker waits for its running jobs to yield. */
+  stopTimeoutMs: number;
+  schedules: SyncSchedules;
 }
 
 const httpUrl = z
@@ -63,6 +93,32 @@ const httpUrl = z
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection string');
+
+/** A number of seconds within [min, max] (an integer when `integer`), from the environment. */
+function seconds(min: number, max: number, fallback: number) {
+  const message = `must be a number of seconds between ${min} and ${max}`;
+  return z.coerce.number({ error: message }).min(min, message).max(max, message).default(fallback);
+}
+
+/** A five-field cron expression (UTC), or `off`; `off` becomes null. */
+function cronOrOff(fallback: string | null) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      if (value === 'off') return null;
+      try {
+        parseCron(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a five-field cron expression (UTC) or off: ${(error as Error).message}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .default(fallback);
+}
 
 const encryptionKeys = z.string().transform((value, ctx): EncryptionKey[] => {
   const keys: EncryptionKey[] = [];
@@ -149,6 +205,22 @@ const envSchema = z.object({
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
+  SYNC_WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be an integer between 1 and 32' })
+    .int('must be an integer between 1 and 32')
+    .min(1, 'must be an integer between 1 and 32')
+    .max(32, 'must be an integer between 1 and 32')
+    .default(DEFAULT_CONCURRENCY),
+  SYNC_JOB_DEADLINE_S: seconds(1, MAX_JOB_DEADLINE_MS / 1000, DEFAULT_JOB_DEADLINE_MS / 1000),
+  SYNC_LEASE_TTL_S: seconds(1, 3600, LEASE_TTL_MS / 1000),
+  SYNC_REAP_INTERVAL_S: seconds(0.1, 3600, DEFAULT_REAP_INTERVAL_MS / 1000),
+  // pg-boss polls at most every half second.
+  SYNC_POLL_INTERVAL_S: seconds(0.5, 600, DEFAULT_POLLING_INTERVAL_S),
+  SYNC_STOP_TIMEOUT_S: seconds(0, 600, DEFAULT_STOP_TIMEOUT_MS / 1000),
+  SYNC_INCREMENTAL_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.incremental),
+  SYNC_RECONCILE_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.reconcile),
+  WEATHER_BACKFILL_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.weatherBackfill),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -164,6 +236,7 @@ const SECRET_VARIABLES = new Set([
   'OPENWEATHER_API_KEY',
   'TOKEN_ENCRYPTION_KEY',
   'SUPABASE_JWT_SECRET',
+  'METRICS_TOKEN',
 ]);
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -222,6 +295,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ],
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    worker: {
+      concurrency: e.SYNC_WORKER_CONCURRENCY,
+      jobDeadlineMs: e.SYNC_JOB_DEADLINE_S * 1000,
+      leaseTtlMs: e.SYNC_LEASE_TTL_S * 1000,
+      reapIntervalMs: e.SYNC_REAP_INTERVAL_S * 1000,
+      pollingIntervalS: e.SYNC_POLL_INTERVAL_S,
+      stopTimeoutMs: e.SYNC_STOP_TIMEOUT_S * 1000,
+      schedules: {
+        incremental: e.SYNC_INCREMENTAL_CRON,
+        reconcile: e.SYNC_RECONCILE_CRON,
+        weatherBackfill: e.WEATHER_BACKFILL_CRON,
+      },
+    },
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -48,7 +48,50 @@ describe('loadConfig', () => {
       corsOrigins: ['http://localhost:8787'],
       port: 8787,
       logLevel: 'info',
+      worker: {
+        concurrency: 1,
+        jobDeadlineMs: 60_000,
+        leaseTtlMs: 60_000,
+        reapIntervalMs: 60_000,
+        pollingIntervalS: 2,
+        stopTimeoutMs: 25_000,
+        schedules: {
+          incremental: '0 * * * *',
+          reconcile: '30 3 * * *',
+          weatherBackfill: '20 * * * *',
+        },
+      },
+      metricsToken: undefined,
     });
+  });
+
+  it('reads the worker settings, with off for a schedule', () => {
+    const config = loadConfig({
+      SYNC_WORKER_CONCURRENCY: '4',
+      SYNC_JOB_DEADLINE_S: '840',
+      SYNC_LEASE_TTL_S: '2.5',
+      SYNC_REAP_INTERVAL_S: '1',
+      SYNC_POLL_INTERVAL_S: '0.5',
+      SYNC_STOP_TIMEOUT_S: '0',
+      SYNC_INCREMENTAL_CRON: '*/15 6-22 * * mon-fri',
+      SYNC_RECONCILE_CRON: 'off',
+      WEATHER_BACKFILL_CRON: '5 */2 * * *',
+      METRICS_TOKEN: 'scrape-token-0123456789',
+    });
+    expect(config.worker).toEqual({
+      concurrency: 4,
+      jobDeadlineMs: 840_000,
+      leaseTtlMs: 2_500,
+      reapIntervalMs: 1_000,
+      pollingIntervalS: 0.5,
+      stopTimeoutMs: 0,
+      schedules: {
+        incremental: '*/15 6-22 * * mon-fri',
+        reconcile: null,
+        weatherBackfill: '5 */2 * * *',
+      },
+    });
+    expect(config.metricsToken).toBe('scrape-token-0123456789');
   });
 
   it('switches to live mode and Postgres when credentials and DATABASE_URL are set', () => {
@@ -133,6 +176,17 @@ describe('loadConfig', () => {
     [{ STRAVA_CLIENT_SECRET: 'secret' }, 'STRAVA_CLIENT_ID'],
     [{ STRAVA_CLIENT_ID: '12345', STRAVA_CLIENT_SECRET: 'secret' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ WEATHER_PROVIDER: 'openweathermap' }, 'OPENWEATHER_API_KEY'],
+    [{ SYNC_WORKER_CONCURRENCY: '1.5' }, 'SYNC_WORKER_CONCURRENCY'],
+    [{ SYNC_WORKER_CONCURRENCY: '0' }, 'SYNC_WORKER_CONCURRENCY'],
+    [{ SYNC_JOB_DEADLINE_S: '3600' }, 'SYNC_JOB_DEADLINE_S'],
+    [{ SYNC_LEASE_TTL_S: 'soon' }, 'SYNC_LEASE_TTL_S'],
+    [{ SYNC_REAP_INTERVAL_S: '0' }, 'SYNC_REAP_INTERVAL_S'],
+    [{ SYNC_POLL_INTERVAL_S: '0.1' }, 'SYNC_POLL_INTERVAL_S'],
+    [{ SYNC_STOP_TIMEOUT_S: '-1' }, 'SYNC_STOP_TIMEOUT_S'],
+    [{ SYNC_INCREMENTAL_CRON: '@hourly' }, 'SYNC_INCREMENTAL_CRON'],
+    [{ SYNC_RECONCILE_CRON: '61 * * * *' }, 'SYNC_RECONCILE_CRON'],
+    [{ WEATHER_BACKFILL_CRON: '0 0 * * * *' }, 'WEATHER_BACKFILL_CRON'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
   ])('refuses %o with a message naming %s', (env, name) => {
     const error = failure(env);
     expect(error.code).toBe('invalid_configuration');
@@ -146,9 +200,20 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret it refuses', () => {
-    const error = failure({ SUPABASE_JWT_SECRET: 'tooshort-secret-value' });
+    const error = failure({
+      SUPABASE_JWT_SECRET: 'tooshort-secret-value',
+      METRICS_TOKEN: 'tiny-token',
+    });
     expect(error.userMessage).toContain('SUPABASE_JWT_SECRET');
     expect(error.userMessage).not.toContain('tooshort-secret-value');
+    expect(error.userMessage).toContain('METRICS_TOKEN');
+    expect(error.userMessage).not.toContain('tiny-token');
+  });
+
+  it('says what is wrong with a cron expression', () => {
+    expect(failure({ SYNC_RECONCILE_CRON: '30 25 * * *' }).userMessage).toContain(
+      "the hour field '25' has 25, outside 0-23",
+    );
   });
 });
 

@@ -1,20 +1,21 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig, type WorkerConfig } from '../config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { MAX_JOB_DEADLINE_MS } from '../queue/job-queue.ts';
+import { parseCron } from '../queue/cron.ts';
+import { startWorkers } from '../queue/start-workers.ts';
+import { enrichmentOf, syncDepsOf } from '../queue/sync-deps-of.ts';
+import type { SyncSchedules } from '../queue/sync-schedules.ts';
 import {
+  DEFAULT_CONCURRENCY,
   DEFAULT_JOB_DEADLINE_MS,
   DEFAULT_POLLING_INTERVAL_S,
   DEFAULT_REAP_INTERVAL_MS,
-  startWorkers,
-  type WorkerSettings,
-} from '../queue/start-workers.ts';
-import { syncDepsOf } from '../queue/sync-deps-of.ts';
-import { DEFAULT_SYNC_SCHEDULES, type SyncSchedules } from '../queue/sync-schedules.ts';
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_SYNC_SCHEDULES,
+  MAX_JOB_DEADLINE_MS,
+} from '../queue/worker-defaults.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LEASE_TTL_MS } from '../sync/run-sync.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
-
-const DEFAULT_STOP_TIMEOUT_S = 25;
 
 export const workerCommand: CliCommand = {
   name: 'worker',
@@ -22,26 +23,33 @@ export const workerCommand: CliCommand = {
   usage: `Usage: stridesync worker [options]
 
 Works the job queue (pg-boss, in the database the environment names: DATABASE_URL, or the
-embedded one in STRIDESYNC_DATA_DIR) until SIGINT or SIGTERM: sync jobs, the scheduled
-incremental and reconcile syncs, and the reaper that hands on the sessions of workers that died.
-Any number of workers on any number of machines can share one database; a session is worked by
-one of them at a time (its lease). Run 'stridesync migrate' first.
+embedded one in STRIDESYNC_DATA_DIR) until SIGINT or SIGTERM: sync jobs, webhook events, the
+scheduled incremental and reconcile syncs and weather backfill, and the reaper that hands on the
+sessions of workers that died. Any number of workers on any number of machines can share one
+database; a session is worked by one of them at a time (its lease). Run 'stridesync migrate'
+first. On SIGINT/SIGTERM running syncs stop at their next slice, saved, and go back to the queue.
+
+Each setting comes from the environment variable named (README.md, Configuration); an option
+overrides it.
 
 Options:
-  --concurrency <n>          sync jobs worked at once (default 1)
+  --concurrency <n>          sync jobs worked at once (SYNC_WORKER_CONCURRENCY, default ${DEFAULT_CONCURRENCY})
   --job-deadline <s>         seconds one job works before it checkpoints and hands the session
-                             on to a new job (default ${DEFAULT_JOB_DEADLINE_MS / 1000}, at most ${MAX_JOB_DEADLINE_MS / 1000})
+                             on to a new job (SYNC_JOB_DEADLINE_S, default ${DEFAULT_JOB_DEADLINE_MS / 1000}, at most ${MAX_JOB_DEADLINE_MS / 1000})
   --lease-ttl <s>            seconds a session stays held by a worker that stopped renewing it
-                             (crashed): the wait before another worker takes over (default ${LEASE_TTL_MS / 1000})
-  --reap-interval <s>        seconds between looks for sessions no worker carries (default ${DEFAULT_REAP_INTERVAL_MS / 1000})
-  --poll-interval <s>        seconds between asks for a job while idle (default ${DEFAULT_POLLING_INTERVAL_S}, at least 0.5)
-  --stop-timeout <s>         on SIGINT/SIGTERM, seconds to let running jobs finish (default ${DEFAULT_STOP_TIMEOUT_S});
-                             a job still running then is resumed from its checkpoint elsewhere
+                             (crashed): the wait before another worker takes over (SYNC_LEASE_TTL_S, default ${LEASE_TTL_MS / 1000})
+  --reap-interval <s>        seconds between looks for sessions no worker carries (SYNC_REAP_INTERVAL_S, default ${DEFAULT_REAP_INTERVAL_MS / 1000})
+  --poll-interval <s>        seconds between asks for a job while idle (SYNC_POLL_INTERVAL_S, default ${DEFAULT_POLLING_INTERVAL_S}, at least 0.5)
+  --stop-timeout <s>         on SIGINT/SIGTERM, seconds to wait for running jobs to stop at their next
+                             slice (SYNC_STOP_TIMEOUT_S, default ${DEFAULT_STOP_TIMEOUT_MS / 1000}); a job still running then is
+                             resumed from its checkpoint elsewhere once its lease runs out
   --incremental-cron <cron>  when to sync every connected user incrementally, UTC, or 'off'
-                             (default '${DEFAULT_SYNC_SCHEDULES.incremental}')
-  --reconcile-cron <cron>    when to reconcile every connected user, or 'off' (default '${DEFAULT_SYNC_SCHEDULES.reconcile}')
+                             (SYNC_INCREMENTAL_CRON, default '${DEFAULT_SYNC_SCHEDULES.incremental}')
+  --reconcile-cron <cron>    when to reconcile every connected user, or 'off' (SYNC_RECONCILE_CRON,
+                             default '${DEFAULT_SYNC_SCHEDULES.reconcile}')
   --weather-backfill-cron <cron>
-                             when to queue the weather backfill, or 'off' (default '${DEFAULT_SYNC_SCHEDULES.weatherBackfill}')`,
+                             when to queue the weather backfill, or 'off' (WEATHER_BACKFILL_CRON,
+                             default '${DEFAULT_SYNC_SCHEDULES.weatherBackfill}')`,
   options: {
     concurrency: { type: 'string' },
     'job-deadline': { type: 'string' },
@@ -54,9 +62,8 @@ Options:
     'weather-backfill-cron': { type: 'string' },
   },
   async run(values) {
-    const settings = workerSettings(values);
-    const stopTimeoutMs = numberOption(values, 'stop-timeout', DEFAULT_STOP_TIMEOUT_S, 0) * 1000;
     const config = loadConfig();
+    const settings = withOptions(config.worker, values);
     if (config.mode === 'demo' && config.database.kind === 'pglite') {
       throw new ConfigError({
         code: 'worker_needs_shared_database',
@@ -69,15 +76,15 @@ Options:
     try {
       const workers = await startWorkers(syncDepsOf(runtime), {
         ...settings,
-        enrichment: { ...runtime.weather, clock: runtime.clock },
+        enrichment: enrichmentOf(runtime),
       });
       const where = config.database.kind === 'pglite' ? 'embedded database' : 'DATABASE_URL';
       process.stdout.write(
-        `stridesync worker ${workers.owner} is working the queue (${where}, concurrency ${settings.concurrency ?? 1}); Ctrl-C to stop.\n`,
+        `stridesync worker ${workers.owner} is working the queue (${where}, concurrency ${settings.concurrency}); Ctrl-C to stop.\n`,
       );
       const signal = await untilStopSignal();
       runtime.logger.info({ signal }, 'stopping the worker');
-      await workers.stop(stopTimeoutMs);
+      await workers.stop();
       process.stdout.write(`stridesync worker ${workers.owner} stopped.\n`);
     } finally {
       await runtime.close();
@@ -85,24 +92,20 @@ Options:
   },
 };
 
-function workerSettings(values: CliValues): WorkerSettings {
-  const concurrency = numberOption(values, 'concurrency', 1, 1);
+/** The configured settings, with each option given on the command line instead. */
+function withOptions(configured: WorkerConfig, values: CliValues): WorkerConfig {
+  const concurrency = numberOption(values, 'concurrency', configured.concurrency, 1);
   if (!Number.isInteger(concurrency)) throw new CliUsageError('--concurrency must be an integer');
+  const ms = (name: string, fallbackMs: number, minS: number, maxS?: number) =>
+    numberOption(values, name, fallbackMs / 1000, minS, maxS) * 1000;
   return {
     concurrency,
-    jobDeadlineMs:
-      numberOption(
-        values,
-        'job-deadline',
-        DEFAULT_JOB_DEADLINE_MS / 1000,
-        1,
-        MAX_JOB_DEADLINE_MS / 1000,
-      ) * 1000,
-    leaseTtlMs: numberOption(values, 'lease-ttl', LEASE_TTL_MS / 1000, 1) * 1000,
-    reapIntervalMs:
-      numberOption(values, 'reap-interval', DEFAULT_REAP_INTERVAL_MS / 1000, 0.1) * 1000,
-    pollingIntervalS: numberOption(values, 'poll-interval', DEFAULT_POLLING_INTERVAL_S, 0.5),
-    schedules: schedules(values),
+    jobDeadlineMs: ms('job-deadline', configured.jobDeadlineMs, 1, MAX_JOB_DEADLINE_MS / 1000),
+    leaseTtlMs: ms('lease-ttl', configured.leaseTtlMs, 1),
+    reapIntervalMs: ms('reap-interval', configured.reapIntervalMs, 0.1),
+    pollingIntervalS: numberOption(values, 'poll-interval', configured.pollingIntervalS, 0.5),
+    stopTimeoutMs: ms('stop-timeout', configured.stopTimeoutMs, 0),
+    schedules: schedules(configured.schedules, values),
   };
 }
 
@@ -124,16 +127,22 @@ function numberOption(
   return value;
 }
 
-function schedules(values: CliValues): SyncSchedules {
+function schedules(configured: SyncSchedules, values: CliValues): SyncSchedules {
   const cron = (name: string, fallback: string | null) => {
     const raw = values[name];
     if (raw === undefined) return fallback;
-    return raw === 'off' ? null : String(raw);
+    if (raw === 'off') return null;
+    try {
+      parseCron(String(raw));
+    } catch (error) {
+      throw new CliUsageError(`--${name}: ${(error as Error).message}`);
+    }
+    return String(raw);
   };
   return {
-    incremental: cron('incremental-cron', DEFAULT_SYNC_SCHEDULES.incremental),
-    reconcile: cron('reconcile-cron', DEFAULT_SYNC_SCHEDULES.reconcile),
-    weatherBackfill: cron('weather-backfill-cron', DEFAULT_SYNC_SCHEDULES.weatherBackfill),
+    incremental: cron('incremental-cron', configured.incremental),
+    reconcile: cron('reconcile-cron', configured.reconcile),
+    weatherBackfill: cron('weather-backfill-cron', configured.weatherBackfill),
   };
 }
 

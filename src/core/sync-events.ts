@@ -29,7 +29,8 @@ export interface SyncEventMap {
   /** Enrichment stopped for now (budget spent, provider misconfigured); the backfill resumes it. */
   'enrich:deferred': { code: string; message: string; resumeAt: string | null };
   'budget:exhausted': { resumeAt: string };
-  'sync:yielded': { reason: 'deadline' };
+  /** Checkpointed and handed back to the queue: the run's deadline, or its worker stopping. */
+  'sync:yielded': { reason: 'deadline' | 'stopping' };
   'sync:retrying': { code: string; message: string };
   'sync:completed': { stored: number; skipped: number; enriched: number; durationMs: number };
   'sync:cancelled': { stored: number };
@@ -46,7 +47,7 @@ export type RunOutcome =
   | { status: Extract<SessionStatus, 'completed' | 'cancelled'> }
   | { status: 'failed'; code: string }
   | { status: 'rate_limited'; resumeAt: Date }
-  /** The deadline came first: continue in a new job. */
+  /** The deadline (or the worker stopping) came first: continue in a new job. */
   | { status: 'yielded' }
   /** A transient failure: the queue retries the job with backoff. */
   | { status: 'retry'; code: string }

@@ -24,10 +24,9 @@ export const QUEUE_SCHEMA = 'pgboss';
 /**
  * How long pg-boss lets a sync job's handler run before it fails the job (and retries it). The
  * runner yields at its deadline, so a job's deadline must leave room for one more slice and the
- * hand-off: see MAX_JOB_DEADLINE_MS.
+ * hand-off: see MAX_JOB_DEADLINE_MS (src/queue/worker-defaults.ts).
  */
 export const SYNC_JOB_EXPIRE_S = 20 * 60;
-export const MAX_JOB_DEADLINE_MS = 15 * 60_000;
 
 export interface QueueRetry {
   /** Retries after the first attempt. */
@@ -91,10 +90,16 @@ export interface JobQueue {
 export interface JobQueueOptions {
   logger: Logger;
   /**
-   * A worker process runs pg-boss's maintenance (expiring and archiving jobs) and its cron
-   * (schedules); a process that only sends jobs, like the API, does not.
+   * A worker process runs pg-boss's maintenance (expiring and archiving jobs) and, unless `cron`
+   * says otherwise, its cron (schedules); a process that only sends jobs, like the API, does not.
    */
   work: boolean;
+  /**
+   * Whether pg-boss's cron sends the scheduled jobs from this process (default: `work`). Off in
+   * Netlify's background function, which lives minutes at a time: the scheduled function sends
+   * them there (src/queue/scheduled-tick.ts).
+   */
+  cron?: boolean;
   syncRetry?: QueueRetry;
 }
 
@@ -109,7 +114,7 @@ export async function openJobQueue(db: Database, options: JobQueueOptions): Prom
     db: port,
     schema: QUEUE_SCHEMA,
     supervise: options.work,
-    schedule: options.work,
+    schedule: options.cron ?? options.work,
   });
   // Without a listener an 'error' event would throw; pg-boss reports polling and maintenance
   // failures here and carries on.

@@ -1,18 +1,31 @@
 import { hostname } from 'node:os';
 import { LEASE_TTL_MS, type SyncDeps } from '../sync/run-sync.ts';
 import type { EnrichmentDeps } from '../weather/enrich-pending.ts';
-import { type JobQueue, openJobQueue, QUEUES, type QueueRetry } from './job-queue.ts';
+import {
+  type JobQueue,
+  openJobQueue,
+  QUEUES,
+  type QueueName,
+  type QueueRetry,
+} from './job-queue.ts';
 import { startReaper } from './session-reaper.ts';
 import { handleStravaEvent } from './strava-event-job.ts';
 import type { SyncJobData } from './sync-job.ts';
 import {
   applySchedules,
-  DEFAULT_SYNC_SCHEDULES,
   type SyncSchedules,
   startSyncForConnectedUsers,
 } from './sync-schedules.ts';
 import { createSyncWorker } from './sync-worker.ts';
 import { runWeatherBackfill } from './weather-backfill-job.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_POLLING_INTERVAL_S,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_SYNC_SCHEDULES,
+} from './worker-defaults.ts';
 
 export interface WorkerSettings {
   /** Names this process in leases and logs; default `host:pid`. */
@@ -25,32 +38,34 @@ export interface WorkerSettings {
   reapIntervalMs?: number;
   /** How often an idle worker asks for a job (pg-boss polls; at least 0.5 s). */
   pollingIntervalS?: number;
-  schedules?: SyncSchedules;
+  /**
+   * Stored in pg-boss and sent by its cron from this process. Null: this process stores none and
+   * runs no cron (Netlify's background function: the scheduled function sends those jobs).
+   */
+  schedules?: SyncSchedules | null;
+  /** How long `stop()` waits for running jobs to yield and hand off. */
+  stopTimeoutMs?: number;
   syncRetry?: QueueRetry;
   perPage?: number;
   /** The weather and place providers; without them `weather-backfill` jobs wait unworked. */
   enrichment?: EnrichmentDeps;
 }
 
-/**
- * One minute per job: users' syncs take turns on a busy worker, and a stopping worker's job
- * often reaches its deadline and hands off within the stop timeout (when not, it is abandoned
- * and resumed elsewhere from its checkpoint). A hand-off costs two small transactions. A Netlify
- * background function would pass 14 minutes.
- */
-export const DEFAULT_JOB_DEADLINE_MS = 60_000;
-export const DEFAULT_REAP_INTERVAL_MS = 60_000;
-export const DEFAULT_POLLING_INTERVAL_S = 2;
 /** Scheduled jobs come once a cron tick: being picked up within 15 s of it is soon enough. */
 const SCHEDULED_POLLING_S = 15;
 
 export interface Workers {
   readonly owner: string;
   readonly queue: JobQueue;
+  /** The queues this process works: the idle check of a worker that runs for a while. */
+  readonly queues: readonly QueueName[];
+  /** Jobs being handled right now. */
+  busy(): number;
   /**
-   * Stops taking jobs and waits up to `timeoutMs` for the running ones. A job still running then
-   * is failed in pg-boss (so it is retried) and abandoned: its session's lease runs out and the
-   * reaper hands it on, resuming from the last checkpoint, so nothing is lost either way.
+   * Stops taking jobs, has every running sync yield at its next slice (checkpointed, handed to a
+   * new job at once), and waits up to `timeoutMs` for them. A job still running then (a slice
+   * that hangs) is failed in pg-boss and abandoned: its session's lease runs out and the reaper
+   * hands it on from the last checkpoint, so nothing is lost either way.
    */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -58,7 +73,7 @@ export interface Workers {
 /**
  * Everything a worker process runs, on the database in `deps`: the sync job handler (N at once),
  * webhook events, the scheduled fan-outs and weather backfill, the schedules themselves, and the
- * reaper.
+ * reaper. `stridesync worker`, `stridesync start` and Netlify's background function all run this.
  */
 export async function startWorkers(
   deps: SyncDeps,
@@ -66,15 +81,21 @@ export async function startWorkers(
 ): Promise<Workers> {
   const owner = settings.owner ?? `${hostname()}:${process.pid}`;
   const logger = deps.logger.child({ worker: owner });
+  const schedules = settings.schedules === undefined ? DEFAULT_SYNC_SCHEDULES : settings.schedules;
   const queue = await openJobQueue(deps.db, {
     logger,
     work: true,
+    cron: schedules !== null,
     syncRetry: settings.syncRetry,
   });
+  const stopping = new AbortController();
+  const tracker = trackBusy();
+  const queues: QueueName[] = [];
   try {
-    await applySchedules(queue, settings.schedules ?? DEFAULT_SYNC_SCHEDULES);
-    await workSyncJobs(queue, { ...deps, logger }, owner, settings);
-    await workOtherJobs(queue, { ...deps, logger }, settings);
+    if (schedules) await applySchedules(queue, schedules);
+    const context = { queue, deps: { ...deps, logger }, settings, tracker, queues };
+    await workSyncJobs(context, owner, stopping.signal);
+    await workOtherJobs(context);
   } catch (error) {
     await queue.stop({ timeoutMs: 0 });
     throw error;
@@ -87,65 +108,101 @@ export async function startWorkers(
   return {
     owner,
     queue,
-    async stop(timeoutMs = 25_000) {
+    queues,
+    busy: tracker.busy,
+    async stop(timeoutMs = settings.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) {
+      stopping.abort();
       await reaper.stop();
       await queue.stop({ timeoutMs });
     },
   };
 }
 
+interface WorkContext {
+  queue: JobQueue;
+  deps: SyncDeps;
+  settings: WorkerSettings;
+  tracker: ReturnType<typeof trackBusy>;
+  /** Filled with each queue as it is worked. */
+  queues: QueueName[];
+}
+
+/** Counts the handlers under way, so a worker can tell it is idle. */
+function trackBusy() {
+  let running = 0;
+  return {
+    busy: () => running,
+    async track<T>(handle: () => Promise<T>): Promise<T> {
+      running += 1;
+      try {
+        return await handle();
+      } finally {
+        running -= 1;
+      }
+    },
+  };
+}
+
 /** One pg-boss worker per slot: each polls for and works one sync job at a time. */
-async function workSyncJobs(
-  queue: JobQueue,
-  deps: SyncDeps,
-  owner: string,
-  settings: WorkerSettings,
-) {
+async function workSyncJobs(context: WorkContext, owner: string, signal: AbortSignal) {
+  const { queue, deps, settings, tracker } = context;
   const sync = createSyncWorker(deps, queue, {
     owner,
     jobDeadlineMs: settings.jobDeadlineMs ?? DEFAULT_JOB_DEADLINE_MS,
     leaseTtlMs: settings.leaseTtlMs ?? LEASE_TTL_MS,
     perPage: settings.perPage,
+    signal,
   });
   const options = {
     pollingIntervalSeconds: settings.pollingIntervalS ?? DEFAULT_POLLING_INTERVAL_S,
     includeMetadata: true,
   } as const;
-  for (let slot = 0; slot < (settings.concurrency ?? 1); slot++) {
+  for (let slot = 0; slot < (settings.concurrency ?? DEFAULT_CONCURRENCY); slot++) {
     await queue.boss.work<SyncJobData>(QUEUES.sync, options, ([job]) =>
-      job ? sync.handle(job) : Promise.resolve(),
+      job ? tracker.track(() => sync.handle(job)) : Promise.resolve(),
     );
   }
+  context.queues.push(QUEUES.sync);
 }
 
 /**
  * Webhook events (polled as often as sync jobs: a runner may be watching), and the scheduled
  * jobs, which come at most once a tick and are polled less often.
  */
-async function workOtherJobs(queue: JobQueue, deps: SyncDeps, settings: WorkerSettings) {
+async function workOtherJobs(context: WorkContext) {
+  const { queue, deps, settings, tracker } = context;
   const { db, logger } = deps;
-  const eventPolling = {
-    pollingIntervalSeconds: settings.pollingIntervalS ?? DEFAULT_POLLING_INTERVAL_S,
+  const work = async (
+    name: QueueName,
+    pollingIntervalSeconds: number,
+    handle: (jobId: string, data: unknown) => Promise<object>,
+  ) => {
+    await queue.boss.work(name, { pollingIntervalSeconds }, ([job]) =>
+      job ? tracker.track(() => handle(job.id, job.data)) : Promise.resolve(),
+    );
+    context.queues.push(name);
   };
-  await queue.boss.work(QUEUES.stravaEvent, eventPolling, async ([job]) => {
-    if (!job) return undefined;
-    const nowMs = deps.clock.now();
-    const result = await handleStravaEvent(db, queue, job.data, { jobId: job.id, nowMs });
-    logger.info({ queue: QUEUES.stravaEvent, jobId: job.id, ...result }, 'strava event handled');
-    return result;
-  });
-  const scheduledPolling = { pollingIntervalSeconds: SCHEDULED_POLLING_S };
+  await work(
+    QUEUES.stravaEvent,
+    settings.pollingIntervalS ?? DEFAULT_POLLING_INTERVAL_S,
+    async (jobId, data) => {
+      const nowMs = deps.clock.now();
+      const result = await handleStravaEvent(db, queue, data, { jobId, nowMs });
+      logger.info({ queue: QUEUES.stravaEvent, jobId, ...result }, 'strava event handled');
+      return result;
+    },
+  );
   for (const kind of ['incremental', 'reconcile'] as const) {
     const name = kind === 'incremental' ? QUEUES.incrementalSync : QUEUES.reconcile;
-    await queue.boss.work(name, scheduledPolling, async ([job]) => {
-      const result = await startSyncForConnectedUsers(db, queue, kind, `${name}:${job?.id}`);
+    await work(name, SCHEDULED_POLLING_S, async (jobId) => {
+      const result = await startSyncForConnectedUsers(db, queue, kind, `${name}:${jobId}`);
       logger.info({ queue: name, ...result }, 'scheduled syncs started');
       return result;
     });
   }
   const enrichment = settings.enrichment;
   if (enrichment) {
-    await queue.boss.work(QUEUES.weatherBackfill, scheduledPolling, async () => {
+    await work(QUEUES.weatherBackfill, SCHEDULED_POLLING_S, async () => {
       const result = await runWeatherBackfill(db, queue, enrichment);
       logger.info({ queue: QUEUES.weatherBackfill, ...result }, 'weather backfill ran');
       return result;

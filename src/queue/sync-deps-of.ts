@@ -1,20 +1,29 @@
 import type { Runtime } from '../runtime/open-runtime.ts';
 import { enrichForSync } from '../sync/enrich-for-sync.ts';
 import type { SyncDeps } from '../sync/run-sync.ts';
+import type { EnrichmentDeps } from '../weather/enrich-pending.ts';
 
-/** What the runner needs, taken from a long-running process's runtime. */
-export function syncDepsOf(runtime: Runtime): SyncDeps {
+/** The parts of a process the runner needs: a long-running runtime, or a Netlify function's. */
+export type SyncParts = Pick<Runtime, 'db' | 'clock' | 'logger' | 'strava' | 'weather' | 'config'>;
+
+/** What the runner needs, taken from a process's parts. */
+export function syncDepsOf(parts: SyncParts): SyncDeps {
   return {
-    db: runtime.db,
-    clock: runtime.clock,
-    logger: runtime.logger,
+    db: parts.db,
+    clock: parts.clock,
+    logger: parts.logger,
     strava: {
-      client: runtime.strava.client,
-      tokens: runtime.strava.tokens,
-      connections: runtime.strava.store,
+      client: parts.strava.client,
+      tokens: parts.strava.tokens,
+      connections: parts.strava.store,
     },
-    purgeOnDeauthorize: runtime.config.purgeOnDeauthorize,
-    sportTypes: runtime.config.strava.sportTypes,
-    enrich: enrichForSync(runtime.db, runtime.weather, runtime.clock),
+    purgeOnDeauthorize: parts.config.purgeOnDeauthorize,
+    sportTypes: parts.config.strava.sportTypes,
+    enrich: enrichForSync(parts.db, parts.weather, parts.clock),
   };
+}
+
+/** What the weather backfill job needs, from the same parts. */
+export function enrichmentOf(parts: SyncParts): EnrichmentDeps {
+  return { ...parts.weather, clock: parts.clock };
 }

@@ -1,6 +1,6 @@
 import type { SyncKind } from '../core/glossary.ts';
 import type { Database } from '../store/database.ts';
-import { type JobQueue, QUEUES } from './job-queue.ts';
+import { type JobQueue, QUEUES, type QueueName } from './job-queue.ts';
 import { startSync } from './start-sync.ts';
 
 /** Cron expressions (UTC) for the periodic jobs; null turns one off. */
@@ -13,18 +13,8 @@ export interface SyncSchedules {
   weatherBackfill: string | null;
 }
 
-/**
- * Hourly incremental syncs catch anything a missed webhook would have brought; the nightly
- * reconcile catches edits and deletions Strava sends no webhook for; the weather backfill runs
- * hourly, away from the top of the hour, when the incremental syncs spend the Strava budget.
- */
-export const DEFAULT_SYNC_SCHEDULES: SyncSchedules = {
-  incremental: '0 * * * *',
-  reconcile: '30 3 * * *',
-  weatherBackfill: '20 * * * *',
-};
-
-const SCHEDULED_QUEUES: Record<keyof SyncSchedules, string> = {
+/** The queue each schedule sends its jobs to. */
+export const SCHEDULED_QUEUES: Record<keyof SyncSchedules, QueueName> = {
   incremental: QUEUES.incrementalSync,
   reconcile: QUEUES.reconcile,
   weatherBackfill: QUEUES.weatherBackfill,

@@ -3,8 +3,9 @@ import type { RunOutcome } from '../core/sync-events.ts';
 import { type RunOptions, runSync, type SyncDeps } from '../sync/run-sync.ts';
 import { sessionStore } from '../sync/session-store.ts';
 import { bossDatabase } from './boss-database.ts';
-import { type JobQueue, MAX_JOB_DEADLINE_MS, QUEUES } from './job-queue.ts';
+import { type JobQueue, QUEUES } from './job-queue.ts';
 import { type SyncJobData, sendSyncJob } from './sync-job.ts';
+import { MAX_JOB_DEADLINE_MS } from './worker-defaults.ts';
 
 export type SyncJob = PgBoss.JobWithMetadata<SyncJobData>;
 
@@ -19,6 +20,8 @@ export interface SyncWorkerOptions {
   jobDeadlineMs: number;
   leaseTtlMs?: number;
   perPage?: number;
+  /** Aborted when the worker stops: a running job yields at its next slice and hands off. */
+  signal?: AbortSignal;
 }
 
 export interface SyncWorker {
@@ -37,7 +40,7 @@ export class SyncRetryError extends Error {
  * - completed, cancelled, failed: the session ended; the job is done.
  * - not_claimed: another worker holds the session (or it is parked until later, and the job
  *   that parked it is waiting for then); the job is done.
- * - yielded: checkpointed at the deadline; a new job continues at once.
+ * - yielded: checkpointed at the deadline (or as the worker stops); a new job continues at once.
  * - rate_limited: parked; a new job waits until `resumeAt`, when the budget window resets.
  * - retry: a transient failure; thrown, so pg-boss retries with backoff. After the last retry
  *   the session is failed with the error that kept recurring, so nothing retries it forever.
@@ -69,6 +72,7 @@ export function createSyncWorker(
         deadlineMs: deps.clock.now() + options.jobDeadlineMs,
         leaseTtlMs: options.leaseTtlMs,
         perPage: options.perPage,
+        signal: options.signal,
       };
       const outcome = await runSync(deps, run);
       logger.info({ outcome, retryCount: job.retryCount }, 'sync job ran');

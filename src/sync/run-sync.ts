@@ -51,6 +51,12 @@ export interface RunOptions {
   owner: string;
   /** When to checkpoint and yield (epoch ms), e.g. 14 minutes into a 15-minute function. */
   deadlineMs: number;
+  /**
+   * Aborted when the worker is stopping (SIGTERM, the end of a function's time): the run yields
+   * at the next slice boundary, as at its deadline, so the session is handed on at once instead
+   * of waiting out its lease. A slice under way is finished and saved first.
+   */
+  signal?: AbortSignal;
   leaseTtlMs?: number;
   perPage?: number;
   enrichBatch?: number;
@@ -66,6 +72,12 @@ export interface SyncCheckpoint {
 
 export const LEASE_TTL_MS = 60_000;
 export const PER_PAGE = 200;
+/**
+ * Runs per enrichment batch. A batch cannot be interrupted, and a stopping worker waits for it:
+ * its place lookups go at Nominatim's one request a second, so 20 runs cost at most about 20 s
+ * (every run in a cell not yet cached), within the 25 s a stopping worker gives its runs.
+ */
+export const ENRICH_BATCH = 20;
 /** An incremental sync re-reads a little before the newest stored run, for late uploads. */
 export const INCREMENTAL_OVERLAP_S = 6 * 3600;
 
@@ -180,10 +192,11 @@ async function fetchAll(
     cursor: await firstCursor(deps, session),
   };
   while (checkpoint.cursor) {
-    // Cancellation is honoured before every slice; the deadline after at least one slice per
-    // run, so that every run makes progress however short its deadline.
+    // Cancellation and a stopping worker are honoured before every slice; the deadline after at
+    // least one slice per run, so that every run makes progress however short its deadline.
     const cancelled = await stopIfCancelled(deps, options, session, step);
     if (cancelled) return cancelled;
+    if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
     const cursor = checkpoint.cursor;
     const slice = await deps.strava.tokens.withAccessToken(session.user_id, (token) =>
       fetchSlice(
@@ -236,7 +249,7 @@ async function fetchAll(
       });
     });
     if (next.cursor) {
-      const yielded = await yieldIfPastDeadline(deps, options, session);
+      const yielded = await yieldIfDue(deps, options, session);
       if (yielded) return yielded;
     }
   }
@@ -312,12 +325,24 @@ async function stopIfCancelled(
   return { status: 'cancelled' } as const;
 }
 
-/** Past the deadline: the checkpoint is saved already; hand the session back to the queue. */
-async function yieldIfPastDeadline(deps: SyncDeps, options: RunOptions, session: SyncSessionRow) {
-  if (deps.clock.now() < options.deadlineMs) return undefined;
+/** Past the deadline, or stopping: the checkpoint is saved already; hand the session back. */
+async function yieldIfDue(deps: SyncDeps, options: RunOptions, session: SyncSessionRow) {
+  if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
+  if (deps.clock.now() >= options.deadlineMs) {
+    return yieldSession(deps, options, session, 'deadline');
+  }
+  return undefined;
+}
+
+async function yieldSession(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+  reason: 'deadline' | 'stopping',
+) {
   await deps.db.withTransaction(async (tx) => {
     await sessionStore.release(tx, session.id, options.owner, 'queued');
-    await appendEvent(tx, session, { type: 'sync:yielded', payload: { reason: 'deadline' } });
+    await appendEvent(tx, session, { type: 'sync:yielded', payload: { reason } });
   });
   return { status: 'yielded' } as const;
 }
@@ -339,9 +364,10 @@ async function enrichAll(
   for (;;) {
     const cancelled = await stopIfCancelled(deps, options, session, step);
     if (cancelled) return cancelled;
+    if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
     let result: Awaited<ReturnType<typeof enrich>>;
     try {
-      result = await enrich(session.user_id, options.enrichBatch ?? 200);
+      result = await enrich(session.user_id, options.enrichBatch ?? ENRICH_BATCH);
     } catch (error) {
       // Weather never holds a sync hostage: the runs are stored and shown; a spent weather
       // budget or a provider the operator must fix leaves them waiting for the backfill job.
@@ -373,7 +399,7 @@ async function enrichAll(
     // A batch is at most `enrichBatch` runs: go on while batches make progress. One that makes
     // none means what is left waits on something else (the archive's delay, a retry time).
     if (result.enriched + result.unavailable === 0) return undefined;
-    const yielded = await yieldIfPastDeadline(deps, options, session);
+    const yielded = await yieldIfDue(deps, options, session);
     if (yielded) return yielded;
   }
 }

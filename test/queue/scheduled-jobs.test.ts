@@ -6,12 +6,9 @@ import {
   handleStravaEvent,
   sendStravaEvent,
 } from '../../src/queue/strava-event-job.ts';
-import {
-  applySchedules,
-  DEFAULT_SYNC_SCHEDULES,
-  startSyncForConnectedUsers,
-} from '../../src/queue/sync-schedules.ts';
+import { applySchedules, startSyncForConnectedUsers } from '../../src/queue/sync-schedules.ts';
 import { runWeatherBackfill } from '../../src/queue/weather-backfill-job.ts';
+import { DEFAULT_SYNC_SCHEDULES } from '../../src/queue/worker-defaults.ts';
 import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { sessionStore } from '../../src/sync/session-store.ts';
 import { createWeatherServices, stridesyncUserAgent } from '../../src/weather/weather-services.ts';

@@ -30,6 +30,17 @@ describe('stridesync worker', () => {
     expect(p.stderr()).toContain('--job-deadline must be a number between 1 and 900');
   });
 
+  it('refuses a bad cron option as a usage error, and a bad setting in the environment by name', async () => {
+    const option = runCli(['worker', '--reconcile-cron', '30 3 * *'], {}, workDir);
+    expect(await option.exited).toBe(2);
+    expect(option.stderr()).toContain("--reconcile-cron: '30 3 * *' is not a five-field cron");
+    const env = runCli(['worker'], { SYNC_JOB_DEADLINE_S: '3600' }, workDir);
+    expect(await env.exited).toBe(1);
+    expect(env.stderr()).toContain(
+      'SYNC_JOB_DEADLINE_S must be a number of seconds between 1 and 900',
+    );
+  });
+
   it('on the embedded database in demo mode, points to stridesync start', async () => {
     const p = runCli(['worker'], {}, workDir);
     expect(await p.exited).toBe(1);

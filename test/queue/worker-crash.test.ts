@@ -215,8 +215,9 @@ describe('a worker killed again and again during a 5,000-activity backfill', () 
       expect(await sessionStatus(t.db, session.id)).not.toBe('completed');
     }
 
-    // Stopped politely mid-backfill: the job reaches its deadline, hands off, and the worker
-    // exits 0 within its stop timeout; the next worker goes on at once, with no lease to wait out.
+    // Stopped politely mid-backfill: the run yields at its next slice, the job hands off, and the
+    // worker exits 0 within its stop timeout; the next worker goes on at once, with no lease to
+    // wait out.
     const before = await slicesStored(session.id);
     const stopping = await startWorker();
     await waitFor('a slice', async () => (await slicesStored(session.id)) > before);
