@@ -46,8 +46,10 @@ export async function workSession(
     });
     const session = await readSession(deps, sessionId);
     if (isTerminalStatus(session.status)) return session;
-    if (outcome.status === 'not_claimed' && !following) options.onFollowing?.();
-    following = outcome.status === 'not_claimed';
+    // Not claimed while parked is this session waiting for its window, not another worker.
+    const heldElsewhere = outcome.status === 'not_claimed' && session.status === 'running';
+    if (heldElsewhere && !following) options.onFollowing?.();
+    following = heldElsewhere;
     const nowMs = deps.clock.now();
     switch (outcome.status) {
       case 'retry':
