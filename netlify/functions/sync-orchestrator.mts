@@ -2,9 +2,19 @@ import type { Config } from '@netlify/functions';
 import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
 import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
 
-/** Starting, reading and cancelling syncs, and the runner's own data. */
+/**
+ * Starting, reading and cancelling syncs (a started sync wakes the sync worker), the runner's
+ * activities and their stats, and what a backfill will cost.
+ */
 export default createNetlifyHandler(() => buildNetlifyApp());
 
 export const config: Config = {
-  path: ['/api/syncs', '/api/syncs/*', '/api/activities', '/api/me'],
+  path: [
+    '/api/syncs',
+    '/api/syncs/*',
+    '/api/activities',
+    '/api/activities/stats',
+    '/api/estimate',
+    '/api/me',
+  ],
 };

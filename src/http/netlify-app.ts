@@ -1,25 +1,48 @@
+import type { Context } from '@netlify/functions';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type Config, loadConfig } from '../config.ts';
 import { systemClock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { openJobQueue } from '../queue/job-queue.ts';
+import { wakeWorker } from '../queue/wake-worker.ts';
 import { createStravaDeps } from '../runtime/strava-deps.ts';
 import { createApiLedger } from '../store/api-ledger.ts';
 import type { Database } from '../store/database.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { createTokenCipher } from '../strava/token-crypto.ts';
+import {
+  createWeatherServices,
+  stridesyncUserAgent,
+  type WeatherServices,
+} from '../weather/weather-services.ts';
 import { type AppDeps, createApp } from './app.ts';
+import { CORRELATION_HEADER } from './correlation.ts';
 import { createJwtVerifier } from './jwt.ts';
+import type { EstimateSettings } from './routes/estimate.ts';
 
 type Env = Record<string, string | undefined>;
 
+/** Where Netlify serves the background function (its file: sync-worker-background.mts). */
+export const WORKER_FUNCTION_PATH = '/.netlify/functions/sync-worker-background';
+
+/** What a Netlify handler serves: the app, or the app with something around it. */
+export interface NetlifyApp {
+  fetch(req: Request, env: { context: Context }): Response | Promise<Response>;
+}
+
+export interface NetlifyConfig {
+  config: Config;
+  /** SUPABASE_JWT_SECRET: verifies users' tokens, signs OAuth states and worker wake-ups. */
+  jwtSecret: string;
+}
+
 /**
- * The app as a Netlify function serves it: configuration from `env`, one pooled connection.
- * `DATABASE_URL` and `SUPABASE_JWT_SECRET` are required here: without them the app would quietly
- * serve an embedded database that dies with the instance, and accept no one's token.
+ * Configuration as every Netlify function reads it. `DATABASE_URL` and `SUPABASE_JWT_SECRET` are
+ * required here: without them the app would quietly serve an embedded database that dies with
+ * the instance, and accept no one's token.
  */
-export async function buildNetlifyApp(env: Env = process.env) {
+export function loadNetlifyConfig(env: Env = process.env): NetlifyConfig {
   const config = loadConfig(env);
   const jwtSecret = config.supabase.jwtSecret;
   const missing = [
@@ -27,14 +50,19 @@ export async function buildNetlifyApp(env: Env = process.env) {
     ...(jwtSecret ? [] : ['SUPABASE_JWT_SECRET']),
   ];
   if (missing.length > 0 || !jwtSecret) throw missingConfiguration(missing);
+  return { config, jwtSecret };
+}
 
+/**
+ * The app as a Netlify function serves it: configuration from `env`, one pooled connection, and
+ * a worker woken for the work a request queued (see `wakesWorker`).
+ */
+export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyApp> {
+  const { config, jwtSecret } = loadNetlifyConfig(env);
   const logger = createLogger(config.logLevel);
   // A function instance serves one request at a time: a bigger pool per instance would only add
   // to the connections many instances open on Supabase's pooler.
-  const db = await openDatabase(config.database, {
-    max: 1,
-    onError: (error) => logger.error({ err: error }, 'database connection failed'),
-  });
+  const db = await openNetlifyDatabase(config, logger, 1);
   const deps: AppDeps = {
     db,
     clock: systemClock,
@@ -43,15 +71,91 @@ export async function buildNetlifyApp(env: Env = process.env) {
     version: packageJson.version,
     webhookVerifyToken: config.strava.webhookVerifyToken,
     corsOrigins: config.corsOrigins,
-    // Functions send jobs; the workers work them (`stridesync worker`).
+    // Functions send jobs; the background function works them.
     queue: await openJobQueue(db, { logger, work: false }),
-    ...(config.mode === 'live' ? { strava: stravaDeps(config, db, jwtSecret) } : {}),
+    ...(config.mode === 'live' ? { strava: netlifyStravaDeps(config, db, jwtSecret) } : {}),
+    estimate: estimateSettingsOf(netlifyWeatherServices(config, createApiLedger(db, systemClock))),
+    metricsToken: config.metricsToken,
   };
-  return createApp(deps);
+  const app = createApp(deps);
+  return {
+    async fetch(req, env) {
+      const response = await app.fetch(req, env);
+      if (wakesWorker(req, response)) {
+        const wake = wakeNetlifyWorker(new URL(req.url).origin, jwtSecret, {
+          logger,
+          correlationId: response.headers.get(CORRELATION_HEADER) ?? undefined,
+        });
+        // Netlify keeps the instance alive for it after the response; elsewhere, wait.
+        if (typeof env.context?.waitUntil === 'function') env.context.waitUntil(wake);
+        else await wake;
+      }
+      return response;
+    },
+  };
 }
 
-/** With real credentials (config guarantees TOKEN_ENCRYPTION_KEY then), the Strava routes too. */
-function stravaDeps(config: Config, db: Database, jwtSecret: string) {
+/**
+ * Requests that queued work for a worker: a new sync session (202) and a webhook event. On
+ * Netlify nothing runs between requests, so each wakes the background function; anything the
+ * wake misses is picked up by the scheduled tick.
+ */
+function wakesWorker(req: Request, response: Response): boolean {
+  if (req.method !== 'POST') return false;
+  const { pathname } = new URL(req.url);
+  if (pathname === '/api/syncs') return response.status === 202;
+  return pathname === '/api/strava/webhook' && response.ok;
+}
+
+/**
+ * Starts the background function at `origin`. Never throws: a failed wake-up is logged, and the
+ * work it was for stays queued until the next scheduled tick wakes a worker.
+ */
+export async function wakeNetlifyWorker(
+  origin: string,
+  secret: string,
+  o: { logger: Logger; correlationId?: string },
+): Promise<void> {
+  try {
+    await wakeWorker(`${origin}${WORKER_FUNCTION_PATH}`, secret, {
+      nowMs: Date.now(),
+      correlationId: o.correlationId,
+    });
+  } catch (error) {
+    o.logger.error({ err: error, correlationId: o.correlationId }, 'waking the sync worker failed');
+  }
+}
+
+export function openNetlifyDatabase(config: Config, logger: Logger, max: number) {
+  return openDatabase(config.database, {
+    max,
+    onError: (error) => logger.error({ err: error }, 'database connection failed'),
+  });
+}
+
+/** The weather and place providers as configured (on Netlify there are no simulators). */
+export function netlifyWeatherServices(
+  config: Config,
+  ledger: ReturnType<typeof createApiLedger>,
+): WeatherServices {
+  return createWeatherServices(config.weather, {
+    ledger,
+    clock: systemClock,
+    userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
+  });
+}
+
+/** The providers enrichment asks first, which `GET /api/estimate` counts calls against. */
+function estimateSettingsOf(services: WeatherServices): EstimateSettings | undefined {
+  const [weather] = services.weather;
+  const [place] = services.places;
+  return weather && place
+    ? { weatherProvider: weather.name, placeProvider: place.name }
+    : undefined;
+}
+
+/** With real credentials (config guarantees TOKEN_ENCRYPTION_KEY then), the Strava parts. */
+export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: string) {
   return createStravaDeps({
     db,
     clock: systemClock,
@@ -68,7 +172,7 @@ function stravaDeps(config: Config, db: Database, jwtSecret: string) {
   });
 }
 
-function missingConfiguration(names: readonly string[]): ConfigError {
+export function missingConfiguration(names: readonly string[]): ConfigError {
   const list = names.join(' and ');
   return new ConfigError({
     code: 'missing_configuration',

@@ -1,9 +1,9 @@
 import type { Context } from '@netlify/functions';
-import type { Env, Hono } from 'hono';
 import { LOG_LEVELS } from '../config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { CORRELATION_HEADER, resolveCorrelationId } from './correlation.ts';
 import { errorResponse } from './error-response.ts';
+import type { NetlifyApp } from './netlify-app.ts';
 
 export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>;
 
@@ -13,11 +13,11 @@ export type NetlifyHandler = (req: Request, context: Context) => Promise<Respons
  * forgotten, so the next request tries again (a secret set after a cold start, a database back up)
  * and meanwhile the caller gets a 503 in the usual error shape instead of a crashed function.
  */
-export function createNetlifyHandler<E extends Env>(
-  build: () => Promise<Hono<E>>,
+export function createNetlifyHandler(
+  build: () => Promise<NetlifyApp>,
   logger?: Logger,
 ): NetlifyHandler {
-  let app: Promise<Hono<E>> | undefined;
+  let app: Promise<NetlifyApp> | undefined;
   const getApp = () => {
     app ??= build().catch((error: unknown) => {
       app = undefined;
@@ -27,7 +27,7 @@ export function createNetlifyHandler<E extends Env>(
   };
 
   return async (req, context) => {
-    let built: Hono<E>;
+    let built: NetlifyApp;
     try {
       built = await getApp();
     } catch (error) {
@@ -43,7 +43,7 @@ export function createNetlifyHandler<E extends Env>(
 }
 
 /** The configuration may be what failed to load, so LOG_LEVEL is read leniently here. */
-function fallbackLogger(): Logger {
+export function fallbackLogger(): Logger {
   const wanted = process.env.LOG_LEVEL?.trim();
   return createLogger(LOG_LEVELS.find((level) => level === wanted) ?? 'info');
 }

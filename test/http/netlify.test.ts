@@ -8,8 +8,10 @@ import { signAccessToken } from '../../src/http/jwt.ts';
 import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
 import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { isSignedWake, WAKE_HEADER } from '../../src/queue/wake-worker.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { startWakeReceiver } from '../netlify/netlify-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { errorOf, JWT_SECRET, testApp } from './test-app.ts';
@@ -147,5 +149,119 @@ describe('the API functions, called as Netlify calls them', () => {
     expect(((await connect.json()) as { url: string }).url).toContain(
       'https://www.strava.com/oauth/authorize?client_id=12345',
     );
+    const connection = await stravaAuth(
+      new Request('https://stridesync.example/api/strava/connection', {
+        headers: { authorization },
+      }),
+      context,
+    );
+    expect(connection.status).toBe(200);
+  });
+
+  it('serve the estimate, the stats and the metrics the functions pass their settings to', async () => {
+    vi.stubEnv('DATABASE_URL', t.url!);
+    vi.stubEnv('SUPABASE_JWT_SECRET', JWT_SECRET);
+    vi.stubEnv('METRICS_TOKEN', 'netlify-metrics-token');
+    vi.stubEnv('LOG_LEVEL', 'silent');
+    const userId = await insertUser(t.db);
+    const authorization = `Bearer ${await signAccessToken(JWT_SECRET, { sub: userId })}`;
+    const get = (path: string, headers: Record<string, string> = { authorization }) =>
+      new Request(`https://stridesync.example${path}`, { headers });
+
+    // Without the providers the estimate would answer 503: the function passed them.
+    const estimate = await syncOrchestrator(get('/api/estimate'), context);
+    expect(estimate.status).toBe(200);
+    expect(await estimate.json()).toMatchObject({
+      activities: { expected: 0, basis: 'stored' },
+      weather: { provider: 'open-meteo' },
+    });
+    const stats = await syncOrchestrator(get('/api/activities/stats'), context);
+    expect(stats.status).toBe(200);
+    expect(await stats.json()).toMatchObject({ paceVsTemperature: [] });
+
+    const unscraped = await netlifyHealth(get('/api/metrics', {}), context);
+    expect(unscraped.status).toBe(401);
+    const scraped = await netlifyHealth(
+      get('/api/metrics', { authorization: 'Bearer netlify-metrics-token' }),
+      context,
+    );
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# TYPE');
+  });
+
+  it('wake the sync worker, with a signed request, for a webhook event they queued', async () => {
+    vi.stubEnv('DATABASE_URL', t.url!);
+    vi.stubEnv('SUPABASE_JWT_SECRET', JWT_SECRET);
+    vi.stubEnv('STRAVA_WEBHOOK_VERIFY_TOKEN', 'netlify-verify-token');
+    vi.stubEnv('LOG_LEVEL', 'silent');
+    const receiver = await startWakeReceiver();
+    try {
+      const event = {
+        aspect_type: 'create',
+        object_type: 'activity',
+        object_id: 1234567890,
+        owner_id: 424242,
+        subscription_id: 1,
+        event_time: 1_773_000_000,
+        updates: {},
+      };
+      const received = await stravaWebhook(
+        new Request(`${receiver.origin}/api/strava/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(event),
+        }),
+        context,
+      );
+      expect(received.status).toBe(200);
+      expect(receiver.wakes).toHaveLength(1);
+      expect(
+        isSignedWake(JWT_SECRET, receiver.wakes[0]?.get(WAKE_HEADER) ?? null, Date.now()),
+      ).toBe(true);
+      expect(receiver.wakes[0]?.get('x-correlation-id')).toBe(
+        received.headers.get('x-correlation-id'),
+      );
+
+      // A handshake queues nothing: no wake-up.
+      await stravaWebhook(
+        new Request(
+          `${receiver.origin}/api/strava/webhook?hub.mode=subscribe&hub.challenge=abc&hub.verify_token=netlify-verify-token`,
+        ),
+        context,
+      );
+      expect(receiver.wakes).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answer the request even when the worker cannot be woken', async () => {
+    vi.stubEnv('DATABASE_URL', t.url!);
+    vi.stubEnv('SUPABASE_JWT_SECRET', JWT_SECRET);
+    vi.stubEnv('LOG_LEVEL', 'silent');
+    const receiver = await startWakeReceiver();
+    const origin = receiver.origin;
+    // Nothing listens there any more: the wake-up fails, the event stays queued for the tick.
+    await receiver.close();
+    const received = await stravaWebhook(
+      new Request(`${origin}/api/strava/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          aspect_type: 'delete',
+          object_type: 'activity',
+          object_id: 99,
+          owner_id: 424242,
+          subscription_id: 1,
+          event_time: 1_773_000_000,
+        }),
+      }),
+      context,
+    );
+    expect(received.status).toBe(200);
+    const { rows } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from pgboss.job where name = 'strava-event' and data->>'object_id' = '99'`,
+    );
+    expect(rows[0]?.n).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipFunctions } from '@netlify/zip-it-and-ship-it';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TICK_MS } from '../../src/queue/scheduled-tick.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -25,14 +26,28 @@ describe('Netlify functions bundle', () => {
       'strava-auth',
       'strava-webhook',
       'sync-orchestrator',
+      'sync-worker-background',
+      'weather-enricher',
     ]);
     for (const result of results) {
       expect(result.runtimeAPIVersion).toBe(2);
       expect(statSync(result.path).size).toBeGreaterThan(10_000);
     }
     const paths = (name: string) => (byName[name]?.routes ?? []).map((route) => route.pattern);
-    expect(paths('health')).toEqual(['/api/health']);
+    expect(paths('health')).toEqual(['/api/health', '/api/metrics']);
     expect(paths('strava-webhook')).toEqual(['/api/strava/webhook']);
-    expect(paths('sync-orchestrator')).toContain('/api/syncs/*');
+    expect(paths('strava-auth')).toContain('/api/strava/connection');
+    expect(paths('sync-orchestrator')).toEqual(
+      expect.arrayContaining(['/api/syncs/*', '/api/activities/stats', '/api/estimate']),
+    );
+
+    // The worker runs in the background (up to 15 minutes), reached only at its own address.
+    const worker = byName['sync-worker-background'];
+    expect(worker?.invocationMode).toBe('background');
+    expect(paths('sync-worker-background')).toEqual([]);
+    // The tick runs on the schedule its window arithmetic assumes.
+    const tick = byName['weather-enricher'];
+    expect(tick?.schedule).toBe(`*/${TICK_MS / 60_000} * * * *`);
+    expect(paths('weather-enricher')).toEqual([]);
   });
 });
