@@ -171,6 +171,8 @@ export async function serveUntilStopped(
   runtime: Runtime,
   onListening: (url: string, served: { dashboard: boolean }) => void | Promise<void>,
 ): Promise<void> {
+  const [weatherProvider] = runtime.weather.weather;
+  const [placeProvider] = runtime.weather.places;
   const api = createApp({
     db: runtime.db,
     clock: runtime.clock,
@@ -182,6 +184,12 @@ export async function serveUntilStopped(
     auth: runtime.auth,
     version: packageJson.version,
     strava: runtime.strava,
+    // The estimate counts calls against the providers enrichment asks first.
+    ...(weatherProvider && placeProvider
+      ? { estimate: { weatherProvider: weatherProvider.name, placeProvider: placeProvider.name } }
+      : {}),
+    // The dashboard's sign-in on an install that signs its own tokens.
+    ...(runtime.localJwtSecret ? { localSession: { jwtSecret: runtime.localJwtSecret } } : {}),
   });
   const root = new Hono().route('/', api);
   if (runtime.simulators) root.route(SIMULATORS_PATH, runtime.simulators.app);
