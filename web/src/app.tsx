@@ -14,7 +14,7 @@ export function App() {
           <ul>
             <li>
               <strong className="brand">
-                <span aria-hidden="true">🏃</span> stridesync
+                stride<span>sync</span>
               </strong>
             </li>
           </ul>

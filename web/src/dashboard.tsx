@@ -13,7 +13,7 @@ import { Charts } from './components/charts.tsx';
 import { ConnectionCard } from './components/connection-card.tsx';
 import { ErrorPanel } from './components/error-panel.tsx';
 import { SyncCard } from './components/sync-card.tsx';
-import { formatCount } from './format.ts';
+import { formatRuns } from './format.ts';
 import { type Problem, problemFromError, problemFromSession } from './problem.ts';
 import { takeStravaReturn } from './strava-return.ts';
 import { isTerminal, useSyncSession } from './use-sync-session.ts';
@@ -26,6 +26,18 @@ const PHASE_ANNOUNCEMENTS: Record<string, string> = {
   enriching: 'Runs fetched; adding weather and places.',
   finalizing: 'Finishing the sync.',
 };
+
+/**
+ * The reason the API records when the runner disconnects on purpose (routes/strava-connection.ts).
+ * The API reports that as `revoked` too; to the runner it is simply not connected, not a problem.
+ */
+const USER_DISCONNECT_REASON = 'disconnected by the user';
+
+function asShown(connection: ConnectionView): ConnectionView {
+  return connection.status === 'revoked' && connection.revokedReason === USER_DISCONNECT_REASON
+    ? { ...connection, status: 'not_connected' }
+    : connection;
+}
 
 /** A problem on screen and what its Retry button does again. */
 interface ShownProblem {
@@ -61,7 +73,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
   const { session, follow } = sync;
 
   const loadConnection = useCallback(async () => {
-    const next = await client.connection();
+    const next = asShown(await client.connection());
     setConnection(next);
     if (next.status === 'connected') setEstimate(await client.estimate());
     return next;
@@ -84,9 +96,8 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
         loadHistory(),
         client.listSyncs(1),
       ]);
-      const latest = recent[0];
       // Resume: a sync that is still going (started elsewhere, or before a reload) is followed at once.
-      if (latest) follow(latest);
+      follow(recent[0] ?? null);
     } catch (error) {
       show(problemFromError('Your dashboard could not load', error), () => void loadAll());
     }
@@ -141,7 +152,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
     },
     onFinished: (finished) => {
       if (finished.status === 'completed') {
-        setAnnouncement(`Sync completed: ${formatCount(finished.counts.stored)} runs stored.`);
+        setAnnouncement(`Sync completed: ${formatRuns(finished.counts.stored)} stored.`);
       } else if (finished.status === 'cancelled') {
         setAnnouncement('Sync cancelled.');
       } else {
@@ -180,12 +191,17 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       setShown(null);
       setNotice(
         purge
-          ? `Strava is disconnected and ${formatCount(result.purgedActivities)} runs were deleted.`
+          ? `Strava is disconnected and ${formatRuns(result.purgedActivities)} deleted.`
           : 'Strava is disconnected. Your runs are kept.',
       );
       setAnnouncement('Strava is disconnected.');
       setEstimate(null);
-      await Promise.all([loadConnection(), loadHistory()]);
+      const [, , recent] = await Promise.all([
+        loadConnection(),
+        loadHistory(),
+        client.listSyncs(1),
+      ]);
+      follow(recent[0] ?? null);
     });
 
   const startSync = () =>
@@ -266,7 +282,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
           onDisconnect={disconnect}
         />
         <SyncCard
-          connected={connection?.status === 'connected'}
+          connection={connection?.status ?? null}
           session={session}
           transport={sync.transport}
           estimate={estimate}

@@ -84,3 +84,8 @@ export function formatMonth(month: string): string {
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }
+
+/** "1 run", "412 runs". */
+export function formatRuns(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'run' : 'runs'}`;
+}

@@ -11,7 +11,7 @@ export function isTerminal(session: Pick<SessionView, 'status'>): boolean {
 }
 
 /**
- * The sync session on screen and its live updates. `follow` shows a session and, while it is
+ * The sync session on screen and its live updates. `follow` shows a session (or none) and, while it is
  * active, subscribes to it (Realtime, else the server's event stream, else polling: the client
  * picks and reports which); the subscription ends at a terminal state or on unmount.
  */
@@ -33,10 +33,10 @@ export function useSyncSession(
   }, []);
 
   const follow = useCallback(
-    (next: SessionView) => {
+    (next: SessionView | null) => {
       stop();
       setSession(next);
-      if (isTerminal(next)) return;
+      if (!next || isTerminal(next)) return;
       // Declared first: an update may arrive before subscribeProgress returns.
       let handle: { close(): void } | undefined;
       const created = client.subscribeProgress(

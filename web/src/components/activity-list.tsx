@@ -32,7 +32,7 @@ export function ActivityList({
       <h2 id="runs-heading">Runs</h2>
       {runs?.length === 0 && <p>No runs yet. Connect Strava and sync to bring them in.</p>}
       {runs && runs.length > 0 && (
-        <table className="runs striped">
+        <table className="runs">
           <caption className="visually-hidden">
             Your runs, newest first: {runs.length} shown
           </caption>

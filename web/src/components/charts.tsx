@@ -34,7 +34,12 @@ export function Charts({ stats }: { stats: ActivityStatsView | null }) {
   return (
     <section aria-labelledby="charts-heading" aria-busy={stats === null}>
       <h2 id="charts-heading">Your history</h2>
-      {stats && (
+      {stats && stats.months.length === 0 && (
+        <p>
+          Charts of your pace against temperature and your distance per month appear after a sync.
+        </p>
+      )}
+      {stats && stats.months.length > 0 && (
         <div className="charts">
           <PaceChart points={stats.paceVsTemperature} />
           <MonthChart months={stats.months} />
@@ -71,7 +76,11 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
           options: {
             scales: {
               x: { title: { display: true, text: 'Temperature (°C)' } },
-              y: { reverse: true, title: { display: true, text: 'Pace (min/km, faster up)' } },
+              y: {
+                reverse: true,
+                title: { display: true, text: 'Pace (min/km, faster up)' },
+                ticks: { callback: (value) => formatPace(Number(value) * 60).replace(' /km', '') },
+              },
             },
             plugins: {
               tooltip: {

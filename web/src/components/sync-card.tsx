@@ -1,5 +1,5 @@
-import type { EstimateView, SessionView } from '../../../src/api/contract.ts';
-import { formatCount, formatLocalTime, formatRoughDuration } from '../format.ts';
+import type { ConnectionView, EstimateView, SessionView } from '../../../src/api/contract.ts';
+import { formatCount, formatLocalTime, formatRoughDuration, formatRuns } from '../format.ts';
 import { isTerminal, type Transport } from '../use-sync-session.ts';
 
 const PHASE_LABELS: Record<string, string> = {
@@ -29,7 +29,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
  * its Cancel button. Only one sync runs at a time, so this card shows one or the other.
  */
 export function SyncCard({
-  connected,
+  connection,
   session,
   transport,
   estimate,
@@ -37,7 +37,7 @@ export function SyncCard({
   onStart,
   onCancel,
 }: {
-  connected: boolean;
+  connection: ConnectionView['status'] | null;
   session: SessionView | null;
   transport: Transport | null;
   estimate: EstimateView | null;
@@ -46,6 +46,7 @@ export function SyncCard({
   onCancel: () => void;
 }) {
   const active = session !== null && !isTerminal(session);
+  const connected = connection === 'connected';
   return (
     <article aria-labelledby="sync-heading">
       <h2 id="sync-heading">Sync</h2>
@@ -64,7 +65,8 @@ export function SyncCard({
           >
             Sync now
           </button>
-          {!connected && <p className="hint">Connect Strava first.</p>}
+          {connection === 'not_connected' && <p className="hint">Connect Strava first.</p>}
+          {connection === 'revoked' && <p className="hint">Reconnect Strava first.</p>}
         </>
       )}
     </article>
@@ -77,8 +79,8 @@ function EstimateSummary({ estimate }: { estimate: EstimateView }) {
   return (
     <p id="estimate-summary" className="estimate">
       {toFetch > 0
-        ? `About ${formatCount(toFetch)} runs to bring in: `
-        : `${formatCount(activities.stored)} runs stored; checking for new ones takes `}
+        ? `About ${formatRuns(toFetch)} to bring in: `
+        : `${formatRuns(activities.stored)} stored; checking for new ones takes `}
       {formatCount(strava.calls)} Strava {strava.calls === 1 ? 'call' : 'calls'},{' '}
       {formatCount(estimate.weather.calls + estimate.places.calls)} weather and place lookups,{' '}
       {formatRoughDuration(estimate.durationMs / 1000)}.
@@ -91,7 +93,7 @@ function LastSync({ session }: { session: SessionView }) {
   return (
     <p className="last-sync" data-status={session.status}>
       Last sync: <strong>{STATUS_LABELS[session.status]}</strong>
-      {when}, {formatCount(session.counts.stored)} runs stored.
+      {when}, {formatRuns(session.counts.stored)} stored.
     </p>
   );
 }

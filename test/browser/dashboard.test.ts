@@ -1,0 +1,253 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS_DIR,
+  accentPixels,
+  countOf,
+  DESKTOP,
+  type DemoBrowser,
+  PHONE,
+  percentOf,
+  screenshot,
+  startDemoBrowser,
+  waitFor,
+} from './demo-browser.ts';
+
+const README_SCREENSHOT = new URL('../../docs/screenshots/dashboard.png', import.meta.url).pathname;
+/**
+ * Strava answers this slowly while a test watches a sync move: the demo is otherwise over before
+ * a page that polls every 2 s has seen it twice.
+ */
+const SLOW_STRAVA = { latencyMs: 2_500 };
+
+/**
+ * The runner's journeys through the dashboard, in a real Chromium against `stridesync start` in
+ * demo mode. The steps share one server and one demo runner and run in order: each begins where
+ * the one before left the account.
+ */
+describe('the dashboard on the demo', () => {
+  let demo: DemoBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    demo = await startDemoBrowser();
+    page = await demo.newPage(DESKTOP);
+  }, 180_000);
+  afterEach(async ({ task }) => {
+    // What the page showed when a step failed, for whoever reads the CI artifacts.
+    if (task.result?.state !== 'fail') return;
+    const pages = demo.browser.contexts().flatMap((context) => context.pages());
+    for (const [i, open] of pages.entries())
+      await screenshot(open, `failed-${task.name.slice(0, 40)}-${i}`);
+  });
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  const button = (name: string) => page.getByRole('button', { name, exact: true });
+  const status = () => page.getByRole('status').first().textContent();
+
+  it('shows Strava’s refusal with its message, then connects', { timeout: 60_000 }, async () => {
+    await page.goto(demo.url);
+    await button('Connect Strava').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'not-connected-desktop.png') });
+
+    await demo.simAdmin('/knobs', { authorizeDecision: 'deny' });
+    await button('Connect Strava').click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('access was not granted').waitFor();
+    expect(new URL(page.url()).search).toBe('');
+
+    await demo.simAdmin('/knobs', { authorizeDecision: 'approve' });
+    await alert.getByRole('button', { name: 'Connect Strava' }).click();
+    await page.getByText('Strava is connected. Sync to bring in your runs.').waitFor();
+    await page.getByText('Connected', { exact: true }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    // The estimate is shown before the runner commits to a sync.
+    expect(await page.locator('#estimate-summary').textContent()).toMatch(
+      /About [\d,]+ runs to bring in: [\d,]+ Strava calls?, [\d,]+ weather and place lookups, about \d+/,
+    );
+  });
+
+  it('syncs with progress advancing, then shows runs with weather and place, and both charts', {
+    timeout: 240_000,
+  }, async () => {
+    await demo.simAdmin('/faults', SLOW_STRAVA);
+    await button('Sync now').click();
+    const progress = page.getByRole('progressbar', { name: 'Sync progress' });
+    await progress.waitFor();
+    const first = await waitFor(
+      () => countOf(page, 'stored'),
+      (stored) => stored > 0,
+      { what: 'the first runs stored' },
+    );
+    const percentFirst = await progress.getAttribute('value');
+    await waitFor(
+      () => countOf(page, 'stored'),
+      (stored) => stored > first,
+      {
+        what: 'more runs stored than the first count',
+      },
+    );
+    expect(Number(await progress.getAttribute('value'))).toBeGreaterThan(Number(percentFirst));
+    expect(await page.locator('.progress .phase').textContent()).toMatch(/Fetching|Adding weather/);
+    await screenshot(page, 'sync-progress-desktop');
+
+    await demo.simAdmin('/faults/reset', {});
+    await page.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    expect(await status()).toMatch(/Sync completed: [\d,]+ runs stored\./);
+
+    const rows = page.locator('table.runs tbody tr');
+    await waitFor(
+      () => rows.count(),
+      (n) => n === 20,
+      { what: 'a first page of 20 runs' },
+    );
+    const places = await page.locator('table.runs td.place').allTextContents();
+    expect(places.filter((p) => /^[^,]+, [^,]+$/.test(p)).length).toBeGreaterThan(10);
+    const weather = page.locator('table.runs td.weather [role="img"]');
+    expect(await weather.count()).toBeGreaterThan(10);
+    expect(await weather.first().getAttribute('aria-label')).toMatch(/\w+/);
+    const temperatures = await page.locator('table.runs td[data-label="Temp."]').allTextContents();
+    expect(temperatures.filter((t) => /^-?\d+ °C$/.test(t)).length).toBeGreaterThan(10);
+
+    await button('Load more runs').click();
+    await waitFor(
+      () => rows.count(),
+      (n) => n === 40,
+      { what: 'the second page appended' },
+    );
+
+    expect(await accentPixels(page, 'pace-chart')).toBeGreaterThan(200);
+    expect(await accentPixels(page, 'month-chart')).toBeGreaterThan(200);
+    expect(await page.locator('#pace-chart').getAttribute('aria-label')).toMatch(
+      /Pace against temperature: \d+ runs from -?\d+ °C to -?\d+ °C\./,
+    );
+    const monthRows = await page
+      .locator('details', { hasText: 'Distance per month as a table' })
+      .locator('tbody tr')
+      .count();
+    expect(monthRows).toBeGreaterThan(36);
+
+    await screenshot(page, 'after-sync-desktop');
+    // The README's picture: the top of the page, where the cards, the charts and the first runs are.
+    mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({
+      path: README_SCREENSHOT,
+      fullPage: true,
+      clip: { x: 0, y: 0, width: DESKTOP.width, height: 1300 },
+    });
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'after-sync-phone');
+    // Nothing scrolls sideways on a phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('disconnects with the runs deleted, reconnects, and cancels the new backfill', {
+    timeout: 180_000,
+  }, async () => {
+    await button('Disconnect Strava').click();
+    const dialog = page.getByRole('dialog', { name: 'Disconnect Strava?' });
+    await dialog.waitFor();
+    await dialog
+      .getByRole('checkbox', { name: 'Also delete my synced runs from stridesync' })
+      .check();
+    await dialog.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page.getByText(/Strava is disconnected and [\d,]+ runs deleted\./).waitFor();
+    await page.getByText('No runs yet.', { exact: false }).waitFor();
+
+    await button('Connect Strava').click();
+    await page.getByText('Strava is connected. Sync to bring in your runs.').waitFor();
+    await demo.simAdmin('/faults', SLOW_STRAVA);
+    await button('Sync now').click();
+    await waitFor(
+      () => countOf(page, 'stored'),
+      (stored) => stored > 0,
+      {
+        what: 'the backfill under way',
+      },
+    );
+    await button('Cancel sync').click();
+    await page.getByText(/Last sync: Cancelled/).waitFor({ timeout: 60_000 });
+    expect(await status()).toBe('Sync cancelled.');
+    await demo.simAdmin('/faults/reset', {});
+    await screenshot(page, 'cancelled-desktop');
+  });
+
+  it('follows progress by polling when the event stream is blocked, and after a reload', {
+    timeout: 240_000,
+  }, async () => {
+    const blocked = await demo.newPage(PHONE);
+    await blocked.route('**/api/syncs/*/events', (route) => route.abort());
+    await blocked.goto(demo.url);
+    const sync = blocked.getByRole('button', { name: 'Sync now', exact: true });
+    await waitFor(() => sync.isEnabled(), Boolean, { what: 'Sync now enabled once connected' });
+    await demo.simAdmin('/faults', SLOW_STRAVA);
+    // The keyboard alone starts it.
+    await sync.focus();
+    await blocked.keyboard.press('Enter');
+    await blocked.getByText('Updates: checking every few seconds.').waitFor({ timeout: 30_000 });
+    const first = await waitFor(
+      () => percentOf(blocked),
+      (percent) => percent > 0,
+      { what: 'progress by polling' },
+    );
+    await waitFor(
+      () => percentOf(blocked),
+      (percent) => percent > first,
+      { what: 'progress advancing by polling' },
+    );
+    await screenshot(blocked, 'polling-progress-phone');
+
+    // A reload mid-sync picks the running sync up again at once.
+    await blocked.reload();
+    await blocked.getByRole('progressbar', { name: 'Sync progress' }).waitFor();
+    expect(await percentOf(blocked)).toBeGreaterThanOrEqual(first);
+
+    await demo.simAdmin('/faults/reset', {});
+    await blocked.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    await blocked.context().close();
+  });
+
+  it('shows "Reconnect Strava" after Strava revokes access, and a sync completes after reconnecting', {
+    timeout: 240_000,
+  }, async () => {
+    const state = (await demo.simAdmin('/state')) as { athletes: { id: number }[] };
+    const athleteId = state.athletes[0]?.id;
+    await demo.simAdmin('/mutations', { type: 'deauthorize', athleteId });
+
+    await page.reload();
+    await button('Sync now').click();
+    const alert = page.getByRole('alert');
+    await alert.getByRole('button', { name: 'Reconnect Strava' }).waitFor({ timeout: 60_000 });
+    expect(await alert.textContent()).toMatch(/Reconnect Strava/);
+    await screenshot(page, 'reconnect-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'reconnect-phone');
+    await page.setViewportSize(DESKTOP);
+
+    await alert.getByRole('button', { name: 'Reconnect Strava' }).click();
+    await page.getByText('Strava is connected. Sync to bring in your runs.').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await button('Sync now').click();
+    await page.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('serves the app for its own routes but never for the API’s', async () => {
+    const appRoute = await fetch(`${demo.url}/runs/some-client-route`);
+    expect(appRoute.status).toBe(200);
+    expect(await appRoute.text()).toContain('<div id="root">');
+    const unknownApi = await fetch(`${demo.url}/api/no-such-route`);
+    expect(unknownApi.status).toBe(404);
+    expect(await unknownApi.text()).not.toContain('<div id="root">');
+    const missingAsset = await fetch(`${demo.url}/assets/missing.js`);
+    expect(missingAsset.status).toBe(404);
+  });
+});
