@@ -27,6 +27,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const CASES_PER_ENDPOINT = 130;
 const PARALLEL_REQUESTS = 8;
 const VERIFY_TOKEN = 'fuzz-webhook-verify-token';
+const METRICS_TOKEN = 'fuzz-metrics-token';
 const PUBLIC_URL = 'http://localhost:8787';
 
 // --- A reproducible source of randomness ---------------------------------------------------
@@ -745,6 +746,91 @@ function callbackCase(f: Fixture): FuzzCase {
   };
 }
 
+/** Endpoints that read nothing from the request but who asks: only the sign-in can be wrong. */
+function signedInOnlyCase(f: Fixture): FuzzCase {
+  const path = f.r.pick([
+    '/api/me',
+    '/api/estimate',
+    '/api/activities/stats',
+    '/api/strava/connection',
+    '/api/strava/connect',
+  ]);
+  const ignored = queryString(
+    [[randomString(f.r, 10).slice(0, 50), randomString(f.r, 10).slice(0, 50)]],
+    f.r,
+  );
+  return { endpoint: `GET ${path}`, method: 'GET', path: `${path}${ignored}`, ...unauthorized(f) };
+}
+
+function metricsCase(f: Fixture): FuzzCase {
+  const [authorization, code] = f.r.pick([
+    [undefined, 'missing_metrics_token'],
+    ['Bearer', 'missing_metrics_token'],
+    [`Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`, 'missing_metrics_token'],
+    [`Bearer ${METRICS_TOKEN.toUpperCase()}`, 'invalid_metrics_token'],
+    [`Bearer ${METRICS_TOKEN}x`, 'invalid_metrics_token'],
+    [`Bearer ${METRICS_TOKEN.slice(0, -1)}`, 'invalid_metrics_token'],
+    [f.connected, 'invalid_metrics_token'],
+    [
+      `Bearer ${randomString(f.r, 40).replace(/[^\x21-\x7e]/g, '') || 'x'}`,
+      'invalid_metrics_token',
+    ],
+  ] as const);
+  return {
+    endpoint: 'GET /api/metrics',
+    kind: 'unauthorized',
+    method: 'GET',
+    path: '/api/metrics',
+    headers: authorization ? { authorization } : {},
+    status: 401,
+    codes: [code],
+  };
+}
+
+/** `GET /api/local/session` is answered only to a loopback host name; any other `Host` is refused. */
+function localSessionCase(f: Fixture): FuzzCase {
+  let host: string;
+  do {
+    host = `${f.r.pick([
+      'evil.example',
+      'localhost.evil.example',
+      'localhostx',
+      '127.0.0.1.nip.io',
+      '127.0.0.2',
+      '0.0.0.0',
+      '192.168.1.10',
+      'stridesync.example.com',
+      // Led by a letter: Node itself refuses some all-digit hosts (400) before the app runs.
+      `h${randomString(f.r, 12)
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]/g, '')}`,
+    ])}${f.r.chance(0.5) ? `:${f.r.int(1000, 65535)}` : ''}`;
+  } while (isLoopback(host));
+  return {
+    endpoint: 'GET /api/local/session',
+    kind: 'not-loopback-host',
+    method: 'GET',
+    path: '/api/local/session',
+    headers: { host, ...(f.r.chance(0.5) ? { authorization: f.connected } : {}) },
+    status: 401,
+    codes: ['local_session_not_local'],
+  };
+}
+
+/** What the route counts as this computer (localhost, 127.0.0.1, [::1], *.localhost), or a host Node refuses. */
+function isLoopback(host: string): boolean {
+  try {
+    const { hostname } = new URL(`http://${host}`);
+    return (
+      ['localhost', '127.0.0.1', '[::1]'].includes(hostname) ||
+      hostname.endsWith('.localhost') ||
+      hostname === ''
+    );
+  } catch {
+    return true;
+  }
+}
+
 /** Every way of not being signed in that the verifier must refuse. */
 async function badAuthorizations(userId: string): Promise<BadAuthorization[]> {
   const secret = new TextEncoder().encode(JWT_SECRET);
@@ -802,9 +888,14 @@ interface Answer {
   text: string;
 }
 
-/** Over node:http rather than fetch: any method may carry a body, sent whole or chunked. */
-function send(agent: Agent, origin: string, c: FuzzCase): Promise<Answer> {
+/**
+ * Over node:http rather than fetch: any method may carry a body, sent whole or chunked. A body
+ * over the limit goes over a connection of its own: the server answers 413 without reading it all
+ * and may then close the connection, which a kept-alive socket would hand to the next request.
+ */
+function send(keptAlive: Agent, origin: string, c: FuzzCase): Promise<Answer> {
   const { hostname, port } = new URL(origin);
+  const agent = c.body && c.body.length > MAX_BODY_BYTES ? false : keptAlive;
   const headers: Record<string, string> = { ...c.headers };
   // Node sends a DELETE body unframed unless told: say which framing, always.
   if (c.body) {
@@ -913,6 +1004,10 @@ const GENERATORS: Record<string, (f: Fixture) => FuzzCase> = {
   'GET /api/strava/webhook': handshakeCase,
   'DELETE /api/strava/connection': disconnectCase,
   'GET /api/strava/callback': callbackCase,
+  'GET /api/me, /api/estimate, /api/activities/stats, /api/strava/connection[/connect]':
+    signedInOnlyCase,
+  'GET /api/metrics': metricsCase,
+  'GET /api/local/session': localSessionCase,
 };
 
 describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
@@ -937,6 +1032,8 @@ describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
         auth: createJwtVerifier({ secret: JWT_SECRET }),
         queue,
         webhookVerifyToken: VERIFY_TOKEN,
+        metricsToken: METRICS_TOKEN,
+        localSession: { jwtSecret: JWT_SECRET },
         strava: {
           client: h.client,
           tokens: h.tokens,
@@ -994,7 +1091,9 @@ describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
         const answers = await Promise.all(batch.map((c) => send(agent, server.url, c)));
         batch.forEach((c, j) => {
           const problem = problemWith(c, answers[j]!);
-          if (problem) problems.push(`${c.method} ${c.path.slice(0, 160)} [${c.kind}]: ${problem}`);
+          const host = c.headers.host ? ` (Host: ${c.headers.host})` : '';
+          if (problem)
+            problems.push(`${c.method} ${c.path.slice(0, 160)}${host} [${c.kind}]: ${problem}`);
           kinds[c.endpoint] ??= {};
           kinds[c.endpoint]![c.kind] = (kinds[c.endpoint]![c.kind] ?? 0) + 1;
         });
@@ -1044,4 +1143,11 @@ const EXPECTED_KINDS = {
   'GET /api/strava/webhook': { 'wrong-verify-token': some, invalid: some },
   'DELETE /api/strava/connection': { oversized: some, unauthorized: some, invalid: some },
   'GET /api/strava/callback': { 'bad-state': some, invalid: some },
+  'GET /api/me': { unauthorized: some },
+  'GET /api/estimate': { unauthorized: some },
+  'GET /api/activities/stats': { unauthorized: some },
+  'GET /api/strava/connection': { unauthorized: some },
+  'GET /api/strava/connect': { unauthorized: some },
+  'GET /api/metrics': { unauthorized: some },
+  'GET /api/local/session': { 'not-loopback-host': some },
 };
