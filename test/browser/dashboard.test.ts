@@ -240,6 +240,42 @@ describe('the dashboard on the demo', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
+  it('says until when a sync waits for Strava’s rate-limit window, in the viewer’s time, and cancels it', {
+    timeout: 120_000,
+  }, async () => {
+    // Last of the Strava journeys: the spent budget blocks this server's syncs until it resets.
+    const zone = 'Asia/Kolkata';
+    const parked = await demo.newPage(DESKTOP, { timezoneId: zone });
+    await parked.goto(demo.url);
+    const sync = parked.getByRole('button', { name: 'Sync now', exact: true });
+    await waitFor(() => sync.isEnabled(), Boolean, { what: 'Sync now enabled once connected' });
+    await demo.simAdmin('/rate-limits', { spend: { requests: 1_000, kind: 'read' } });
+    await sync.click();
+
+    const waiting = parked.locator('.progress .waiting');
+    await waiting.waitFor({ timeout: 60_000 });
+    const [latest] = (
+      await demo.api<{ items: { status: string; progress: { waitingUntil: string } }[] }>(
+        '/api/syncs?limit=1',
+      )
+    ).items;
+    expect(latest?.status).toBe('rate_limited');
+    const until = new Date(latest?.progress.waitingUntil ?? '');
+    const localTime = until.toLocaleTimeString('en-US', {
+      timeZone: zone,
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    expect(await waiting.textContent()).toMatch(
+      new RegExp(`^Waiting for Strava’s rate-limit window until (\\w{3} \\d+ )?${localTime}$`),
+    );
+    await screenshot(parked, 'rate-limited-desktop');
+
+    await parked.getByRole('button', { name: 'Cancel sync' }).click();
+    await parked.getByText(/Last sync: Cancelled/).waitFor({ timeout: 30_000 });
+    await parked.context().close();
+  });
+
   it('serves the app for its own routes but never for the API’s', async () => {
     const appRoute = await fetch(`${demo.url}/runs/some-client-route`);
     expect(appRoute.status).toBe(200);

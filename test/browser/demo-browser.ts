@@ -30,7 +30,12 @@ export interface DemoBrowser {
   url: string;
   browser: Browser;
   server: CliProcess;
-  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  newPage(
+    viewport?: { width: number; height: number },
+    options?: { timezoneId?: string },
+  ): Promise<Page>;
+  /** The API as the demo runner (the dashboard's own local session). */
+  api<T>(path: string): Promise<T>;
   /** The Strava simulator's admin API (`/_sim/...`, docs/simulators.md). */
   simAdmin(route: string, body?: unknown): Promise<unknown>;
   close(): Promise<void>;
@@ -62,9 +67,19 @@ export async function startDemoBrowser(): Promise<DemoBrowser> {
     url: base,
     browser,
     server,
-    async newPage(viewport = DESKTOP) {
-      const context = await browser.newContext({ viewport });
+    async newPage(viewport = DESKTOP, options = {}) {
+      const context = await browser.newContext({ viewport, locale: 'en-US', ...options });
       return context.newPage();
+    },
+    async api(route) {
+      const session = (await (await fetch(`${base}/api/local/session`)).json()) as {
+        accessToken: string;
+      };
+      const response = await fetch(`${base}${route}`, {
+        headers: { authorization: `Bearer ${session.accessToken}` },
+      });
+      if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+      return response.json();
     },
     async simAdmin(route, body) {
       const response = await fetch(`${base}/sim/strava/_sim${route}`, {
