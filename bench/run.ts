@@ -5,11 +5,15 @@ import { startBenchWorld } from './bench-world.ts';
 import { neighbourOf } from './neighbour-athlete.ts';
 import { benchPair, type PairFigures, type ProviderPair } from './provider-scenario.ts';
 import { printReport } from './report.ts';
+import { benchSseLatency, printSseLatency } from './sse-latency.ts';
 import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.ts';
 
 /**
  * `npm run bench`: the figures of docs/benchmarks.md. Everything runs in this process and in
  * memory: the simulators on a loopback port, PGlite in `memory://`; nothing is written to disk.
+ * `npm run bench -- enrichment` or `-- sse-latency` runs one part; with `BENCH_POSTGRES_URL` set
+ * (a server where the user may create databases), the live-progress latency is also measured on
+ * Postgres, in a database created and dropped for it.
  */
 const START_AT = '2026-11-28T12:00:00Z';
 const NEIGHBOUR_USER = {
@@ -85,4 +89,12 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const PARTS = ['enrichment', 'sse-latency'];
+const part = process.argv[2];
+if (part && !PARTS.includes(part)) {
+  console.error(`No bench part '${part}'; the parts are ${PARTS.join(' and ')}.`);
+  process.exit(2);
+}
+if (!part || part === 'enrichment') await main();
+if (!part || part === 'sse-latency')
+  printSseLatency(await benchSseLatency(process.env.BENCH_POSTGRES_URL));
