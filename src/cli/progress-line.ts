@@ -62,11 +62,11 @@ export function summaryLine(session: SyncSessionRow, nowMs: number): string {
   );
 }
 
-/** `45s`, `1m 20s`, `2h 5m`: as precise as a person reading a terminal needs. */
+/** `45s`, `1m`, `1m 20s`, `2h 5m`: as precise as a person reading a terminal needs. */
 export function formatDuration(seconds: number): string {
   const total = Math.round(seconds);
   if (total < 60) return `${total}s`;
-  if (total < 3600) return `${Math.floor(total / 60)}m ${total % 60}s`;
+  if (total < 3600) return `${Math.floor(total / 60)}m${total % 60 ? ` ${total % 60}s` : ''}`;
   return `${Math.floor(total / 3600)}h ${Math.floor((total % 3600) / 60)}m`;
 }
 

@@ -14,7 +14,7 @@ import type { SyncDeps } from '../sync/run-sync.ts';
 import { sessionStore } from '../sync/session-store.ts';
 import { defaultKind, requireConnection } from '../sync/start-rules.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
-import { summaryLine } from './progress-line.ts';
+import { formatDuration, summaryLine } from './progress-line.ts';
 import { createProgressPrinter, type ProgressPrinter } from './progress-printer.ts';
 import { readSession, workSession } from './work-session.ts';
 
@@ -103,13 +103,14 @@ async function syncInForeground(
   });
   const deps: SyncDeps = { ...syncDepsOf(runtime), logger };
   const sessionId = started.session.id;
+  const { leaseTtlMs } = runtime.config.worker;
   const display = startDisplay(deps, sessionId, printer);
   let interrupted = false;
   const onInterrupt = () => {
     if (interrupted) {
       printer.finish();
       process.stderr.write(
-        'Quit without waiting. The sync is still asked to stop: it ends as cancelled when it is next taken up (its lease runs out within a minute); run the same command to resume.\n',
+        `Quit without waiting. The sync is still asked to stop: it ends as cancelled when it is next taken up (its lease runs out within ${formatDuration(leaseTtlMs / 1000)}); run the same command to resume.\n`,
       );
       process.exit(EXIT_INTERRUPTED);
     }
@@ -124,6 +125,7 @@ async function syncInForeground(
   try {
     ended = await workSession(deps, sessionId, {
       owner: `cli:${hostname()}:${process.pid}`,
+      leaseTtlMs,
       onFollowing: () =>
         printer.note('Another worker is working this sync; following its progress.'),
     });

@@ -12,6 +12,8 @@ const POLL_MS = 500;
 export interface WorkSessionOptions {
   /** This process (`cli:host:pid`); each run holds the lease as `owner#n`, as a worker's do. */
   owner: string;
+  /** How long the lease outlives this process if it dies (SYNC_LEASE_TTL_S, as for workers). */
+  leaseTtlMs: number;
   /** Called when another worker holds the session, so this process only follows it. */
   onFollowing?: () => void;
 }
@@ -43,6 +45,7 @@ export async function workSession(
       owner: `${options.owner}#${runs}`,
       // No deadline: nothing here hands the session to another job.
       deadlineMs: Number.POSITIVE_INFINITY,
+      leaseTtlMs: options.leaseTtlMs,
     });
     const session = await readSession(deps, sessionId);
     if (isTerminalStatus(session.status)) return session;

@@ -112,7 +112,7 @@ describe('the progress line', () => {
 
   it('formats durations as a person reads them', () => {
     expect(formatDuration(0)).toBe('0s');
-    expect(formatDuration(59.6)).toBe('1m 0s');
+    expect(formatDuration(59.6)).toBe('1m');
     expect(formatDuration(80)).toBe('1m 20s');
     expect(formatDuration(7500)).toBe('2h 5m');
   });
