@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { signAccessToken } from '../http/jwt.ts';
 import { startWorkers, type Workers } from '../queue/start-workers.ts';
-import { syncDepsOf } from '../queue/sync-deps-of.ts';
+import { enrichmentOf, syncDepsOf } from '../queue/sync-deps-of.ts';
 import { DEMO_USER } from '../runtime/demo-user.ts';
 import { openRuntime, serveUntilStopped } from '../runtime/open-runtime.ts';
 import type { CliCommand } from './command.ts';
@@ -36,7 +36,8 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
     };
     await serveUntilStopped(withWorkers, async (url, served) => {
       workers = await startWorkers(syncDepsOf(runtime), {
-        enrichment: { ...runtime.weather, clock: runtime.clock },
+        ...config.worker,
+        enrichment: enrichmentOf(runtime),
       });
       const lines = [
         `stridesync is running (${config.mode} mode, ${where})`,

@@ -19,7 +19,7 @@ import {
 import { type AppDeps, createApp } from './app.ts';
 import { CORRELATION_HEADER } from './correlation.ts';
 import { createJwtVerifier } from './jwt.ts';
-import type { EstimateSettings } from './routes/estimate.ts';
+import { estimateSettingsOf } from './routes/estimate.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -143,15 +143,6 @@ export function netlifyWeatherServices(
     clock: systemClock,
     userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
   });
-}
-
-/** The providers enrichment asks first, which `GET /api/estimate` counts calls against. */
-function estimateSettingsOf(services: WeatherServices): EstimateSettings | undefined {
-  const [weather] = services.weather;
-  const [place] = services.places;
-  return weather && place
-    ? { weatherProvider: weather.name, placeProvider: place.name }
-    : undefined;
 }
 
 /** With real credentials (config guarantees TOKEN_ENCRYPTION_KEY then), the Strava parts. */

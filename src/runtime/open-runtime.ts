@@ -7,6 +7,7 @@ import { createApp } from '../http/app.ts';
 import { createJwtVerifier, type JwtVerifier } from '../http/jwt.ts';
 import { startServer } from '../http/node-server.ts';
 import { createProgressHub, type ProgressHub } from '../http/progress-hub.ts';
+import { estimateSettingsOf } from '../http/routes/estimate.ts';
 import type { StravaDeps } from '../http/routes/strava-connection.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { type JobQueue, openJobQueue } from '../queue/job-queue.ts';
@@ -171,8 +172,6 @@ export async function serveUntilStopped(
   runtime: Runtime,
   onListening: (url: string, served: { dashboard: boolean }) => void | Promise<void>,
 ): Promise<void> {
-  const [weatherProvider] = runtime.weather.weather;
-  const [placeProvider] = runtime.weather.places;
   const api = createApp({
     db: runtime.db,
     clock: runtime.clock,
@@ -184,10 +183,8 @@ export async function serveUntilStopped(
     auth: runtime.auth,
     version: packageJson.version,
     strava: runtime.strava,
-    // The estimate counts calls against the providers enrichment asks first.
-    ...(weatherProvider && placeProvider
-      ? { estimate: { weatherProvider: weatherProvider.name, placeProvider: placeProvider.name } }
-      : {}),
+    estimate: estimateSettingsOf(runtime.weather),
+    metricsToken: runtime.config.metricsToken,
     // The dashboard's sign-in on an install that signs its own tokens.
     ...(runtime.localJwtSecret ? { localSession: { jwtSecret: runtime.localJwtSecret } } : {}),
   });

@@ -24,6 +24,7 @@ import {
   weatherSlotOf,
 } from '../../weather/weather-cell.ts';
 import type { WeatherProviderName } from '../../weather/weather-observation.ts';
+import type { WeatherServices } from '../../weather/weather-services.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
@@ -34,6 +35,15 @@ export interface EstimateSettings {
   weatherProvider: WeatherProviderName;
   placeProvider: PlaceProviderName;
   limits?: PartialLimits;
+}
+
+/** The providers enrichment asks first, which the estimate counts calls against. */
+export function estimateSettingsOf(services: WeatherServices): EstimateSettings | undefined {
+  const [weather] = services.weather;
+  const [place] = services.places;
+  return weather && place
+    ? { weatherProvider: weather.name, placeProvider: place.name }
+    : undefined;
 }
 
 interface EstimateDeps {
