@@ -20,6 +20,12 @@ export const syncListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });
 
+/** ISO 8601 has a year 0000, Postgres has none: its date casts fail on it. */
+export function isNotYearZero(value: string): boolean {
+  return !value.startsWith('0000');
+}
+const postgresDate = z.iso.date().refine(isNotYearZero, 'must be a date in year 1 or later');
+
 /**
  * `GET /api/activities`: a page of runs, newest first. `cursor` is opaque (the previous page's
  * `nextCursor`); the server also checks that it is one it gave out.
@@ -27,8 +33,8 @@ export const syncListQuery = z.object({
 export const activityListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
+  from: postgresDate.optional(),
+  to: postgresDate.optional(),
   sportType: z
     .string()
     .regex(/^[A-Za-z]+$/)

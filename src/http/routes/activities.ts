@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { type ActivityView, activityListQuery } from '../../api/contract.ts';
+import { type ActivityView, activityListQuery, isNotYearZero } from '../../api/contract.ts';
 import { stravaIdSchema } from '../../core/strava-id.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -18,16 +18,7 @@ const cursorSchema = z.tuple([
   stravaIdSchema, // also refuses ids beyond bigint, which the query's cast would fail on
 ]);
 
-/** ISO 8601 has a year 0000, Postgres has none: its date casts fail on it (a 500, not a 400). */
-function isNotYearZero(value: string): boolean {
-  return !value.startsWith('0000');
-}
-const postgresDate = (field: typeof activityListQuery.shape.from) =>
-  field.unwrap().refine(isNotYearZero, 'must be a date in year 1 or later').optional();
-
 const listQuery = activityListQuery.extend({
-  from: postgresDate(activityListQuery.shape.from),
-  to: postgresDate(activityListQuery.shape.to),
   cursor: z
     .string()
     .max(200)
