@@ -6,14 +6,22 @@ import { Hono } from 'hono';
 import type { Logger } from '../observability/logger.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const WEB_ROOT = path.join(REPO_ROOT, 'web');
-export const DASHBOARD_DIST = path.join(WEB_ROOT, 'dist');
 
-/** What the dashboard's bundle is built from: web/ itself and the shared code it imports. */
-const SOURCE_PATHS = [
-  WEB_ROOT,
-  ...['src/client', 'src/api', 'src/core'].map((p) => path.join(REPO_ROOT, p)),
-];
+/** Where the dashboard is built from, and how Vite is reached (absent in a production install). */
+export interface DashboardSources {
+  /** The Vite root (index.html, vite.config.ts); the build goes to its `dist`. */
+  webRoot: string;
+  /** Everything the bundle is built from: a file newer than the build means a rebuild. */
+  sourcePaths: string[];
+  loadVite: () => Promise<Pick<typeof import('vite'), 'build'>>;
+}
+
+/** web/ itself and the shared code it imports. */
+const REPO_SOURCES: DashboardSources = {
+  webRoot: path.join(REPO_ROOT, 'web'),
+  sourcePaths: ['web', 'src/client', 'src/api', 'src/core'].map((p) => path.join(REPO_ROOT, p)),
+  loadVite: () => import('vite'),
+};
 
 /** Paths the dashboard must never answer: the API and the demo's simulators own them. */
 const RESERVED_PREFIXES = ['/api/', '/sim/'];
@@ -25,10 +33,14 @@ const RESERVED_PREFIXES = ['/api/', '/sim/'];
  * dependencies) and without a build, the API runs alone and the log says how to add the
  * dashboard. Returns undefined in that case.
  */
-export async function prepareDashboard(logger: Logger): Promise<Hono | undefined> {
-  if (isStale()) await buildIfPossible(logger);
-  if (!existsSync(path.join(DASHBOARD_DIST, 'index.html'))) return undefined;
-  return dashboardApp(DASHBOARD_DIST);
+export async function prepareDashboard(
+  logger: Logger,
+  sources: DashboardSources = REPO_SOURCES,
+): Promise<Hono | undefined> {
+  const distDir = path.join(sources.webRoot, 'dist');
+  if (isStale(distDir, sources.sourcePaths)) await buildIfPossible(logger, sources, distDir);
+  if (!existsSync(path.join(distDir, 'index.html'))) return undefined;
+  return dashboardApp(distDir);
 }
 
 export function dashboardApp(distDir: string): Hono {
@@ -37,34 +49,30 @@ export function dashboardApp(distDir: string): Hono {
     RESERVED_PREFIXES.some((prefix) => p.startsWith(prefix) || `${p}/` === prefix);
   app.get('*', async (c, next) => {
     if (isReserved(c.req.path)) return next();
-    return serveStatic({
-      root: distDir,
-      onFound: (file, ctx) => {
-        // Vite names assets by content hash: they never change. index.html must be re-read.
-        ctx.header(
-          'cache-control',
-          file.includes(`${path.sep}assets${path.sep}`)
-            ? 'public, max-age=31536000, immutable'
-            : 'no-cache',
-        );
-      },
-    })(c, next);
+    // Not found, serveStatic hands on to the next handler and returns what that returns.
+    const found = await serveStatic({ root: distDir })(c, next);
+    // Vite names assets by content hash: they never change. index.html must be re-read.
+    if (found instanceof Response)
+      found.headers.set(
+        'cache-control',
+        c.req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    return found;
   });
   // Client-side routes: anything else that is not a file gets the app, which reads the URL.
   app.get('*', async (c, next) => {
     if (isReserved(c.req.path) || path.extname(c.req.path)) return next();
-    return serveStatic({ root: distDir, path: 'index.html' })(c, async () => {
-      c.header('cache-control', 'no-cache');
-      await next();
-    });
+    const found = await serveStatic({ root: distDir, path: 'index.html' })(c, next);
+    if (found instanceof Response) found.headers.set('cache-control', 'no-cache');
+    return found;
   });
   return app;
 }
 
-function isStale(): boolean {
-  const built = statOrNull(path.join(DASHBOARD_DIST, 'index.html'));
+function isStale(distDir: string, sourcePaths: string[]): boolean {
+  const built = statOrNull(path.join(distDir, 'index.html'));
   if (!built) return true;
-  return SOURCE_PATHS.some((p) => newestChangeMs(p) > built.mtimeMs);
+  return sourcePaths.some((p) => newestChangeMs(p) > built.mtimeMs);
 }
 
 function newestChangeMs(target: string): number {
@@ -89,30 +97,35 @@ function statOrNull(target: string) {
 
 /**
  * Builds into a private folder and swaps it in, so two servers starting at once (or one serving
- * while another builds) never see a half-written web/dist.
+ * while another builds) never see a half-written dist.
  */
-async function buildIfPossible(logger: Logger): Promise<void> {
-  let vite: typeof import('vite');
+async function buildIfPossible(
+  logger: Logger,
+  sources: DashboardSources,
+  distDir: string,
+): Promise<void> {
+  let vite: Awaited<ReturnType<DashboardSources['loadVite']>>;
   try {
-    vite = await import('vite');
+    vite = await sources.loadVite();
   } catch {
     logger.warn(
-      existsSync(DASHBOARD_DIST)
+      existsSync(distDir)
         ? 'the dashboard in web/dist is older than its sources and Vite is not installed to rebuild it; run `npm install` then `npm run build:web`'
         : 'the dashboard is not built and Vite is not installed, so only the API is served; run `npm install` then `npm run build:web`',
     );
     return;
   }
-  const outDir = path.join(WEB_ROOT, `.dist-${process.pid}`);
+  const outDir = path.join(sources.webRoot, `.dist-${process.pid}`);
   logger.info('building the dashboard (web/ → web/dist): first start or changed sources');
   try {
     await vite.build({
-      configFile: path.join(WEB_ROOT, 'vite.config.ts'),
-      logLevel: 'warn',
+      root: sources.webRoot,
+      configFile: path.join(sources.webRoot, 'vite.config.ts'),
+      logLevel: 'silent',
       build: { outDir, emptyOutDir: true },
     });
-    rmSync(DASHBOARD_DIST, { recursive: true, force: true });
-    renameSync(outDir, DASHBOARD_DIST);
+    rmSync(distDir, { recursive: true, force: true });
+    renameSync(outDir, distDir);
   } catch (error) {
     // Another server swapped its build in between: theirs is as good as ours.
     if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY') return;
