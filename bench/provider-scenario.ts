@@ -4,13 +4,14 @@ import type { Database } from '../src/store/database.ts';
 import { type EnrichmentEstimate, estimateEnrichment } from '../src/weather/enrichment-estimate.ts';
 import type { PlaceProviderName } from '../src/weather/place-provider.ts';
 import { LEDGER_PROVIDER } from '../src/weather/provider-limits.ts';
+import { cachedKeys, storedRuns } from '../src/weather/stored-runs.ts';
 import type { WeatherProviderName } from '../src/weather/weather-observation.ts';
 import { createWeatherServices, stridesyncUserAgent } from '../src/weather/weather-services.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import type { BenchWorld } from './bench-world.ts';
 import { countingLedger } from './counting-ledger.ts';
 import { enrichHistory, type PassFigures } from './enrich-history.ts';
-import { cachedKeys, statusCounts, storedRuns } from './history-points.ts';
+import { statusCounts } from './history-points.ts';
 import type { BenchRunner } from './sync-history.ts';
 
 /**
@@ -84,7 +85,10 @@ export async function benchPair(
     await resetToPending(db, runners.demo.userId);
     const again = await enrich(runners.demo.userId, false);
 
-    const cached = await cachedKeys(db, { weather: pair.weather, places: pair.places });
+    const cached = await cachedKeys(db, neighbourHistory.points, {
+      weather: pair.weather,
+      places: pair.places,
+    });
     const neighbourEstimate = estimateEnrichment(neighbourHistory.points, { ...providers, cached });
     const neighbourAloneEstimate = estimateEnrichment(neighbourHistory.points, providers);
     const neighbour = await enrich(runners.neighbour.userId, true);

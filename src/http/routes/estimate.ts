@@ -9,19 +9,14 @@ import type { Database } from '../../store/database.ts';
 import { ATHLETE_STATS_CALLS, fetchAthleteStats } from '../../strava/athlete-stats.ts';
 import { MAX_PER_PAGE, STRAVA_PROVIDER } from '../../strava/strava-client.ts';
 import { type EstimatePoint, estimateEnrichment } from '../../weather/enrichment-estimate.ts';
-import { lookupPlaces } from '../../weather/place-cache.ts';
 import type { PlaceProviderName } from '../../weather/place-provider.ts';
 import type { PartialLimits } from '../../weather/provider-limits.ts';
-import { runMidpoint } from '../../weather/run-midpoint.ts';
-import { lookupWeather } from '../../weather/weather-cache.ts';
+import { cachedKeys, storedRuns } from '../../weather/stored-runs.ts';
 import {
   cellCentre,
   cellKey,
   cellOf,
-  PLACE_CELLS_PER_DEGREE,
   WEATHER_CELLS_PER_DEGREE,
-  weatherSlotKey,
-  weatherSlotOf,
 } from '../../weather/weather-cell.ts';
 import type { WeatherProviderName } from '../../weather/weather-observation.ts';
 import type { WeatherServices } from '../../weather/weather-services.ts';
@@ -97,7 +92,10 @@ export function estimateRoutes(deps: EstimateDeps) {
       weatherProvider: settings.weatherProvider,
       placeProvider: settings.placeProvider,
       ...(settings.limits ? { limits: settings.limits } : {}),
-      cached: await cachedKeys(deps.db, stored.points, settings),
+      cached: await cachedKeys(deps.db, stored.points, {
+        weather: settings.weatherProvider,
+        places: settings.placeProvider,
+      }),
     });
     const stravaCalls = ATHLETE_STATS_CALLS + Math.floor(listed / MAX_PER_PAGE) + 1;
     const stravaMs = stravaDurationMs(stravaCalls, now, await ledger.snapshot(STRAVA_PROVIDER));
@@ -174,51 +172,6 @@ async function askStrava(
     else logger.error({ err: thrown }, 'estimate without Strava totals');
     return { note: `${error.userMessage} ${STORED_ONLY}` };
   }
-}
-
-async function storedRuns(
-  db: Database,
-  userId: string,
-): Promise<{ runs: number; points: EstimatePoint[] }> {
-  const { rows } = await db.query<{
-    start_date: Date;
-    elapsed_time_s: number;
-    start_lat: number | null;
-    start_lng: number | null;
-    weather_status: string;
-  }>(
-    `select start_date, elapsed_time_s, start_lat, start_lng, weather_status from activities
-     where user_id = $1 and deleted_at is null`,
-    [userId],
-  );
-  const points = rows.flatMap((r) =>
-    // No GPS, or a virtual run's game-world coordinates (`not_applicable`): never looked up.
-    r.start_lat === null || r.start_lng === null || r.weather_status === 'not_applicable'
-      ? []
-      : [{ lat: r.start_lat, lng: r.start_lng, at: runMidpoint(r.start_date, r.elapsed_time_s) }],
-  );
-  return { runs: rows.length, points };
-}
-
-/** The cache keys, of the configured providers, that the stored runs' lookups would hit. */
-async function cachedKeys(db: Database, points: readonly EstimatePoint[], s: EstimateSettings) {
-  const slots = new Map(
-    points.map((p) => {
-      const slot = weatherSlotOf(p.lat, p.lng, p.at.getTime());
-      return [weatherSlotKey(slot), slot];
-    }),
-  );
-  const cells = new Map(
-    points.map((p) => {
-      const cell = cellOf(p.lat, p.lng, PLACE_CELLS_PER_DEGREE);
-      return [cellKey(cell), cell];
-    }),
-  );
-  const [weather, places] = await Promise.all([
-    lookupWeather(db, [...slots.values()], [s.weatherProvider]),
-    lookupPlaces(db, [...cells.values()], [s.placeProvider]),
-  ]);
-  return { weather: new Set(weather.keys()), places: new Set(places.keys()) };
 }
 
 /**
