@@ -1,24 +1,19 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type {
-  ActivityStatsView,
-  ActivityView,
-  ConnectionView,
-  EstimateView,
-  SessionView,
-} from '../../src/api/contract.ts';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import type { RealtimeSource } from '../../src/client/realtime.ts';
 import { ActivityList } from './components/activity-list.tsx';
-import { Charts } from './components/charts.tsx';
 import { ConnectionCard } from './components/connection-card.tsx';
 import { ErrorPanel } from './components/error-panel.tsx';
 import { SyncCard } from './components/sync-card.tsx';
 import { formatRuns } from './format.ts';
 import { type Problem, problemFromError, problemFromSession } from './problem.ts';
 import { takeStravaReturn } from './strava-return.ts';
-import { isTerminal, useSyncSession } from './use-sync-session.ts';
+import { useConnection } from './use-connection.ts';
+import { useHistory } from './use-history.ts';
+import { useSessionOutcome, useSyncSession } from './use-sync-session.ts';
 
-const PAGE_SIZE = 20;
+/** Chart.js is the largest part of the bundle: fetched while the rest of the page already works. */
+const Charts = lazy(() => import('./components/charts.tsx').then((m) => ({ default: m.Charts })));
 
 const PHASE_ANNOUNCEMENTS: Record<string, string> = {
   authenticating: 'Sync started: checking your Strava access.',
@@ -27,17 +22,13 @@ const PHASE_ANNOUNCEMENTS: Record<string, string> = {
   finalizing: 'Finishing the sync.',
 };
 
-/**
- * The reason the API records when the runner disconnects on purpose (routes/strava-connection.ts).
- * The API reports that as `revoked` too; to the runner it is simply not connected, not a problem.
- */
-const USER_DISCONNECT_REASON = 'disconnected by the user';
-
-function asShown(connection: ConnectionView): ConnectionView {
-  return connection.status === 'revoked' && connection.revokedReason === USER_DISCONNECT_REASON
-    ? { ...connection, status: 'not_connected' }
-    : connection;
-}
+const REVOKED: Problem = {
+  title: 'Strava access was revoked',
+  message:
+    'Reconnect Strava: stridesync’s access to your Strava account was revoked or has expired.',
+  hint: 'Your stored runs are kept; syncing resumes once you reconnect.',
+  action: 'reconnect',
+};
 
 /** A problem on screen and what its Retry button does again. */
 interface ShownProblem {
@@ -45,21 +36,18 @@ interface ShownProblem {
   retry?: () => void;
 }
 
+type Busy = 'connect' | 'disconnect' | 'start' | 'cancel' | 'more';
+
 /**
  * The signed-in page: Strava connection, sync and progress, problems with their way out, charts
- * and runs. Owns the data; the components only show it and report clicks.
+ * and runs. Owns the data and the actions; the components only show it and report clicks.
  */
 export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: RealtimeSource }) {
-  const [connection, setConnection] = useState<ConnectionView | null>(null);
-  const [estimate, setEstimate] = useState<EstimateView | null>(null);
-  const [runs, setRuns] = useState<ActivityView[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [stats, setStats] = useState<ActivityStatsView | null>(null);
+  const strava = useConnection(client);
+  const history = useHistory(client);
   const [shown, setShown] = useState<ShownProblem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'connect' | 'disconnect' | 'start' | 'cancel' | 'more' | null>(
-    null,
-  );
+  const [busy, setBusy] = useState<Busy | null>(null);
   const [announcement, setAnnouncement] = useState('');
 
   const show = useCallback((problem: Problem, retry?: () => void) => {
@@ -68,49 +56,36 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
   }, []);
 
   const sync = useSyncSession(client, realtime, (error) =>
-    show(problemFromError('Live progress stopped', error), () => refollow()),
+    show(problemFromError('Live progress stopped', error), () => void refollow()),
   );
   const { session, follow } = sync;
 
-  const loadConnection = useCallback(async () => {
-    const next = asShown(await client.connection());
-    setConnection(next);
-    if (next.status === 'connected') setEstimate(await client.estimate());
-    return next;
-  }, [client]);
-
-  const loadHistory = useCallback(async () => {
-    const [page, nextStats] = await Promise.all([
-      client.activities({ limit: PAGE_SIZE }),
-      client.activityStats(),
+  /** Everything from the server again; a sync still going is followed at once (resume). */
+  const reloadAll = useCallback(async () => {
+    const [, , recent] = await Promise.all([
+      strava.reload(),
+      history.reload(),
+      client.listSyncs(1),
     ]);
-    setRuns(page.items);
-    setCursor(page.nextCursor);
-    setStats(nextStats);
-  }, [client]);
+    follow(recent[0] ?? null);
+  }, [client, follow, strava.reload, history.reload]);
 
-  const loadAll = useCallback(async () => {
+  const load = useCallback(async () => {
     try {
-      const [, , recent] = await Promise.all([
-        loadConnection(),
-        loadHistory(),
-        client.listSyncs(1),
-      ]);
-      // Resume: a sync that is still going (started elsewhere, or before a reload) is followed at once.
-      follow(recent[0] ?? null);
+      await reloadAll();
     } catch (error) {
-      show(problemFromError('Your dashboard could not load', error), () => void loadAll());
+      show(problemFromError('Your dashboard could not load', error), () => void load());
     }
-  }, [client, follow, loadConnection, loadHistory, show]);
+  }, [reloadAll, show]);
 
-  const refollow = useCallback(async () => {
+  const refollow = async () => {
     if (!session) return;
     try {
       follow(await client.getSync(session.id));
     } catch (error) {
       show(problemFromError('Live progress stopped', error), () => void refollow());
     }
-  }, [client, follow, session, show]);
+  };
 
   useEffect(() => {
     const returned = takeStravaReturn();
@@ -123,53 +98,37 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       setAnnouncement('Strava is connected.');
     }
     if (returned?.kind === 'error') show(returned.problem);
-    void loadAll();
-  }, [loadAll, show]);
+    void load();
+  }, [load, show]);
 
   // A revoked connection is a problem with one cure; say so where problems are shown.
+  const revoked = strava.connection?.status === 'revoked';
   useEffect(() => {
-    if (connection?.status !== 'revoked') return;
-    setShown((current) =>
-      current?.problem.action === 'reconnect'
-        ? current
-        : {
-            problem: {
-              title: 'Strava access was revoked',
-              message:
-                'Reconnect Strava: stridesync’s access to your Strava account was revoked or has expired.',
-              hint: 'Your stored runs are kept; syncing resumes once you reconnect.',
-              action: 'reconnect',
-            },
-          },
-    );
-  }, [connection?.status]);
+    if (revoked)
+      setShown((current) =>
+        current?.problem.action === 'reconnect' ? current : { problem: REVOKED },
+      );
+  }, [revoked]);
 
   useSessionOutcome(session, {
     onPhase: (phase) => {
       setAnnouncement(PHASE_ANNOUNCEMENTS[phase] ?? '');
-      // Runs become visible as soon as they are stored, not only at the end.
-      if (phase === 'enriching' || phase === 'finalizing') void loadHistory().catch(() => {});
+      // Runs show as soon as they are stored. Best effort: the refresh at the end reports failures.
+      if (phase === 'enriching' || phase === 'finalizing') void history.reload().catch(() => {});
     },
     onFinished: (finished) => {
-      if (finished.status === 'completed') {
+      if (finished.status === 'completed')
         setAnnouncement(`Sync completed: ${formatRuns(finished.counts.stored)} stored.`);
-      } else if (finished.status === 'cancelled') {
-        setAnnouncement('Sync cancelled.');
-      } else {
-        show(problemFromSession(finished), () => void startSync());
-      }
-      void Promise.all([loadConnection(), loadHistory()]).catch((error) =>
-        show(problemFromError('Your dashboard could not refresh', error), () => void loadAll()),
+      else if (finished.status === 'cancelled') setAnnouncement('Sync cancelled.');
+      else show(problemFromSession(finished), () => void startSync());
+      void Promise.all([strava.reload(), history.reload()]).catch((error) =>
+        show(problemFromError('Your dashboard could not refresh', error), () => void load()),
       );
     },
   });
 
-  async function act(
-    kind: NonNullable<typeof busy>,
-    title: string,
-    action: () => Promise<void>,
-    retry?: () => void,
-  ) {
+  /** Runs one action at a time; a failure becomes the problem on screen, with its retry. */
+  async function act(kind: Busy, title: string, action: () => Promise<void>, retry?: () => void) {
     setBusy(kind);
     try {
       await action();
@@ -195,13 +154,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
           : 'Strava is disconnected. Your runs are kept.',
       );
       setAnnouncement('Strava is disconnected.');
-      setEstimate(null);
-      const [, , recent] = await Promise.all([
-        loadConnection(),
-        loadHistory(),
-        client.listSyncs(1),
-      ]);
-      follow(recent[0] ?? null);
+      await reloadAll();
     });
 
   const startSync = () =>
@@ -228,22 +181,13 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
     });
 
   const loadMore = () =>
-    act(
-      'more',
-      'More runs could not be loaded',
-      async () => {
-        if (!cursor) return;
-        const page = await client.activities({ limit: PAGE_SIZE, cursor });
-        setRuns((current) => [...(current ?? []), ...page.items]);
-        setCursor(page.nextCursor);
-      },
-      () => void loadMore(),
-    );
+    act('more', 'More runs could not be loaded', history.loadMore, () => void loadMore());
 
   const onProblemAction = (action: Problem['action']) => {
     if (action === 'reconnect' || action === 'connect') void connect();
-    else if (action === 'retry') shown?.retry?.();
-    if (action === 'retry') setShown(null);
+    if (action !== 'retry') return;
+    setShown(null);
+    shown?.retry?.();
   };
 
   return (
@@ -275,51 +219,31 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       )}
       <div className="grid cards">
         <ConnectionCard
-          connection={connection}
+          connection={strava.connection}
           busy={busy === 'connect' || busy === 'disconnect'}
           offerReconnect={shown?.problem.action !== 'reconnect'}
           onConnect={connect}
           onDisconnect={disconnect}
         />
         <SyncCard
-          connection={connection?.status ?? null}
+          connection={strava.connection?.status ?? null}
           session={session}
           transport={sync.transport}
-          estimate={estimate}
+          estimate={strava.estimate}
           busy={busy === 'start' || busy === 'cancel'}
           onStart={startSync}
           onCancel={cancel}
         />
       </div>
-      <Charts stats={stats} />
+      <Suspense fallback={<p aria-busy="true">Loading the charts…</p>}>
+        <Charts stats={history.stats} />
+      </Suspense>
       <ActivityList
-        runs={runs}
+        runs={history.runs}
         loading={busy === 'more'}
-        hasMore={cursor !== null}
+        hasMore={history.hasMore}
         onLoadMore={loadMore}
       />
     </>
   );
-}
-
-/**
- * Calls back when a followed session enters a new phase, and once when it ends. A session that
- * was already over when the page loaded is history, not news: no callback for it.
- */
-function useSessionOutcome(
-  session: SessionView | null,
-  on: { onPhase: (phase: string) => void; onFinished: (session: SessionView) => void },
-) {
-  const seen = useRef<{ id: string; phase: string | null; active: boolean } | null>(null);
-  const handlers = useRef(on);
-  handlers.current = on;
-  useEffect(() => {
-    if (!session) return;
-    const before = seen.current?.id === session.id ? seen.current : null;
-    const active = !isTerminal(session);
-    seen.current = { id: session.id, phase: session.phase, active };
-    if (active && session.phase && session.phase !== before?.phase)
-      handlers.current.onPhase(session.phase);
-    if (!active && (before?.active ?? false)) handlers.current.onFinished(session);
-  }, [session]);
 }

@@ -61,3 +61,25 @@ export function useSyncSession(
   useEffect(() => stop, [stop]);
   return { session, transport, follow };
 }
+
+/**
+ * Calls back when a followed session enters a new phase, and once when it ends. A session that
+ * was already over when the page loaded is history, not news: no callback for it.
+ */
+export function useSessionOutcome(
+  session: SessionView | null,
+  on: { onPhase: (phase: string) => void; onFinished: (session: SessionView) => void },
+) {
+  const seen = useRef<{ id: string; phase: string | null; active: boolean } | null>(null);
+  const handlers = useRef(on);
+  handlers.current = on;
+  useEffect(() => {
+    if (!session) return;
+    const before = seen.current?.id === session.id ? seen.current : null;
+    const active = !isTerminal(session);
+    seen.current = { id: session.id, phase: session.phase, active };
+    if (active && session.phase && session.phase !== before?.phase)
+      handlers.current.onPhase(session.phase);
+    if (!active && (before?.active ?? false)) handlers.current.onFinished(session);
+  }, [session]);
+}

@@ -40,7 +40,8 @@ export function SyncCard({
   connection: ConnectionView['status'] | null;
   session: SessionView | null;
   transport: Transport | null;
-  estimate: EstimateView | null;
+  /** What a sync will cost, or why that is not known right now. */
+  estimate: EstimateView | string | null;
   busy: boolean;
   onStart: () => void;
   onCancel: () => void;
@@ -54,7 +55,12 @@ export function SyncCard({
         <SyncProgress session={session} transport={transport} busy={busy} onCancel={onCancel} />
       ) : (
         <>
-          {estimate && <EstimateSummary estimate={estimate} />}
+          {typeof estimate === 'string' && (
+            <p id="estimate-summary" className="hint">
+              {estimate}
+            </p>
+          )}
+          {estimate && typeof estimate !== 'string' && <EstimateSummary estimate={estimate} />}
           {session && <LastSync session={session} />}
           <button
             type="button"
