@@ -50,12 +50,19 @@ export function Charts({ stats }: { stats: ActivityStatsView | null }) {
 }
 
 function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] }) {
-  const summary =
-    points.length === 0
-      ? 'Pace against temperature: no runs with weather yet.'
-      : `Pace against temperature: ${points.length} runs from ${formatTemperature(
-          Math.min(...points.map((p) => p.temperatureC)),
-        )} to ${formatTemperature(Math.max(...points.map((p) => p.temperatureC)))}.`;
+  if (points.length === 0)
+    return (
+      <figure>
+        <p className="chart-empty">
+          Pace against temperature appears once your runs have their weather.
+        </p>
+        <figcaption>Pace against temperature</figcaption>
+      </figure>
+    );
+  const temperatures = points.map((p) => p.temperatureC);
+  const summary = `Pace against temperature: ${points.length} runs from ${formatTemperature(
+    Math.min(...temperatures),
+  )} to ${formatTemperature(Math.max(...temperatures))}.`;
   return (
     <figure>
       <ChartCanvas
