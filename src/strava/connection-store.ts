@@ -39,6 +39,12 @@ export const reconnectRequired = (detail: string) =>
     detail,
   });
 
+/**
+ * The revoke reason of a runner's own disconnect: to them that is simply "not connected", unlike
+ * access Strava ended, which needs a reconnect.
+ */
+export const DISCONNECTED_BY_USER = 'disconnected by the user';
+
 export const notConnected = () =>
   new ConfigError({
     code: 'strava_not_connected',

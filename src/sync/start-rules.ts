@@ -1,5 +1,9 @@
 import type { Queryable } from '../store/database.ts';
-import { notConnected, reconnectRequired } from '../strava/connection-store.ts';
+import {
+  DISCONNECTED_BY_USER,
+  notConnected,
+  reconnectRequired,
+} from '../strava/connection-store.ts';
 
 /**
  * What every way of starting a user's sync checks and decides the same way: `POST /api/syncs`
@@ -8,11 +12,11 @@ import { notConnected, reconnectRequired } from '../strava/connection-store.ts';
 
 /** Refuses a start that could only fail: say what to do instead of queueing it. */
 export async function requireConnection(db: Queryable, userId: string): Promise<void> {
-  const { rows } = await db.query<{ revoked_at: Date | null }>(
-    'select revoked_at from strava_connections where user_id = $1',
+  const { rows } = await db.query<{ revoked_at: Date | null; revoked_reason: string | null }>(
+    'select revoked_at, revoked_reason from strava_connections where user_id = $1',
     [userId],
   );
-  if (!rows[0]) throw notConnected();
+  if (!rows[0] || rows[0].revoked_reason === DISCONNECTED_BY_USER) throw notConnected();
   if (rows[0].revoked_at !== null) throw reconnectRequired('connection revoked');
 }
 

@@ -145,7 +145,7 @@ describe('the API client against the real server', () => {
         disconnected: true,
         purgedActivities: 2,
       });
-      expect((await client.connection()).status).toBe('revoked');
+      expect((await client.connection()).status).toBe('not_connected');
       expect((await client.activities()).items).toEqual([]);
     });
 

@@ -4,6 +4,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { DISCONNECTED_BY_USER } from '../../src/strava/connection-store.ts';
 import { createOAuthStates } from '../../src/strava/oauth-state.ts';
 import type { StravaTokenResponse } from '../../src/strava/strava-schemas.ts';
 import { fixtureJson } from '../sim/strava-helpers.ts';
@@ -150,6 +151,16 @@ describe.each(ADAPTERS)('GET /api/strava/connection on %s', (kind) => {
       athlete: { id: h.athleteId, firstName: null, lastName: null, profileImageUrl: null },
       revokedReason: 'refresh token refused by Strava',
     });
+    expect(Date.parse(view.revokedAt ?? '')).not.toBeNaN();
+    await t.db.query('delete from strava_connections where user_id = $1', [user.id]);
+  });
+
+  it('says not connected, not revoked, after the runner disconnects on purpose', async () => {
+    const user = await newUser();
+    await h.connect(user.id);
+    await h.store.revoke(t.db, user.id, DISCONNECTED_BY_USER);
+    const view = await connectionOf(user.authorization);
+    expect(view).toMatchObject({ status: 'not_connected', revokedReason: DISCONNECTED_BY_USER });
     expect(Date.parse(view.revokedAt ?? '')).not.toBeNaN();
     await t.db.query('delete from strava_connections where user_id = $1', [user.id]);
   });

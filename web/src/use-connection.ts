@@ -3,18 +3,6 @@ import type { ConnectionView, EstimateView } from '../../src/api/contract.ts';
 import { type ApiClient, ApiError } from '../../src/client/api-client.ts';
 
 /**
- * The reason the API records when the runner disconnects on purpose (routes/strava-connection.ts).
- * The API reports that as `revoked` too; to the runner it is simply not connected, not a problem.
- */
-const USER_DISCONNECT_REASON = 'disconnected by the user';
-
-function asShown(connection: ConnectionView): ConnectionView {
-  return connection.status === 'revoked' && connection.revokedReason === USER_DISCONNECT_REASON
-    ? { ...connection, status: 'not_connected' }
-    : connection;
-}
-
-/**
  * The Strava connection and, while connected, what a sync will cost. The estimate is a nicety:
  * when it cannot be had, the page says why in its place and everything else still works.
  */
@@ -23,7 +11,7 @@ export function useConnection(client: ApiClient) {
   const [estimate, setEstimate] = useState<EstimateView | string | null>(null);
 
   const reload = useCallback(async () => {
-    const next = asShown(await client.connection());
+    const next = await client.connection();
     setConnection(next);
     if (next.status !== 'connected') return setEstimate(null);
     try {

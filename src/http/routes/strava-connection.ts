@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type ConnectionView, disconnectQuery } from '../../api/contract.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Database, Queryable } from '../../store/database.ts';
-import type { ConnectionStore } from '../../strava/connection-store.ts';
+import { type ConnectionStore, DISCONNECTED_BY_USER } from '../../strava/connection-store.ts';
 import type { OAuthStates } from '../../strava/oauth-state.ts';
 import type { StravaClient } from '../../strava/strava-client.ts';
 import type { TokenManager } from '../../strava/token-manager.ts';
@@ -130,7 +130,7 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         const purge = c.req.valid('query').purge === 'true';
         await deauthorizeAtStrava(deps, user.id);
         const purged = await deps.db.withTransaction(async (tx) => {
-          await deps.store.revoke(tx, user.id, 'disconnected by the user');
+          await deps.store.revoke(tx, user.id, DISCONNECTED_BY_USER);
           if (!purge) return 0;
           await tx.query('delete from sync_sessions where user_id = $1', [user.id]);
           return (await tx.query('delete from activities where user_id = $1', [user.id])).rowCount;
@@ -150,6 +150,11 @@ interface ConnectionRow {
   revoked_reason: string | null;
 }
 
+function connectionStatus(row: ConnectionRow | undefined): ConnectionView['status'] {
+  if (!row || row.revoked_reason === DISCONNECTED_BY_USER) return 'not_connected';
+  return row.revoked_at ? 'revoked' : 'connected';
+}
+
 /** The user's `strava_connections` row as the dashboard shows it; never a token column. */
 export async function connectionView(db: Queryable, userId: string): Promise<ConnectionView> {
   const { rows } = await db.query<ConnectionRow>(
@@ -160,7 +165,7 @@ export async function connectionView(db: Queryable, userId: string): Promise<Con
   const row = rows[0];
   const scopes = row?.scopes ?? [];
   return {
-    status: !row ? 'not_connected' : row.revoked_at ? 'revoked' : 'connected',
+    status: connectionStatus(row),
     athlete: row
       ? {
           id: row.athlete_id,
