@@ -102,7 +102,7 @@ export function handleError(fallbackLogger: Logger) {
 }
 
 /** Hono's `notFound`: the same JSON shape as every other error. */
-export function handleNotFound(c: Context<AppEnv>): Response {
+export function handleNotFound(c: Context): Response {
   return c.json(
     {
       error: {

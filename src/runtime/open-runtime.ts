@@ -4,6 +4,7 @@ import { createSimulators, type Simulators } from '../../sim/index.ts';
 import type { Config } from '../config.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { createApp } from '../http/app.ts';
+import { handleNotFound } from '../http/error-response.ts';
 import { createJwtVerifier, type JwtVerifier } from '../http/jwt.ts';
 import { startServer } from '../http/node-server.ts';
 import { createProgressHub, type ProgressHub } from '../http/progress-hub.ts';
@@ -193,6 +194,8 @@ export async function serveUntilStopped(
   // Last, so the dashboard answers only what the API and the simulators do not.
   const dashboard = await prepareDashboard(runtime.logger);
   if (dashboard) root.route('/', dashboard);
+  // A mounted app's notFound does not carry over: unknown paths answer in the API's error shape.
+  root.notFound(handleNotFound);
   const server = await startServer(root, { port: runtime.config.port });
   await onListening(server.url, { dashboard: dashboard !== undefined });
   await new Promise<void>((resolve) => {

@@ -288,7 +288,7 @@ describe('the dashboard on the demo', () => {
     expect(await appRoute.text()).toContain('<div id="root">');
     const unknownApi = await fetch(`${demo.url}/api/no-such-route`);
     expect(unknownApi.status).toBe(404);
-    expect(await unknownApi.text()).not.toContain('<div id="root">');
+    expect(await unknownApi.json()).toMatchObject({ error: { code: 'not_found' } });
     const missingAsset = await fetch(`${demo.url}/assets/missing.js`);
     expect(missingAsset.status).toBe(404);
   });
