@@ -1,22 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.ts';
 import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../support/databases.ts';
-
-/** Debian's Chromium (CI installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export const ARTIFACTS_DIR = new URL('../../test-artifacts/', import.meta.url).pathname;
 export const PHONE = { width: 375, height: 812 };
@@ -53,7 +41,7 @@ export async function startDemoBrowser(): Promise<DemoBrowser> {
     STRIDESYNC_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     await server.waitForOutput(/Dashboard: (http:\/\/\S+)\//, 120_000);
   } catch (error) {

@@ -1,7 +1,8 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/api/contract.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { bundleForBrowser } from './browser-bundle.ts';
 import {
   type ClientHarness,
@@ -12,8 +13,6 @@ import {
 import { type RealtimeStandIn, startRealtimeStandIn } from './realtime-stand-in.ts';
 
 /** Debian's Chromium (CI installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
 
 /** What the test puts on the page's `window`. */
 interface PageGlobals {
@@ -37,7 +36,7 @@ describe('the client in a real browser', () => {
       { globalName: 'stridesyncClient' },
     );
     h = await startClientHarness();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
