@@ -10,7 +10,6 @@ import {
   STRAVA_TOTALS_MEMO_MS,
 } from '../../src/http/routes/estimate.ts';
 import { createApiLedger } from '../../src/store/api-ledger.ts';
-import { createOAuthStates } from '../../src/strava/oauth-state.ts';
 import { type EstimatePoint, estimateEnrichment } from '../../src/weather/enrichment-estimate.ts';
 import { storePlaces } from '../../src/weather/place-cache.ts';
 import { runMidpoint } from '../../src/weather/run-midpoint.ts';
@@ -109,15 +108,7 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
         clock: h.clock,
         logger: logs.logger,
         auth: createJwtVerifier({ secret: JWT_SECRET }),
-        strava: {
-          client: h.client,
-          tokens: h.tokens,
-          store: h.store,
-          states: createOAuthStates(JWT_SECRET, h.clock),
-          oauthUrl: h.oauthUrl,
-          clientId: h.sim.defaultApp.clientId,
-          publicUrl: 'http://localhost:8787',
-        },
+        strava: h.routeDeps({ jwtSecret: JWT_SECRET, publicUrl: 'http://localhost:8787' }),
         estimate,
       });
     server = await startServer(app(SETTINGS), { port: 0 });

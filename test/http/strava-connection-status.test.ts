@@ -5,7 +5,6 @@ import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { DISCONNECTED_BY_USER } from '../../src/strava/connection-store.ts';
-import { createOAuthStates } from '../../src/strava/oauth-state.ts';
 import type { StravaTokenResponse } from '../../src/strava/strava-schemas.ts';
 import { fixtureJson } from '../sim/strava-helpers.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -28,15 +27,7 @@ describe.each(ADAPTERS)('GET /api/strava/connection on %s', (kind) => {
       clock: h.clock,
       logger: createLogger('silent'),
       auth: createJwtVerifier({ secret: JWT_SECRET }),
-      strava: {
-        client: h.client,
-        tokens: h.tokens,
-        store: h.store,
-        states: createOAuthStates(JWT_SECRET, h.clock),
-        oauthUrl: h.oauthUrl,
-        clientId: h.sim.defaultApp.clientId,
-        publicUrl: PUBLIC_URL,
-      },
+      strava: h.routeDeps({ jwtSecret: JWT_SECRET, publicUrl: PUBLIC_URL }),
     });
     server = await startServer(app, { port: 0 });
   });

@@ -4,7 +4,6 @@ import { createApp } from '../../src/http/app.ts';
 import type { AppEnv } from '../../src/http/app-env.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createOAuthStates } from '../../src/strava/oauth-state.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser, seedUserRows } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
@@ -27,15 +26,7 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
       clock: h.clock,
       logger: createLogger('silent'),
       auth: createJwtVerifier({ secret: JWT_SECRET }),
-      strava: {
-        client: h.client,
-        tokens: h.tokens,
-        store: h.store,
-        states: createOAuthStates(JWT_SECRET, h.clock),
-        oauthUrl: h.oauthUrl,
-        clientId: h.sim.defaultApp.clientId,
-        publicUrl: PUBLIC_URL,
-      },
+      strava: h.routeDeps({ jwtSecret: JWT_SECRET, publicUrl: PUBLIC_URL }),
     });
   });
   beforeEach(async () => {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { type Clock, createManualClock, type ManualClock } from '../../src/core/clock.ts';
+import type { StravaDeps } from '../../src/http/routes/strava-connection.ts';
 import { createApiLedger } from '../../src/store/api-ledger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createConnectionStore } from '../../src/strava/connection-store.ts';
+import { createOAuthStates } from '../../src/strava/oauth-state.ts';
 import { createStravaClient, type StravaClient } from '../../src/strava/strava-client.ts';
 import { createTokenCipher } from '../../src/strava/token-crypto.ts';
 import { createTokenManager } from '../../src/strava/token-manager.ts';
@@ -27,6 +29,8 @@ export interface StravaHarness {
   oauthUrl: string;
   /** Connects `userId` to the athlete the way the callback would, tokens issued by the sim. */
   connect(userId: string, scopes?: string[]): Promise<void>;
+  /** What `createApp({ strava })` takes, over this simulator: the connect routes' parts. */
+  routeDeps(o: { jwtSecret: string; publicUrl: string }): StravaDeps;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,15 @@ export async function startStravaHarness(
       );
       await store.saveTokens(db, userId, { ...issued }, { athlete: { id: athleteId }, scopes });
     },
+    routeDeps: ({ jwtSecret, publicUrl }) => ({
+      client,
+      tokens,
+      store,
+      states: createOAuthStates(jwtSecret, clock),
+      oauthUrl,
+      clientId: sim.defaultApp.clientId,
+      publicUrl,
+    }),
     async close() {
       await sim.close();
       await server.close();
