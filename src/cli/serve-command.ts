@@ -7,13 +7,15 @@ export const serveCommand: CliCommand = {
   summary: 'Serve the HTTP API on PORT (the database must already be migrated)',
   usage: `Usage: stridesync serve
 
-Serves the HTTP API on 127.0.0.1:PORT (default 8787) over the database the environment names.
+Serves the HTTP API, and the dashboard at /, on 127.0.0.1:PORT (default 8787) over the
+database the environment names.
 It does not migrate: run 'stridesync migrate' first, or use 'stridesync start' locally.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
   async run() {
     const runtime = await openRuntime(loadConfig(), { migrate: false });
-    await serveUntilStopped(runtime, (url) => {
+    await serveUntilStopped(runtime, (url, served) => {
       process.stdout.write(`stridesync API listening on ${url} (health: ${url}/api/health)\n`);
+      if (served.dashboard) process.stdout.write(`Dashboard: ${url}/\n`);
     });
   },
 };
