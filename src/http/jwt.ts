@@ -1,11 +1,21 @@
-import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { z } from 'zod';
-import { AuthenticationError, ConfigError } from '../core/errors.ts';
+import { AuthenticationError, ConfigError, TransientError } from '../core/errors.ts';
 
 /**
- * Supabase-style access tokens: HS256, signed with the project's JWT secret (the UTF-8 bytes of
- * the string, as Supabase uses it), `sub` = the user's id, `role` = `authenticated`. Demo mode
- * and tests mint the same shape with `signAccessToken`, so one verifier serves both.
+ * Supabase-style access tokens: `sub` = the user's id, `role` = `authenticated`. A project signs
+ * them either with its shared JWT secret (HS256, the UTF-8 bytes of the string, as Supabase uses
+ * it) or, with asymmetric signing keys, ES256/RS256 whose public keys it publishes as a JWKS at
+ * `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`. Demo mode and tests mint the HS256 shape with
+ * `signAccessToken`, so one verifier serves all of them.
  */
 
 export interface AuthUser {
@@ -21,6 +31,8 @@ export interface JwtVerifier {
 }
 
 const ALGORITHM = 'HS256';
+/** What Supabase's asymmetric signing keys use; `none` and HS* never reach the JWKS. */
+const JWKS_ALGORITHMS = ['ES256', 'RS256'];
 const AUDIENCE = 'authenticated';
 /** Clocks of the issuer and of a function instance drift; a few seconds must not sign anyone out. */
 const CLOCK_TOLERANCE_S = 30;
@@ -34,11 +46,34 @@ const userClaims = z.object({
   email: z.string().optional(),
 });
 
-export function createJwtVerifier({ secret }: { secret: string }): JwtVerifier {
+/** Where a Supabase project publishes the public keys of its asymmetric signing keys. */
+export function supabaseJwksUrl(supabaseUrl: string): URL {
+  return new URL(
+    'auth/v1/.well-known/jwks.json',
+    supabaseUrl.endsWith('/') ? supabaseUrl : `${supabaseUrl}/`,
+  );
+}
+
+/**
+ * `secret` verifies HS256 tokens; with `jwksUrl`, ES256/RS256 tokens are verified against the
+ * keys published there (fetched on first use, cached, and fetched again for an unknown `kid`,
+ * so a key rotation needs no restart).
+ */
+export function createJwtVerifier({
+  secret,
+  jwksUrl,
+}: {
+  secret: string;
+  jwksUrl?: URL;
+}): JwtVerifier {
   const key = secretKey(secret);
+  const jwks = jwksUrl ? createRemoteJWKSet(jwksUrl) : undefined;
   return {
     async verify(token) {
-      const payload = await verifySignature(token, key);
+      const payload =
+        jwks && isAsymmetric(token)
+          ? await verifyWithJwks(token, jwks)
+          : await verifySignature(token, key);
       const claims = userClaims.safeParse(payload);
       if (!claims.success) {
         throw invalidToken('The sign-in token does not belong to a signed-in user.');
@@ -72,14 +107,61 @@ export async function signAccessToken(
   return jwt.sign(secretKey(secret));
 }
 
-async function verifySignature(token: string, key: Uint8Array): Promise<JWTPayload> {
+function isAsymmetric(token: string): boolean {
   try {
-    // Pinning the algorithm is what rejects `alg: none` and algorithm-confusion tokens.
-    const { payload } = await jwtVerify(token, key, {
-      algorithms: [ALGORITHM],
+    return JWKS_ALGORITHMS.includes(decodeProtectedHeader(token).alg ?? '');
+  } catch {
+    return false; // not a JWT at all: the HS256 path refuses it with the usual answer
+  }
+}
+
+async function verifyWithJwks(token: string, jwks: JWTVerifyGetKey): Promise<JWTPayload> {
+  try {
+    return await verifySignature(token, jwks, JWKS_ALGORITHMS);
+  } catch (error) {
+    if (error instanceof AuthenticationError && isJwksUnreachable(error.cause)) {
+      throw new TransientError({
+        code: 'auth_keys_unavailable',
+        userMessage: 'Your sign-in could not be checked right now.',
+        hint: 'Try again in a moment.',
+        detail: `the JWKS could not be fetched: ${String(error.cause)}`,
+        cause: error.cause,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The key set could not be had: a network failure or timeout, an answer other than 200 (jose's
+ * generic error), or not a JWKS. That is our side, not the token's: 503, not "sign in again".
+ */
+function isJwksUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (!(error instanceof errors.JOSEError)) return true;
+  return (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    error.code === 'ERR_JOSE_GENERIC'
+  );
+}
+
+async function verifySignature(
+  token: string,
+  key: Uint8Array | JWTVerifyGetKey,
+  algorithms: string[] = [ALGORITHM],
+): Promise<JWTPayload> {
+  try {
+    // Pinning the algorithms is what rejects `alg: none` and algorithm-confusion tokens.
+    const options = {
+      algorithms,
       requiredClaims: ['exp', 'sub'],
       clockTolerance: CLOCK_TOLERANCE_S,
-    });
+    };
+    const { payload } =
+      typeof key === 'function'
+        ? await jwtVerify(token, key, options)
+        : await jwtVerify(token, key, options);
     return payload;
   } catch (error) {
     if (error instanceof errors.JWTExpired) {

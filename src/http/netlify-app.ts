@@ -18,7 +18,7 @@ import {
 } from '../weather/weather-services.ts';
 import { type AppDeps, createApp } from './app.ts';
 import { CORRELATION_HEADER } from './correlation.ts';
-import { createJwtVerifier } from './jwt.ts';
+import { createJwtVerifier, supabaseJwksUrl } from './jwt.ts';
 import { estimateSettingsOf } from './routes/estimate.ts';
 
 type Env = Record<string, string | undefined>;
@@ -67,7 +67,10 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     db,
     clock: systemClock,
     logger,
-    auth: createJwtVerifier({ secret: jwtSecret }),
+    auth: createJwtVerifier({
+      secret: jwtSecret,
+      ...(config.supabase.url ? { jwksUrl: supabaseJwksUrl(config.supabase.url) } : {}),
+    }),
     version: packageJson.version,
     webhookVerifyToken: config.strava.webhookVerifyToken,
     corsOrigins: config.corsOrigins,

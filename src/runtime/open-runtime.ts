@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { createApp } from '../http/app.ts';
 import { handleNotFound } from '../http/error-response.ts';
-import { createJwtVerifier, type JwtVerifier } from '../http/jwt.ts';
+import { createJwtVerifier, type JwtVerifier, supabaseJwksUrl } from '../http/jwt.ts';
 import { startServer } from '../http/node-server.ts';
 import { createProgressHub, type ProgressHub } from '../http/progress-hub.ts';
 import { estimateSettingsOf } from '../http/routes/estimate.ts';
@@ -111,7 +111,10 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     logger,
     db,
     clock,
-    auth: createJwtVerifier({ secret: serverSecret }),
+    auth: createJwtVerifier({
+      secret: serverSecret,
+      ...(config.supabase.url ? { jwksUrl: supabaseJwksUrl(config.supabase.url) } : {}),
+    }),
     localJwtSecret,
     strava: createStravaDeps({
       db,
