@@ -1,18 +1,14 @@
-import type { Clock } from '../core/clock.ts';
-import { createResilientFetch, type ResilientFetchOptions } from '../net/resilient-fetch.ts';
-import type { ApiLedger } from '../store/api-ledger.ts';
 import { countryName } from './country-names.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
+import { createOwmRequester, type OpenWeatherMapOptions } from './openweathermap-request.ts';
 import { owmReverseGeocodeSchema } from './openweathermap-schemas.ts';
 import { type PlaceOutcome, type PlaceProvider, resolveEachCell } from './place-provider.ts';
-import { callFailed, readJsonBody, spendWindow, type WindowWaits } from './provider-calls.ts';
-import {
-  budgetLines,
-  LEDGER_PROVIDER,
-  owmGeocodingBudget,
-  type ProviderLimits,
-} from './provider-limits.ts';
+import { callFailed, spendWindow } from './provider-calls.ts';
+import { LEDGER_PROVIDER, owmGeocodingBudget } from './provider-limits.ts';
 import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from './weather-cell.ts';
+
+const SERVICE = 'OpenWeatherMap geocoding';
+const REVERSE_PATH = '/geo/1.0/reverse';
 
 /**
  * OpenWeatherMap's reverse geocoding (`/geo/1.0/reverse`, any key, not One Call): the nearest
@@ -20,44 +16,17 @@ import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from './weathe
  * named is near: a final answer (`none`). Spends the key's per-minute line and its own daily
  * line, never the One Call budget.
  */
-export interface OpenWeatherMapPlacesOptions {
-  apiUrl: string;
-  apiKey: string;
-  ledger: ApiLedger;
-  clock: Clock;
-  limits: ProviderLimits['openWeatherMap'];
-  waits: WindowWaits;
-  http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
-}
-
-const SERVICE = 'OpenWeatherMap geocoding';
-const REVERSE_PATH = '/geo/1.0/reverse';
-
-export function createOpenWeatherMapPlaces(o: OpenWeatherMapPlacesOptions): PlaceProvider {
-  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
+export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvider {
   const budget = owmGeocodingBudget(o.limits);
-  let calls = 0;
+  const owm = createOwmRequester(o, SERVICE, budget);
 
   async function resolveCell(cell: Cell): Promise<[string, PlaceOutcome][]> {
     const { lat, lng } = cellCentre(cell, PLACE_CELLS_PER_DEGREE);
-    const url = new URL(`${o.apiUrl}${REVERSE_PATH}`);
-    url.search = new URLSearchParams({
+    const { response, body } = await owm.get(REVERSE_PATH, {
       lat: lat.toFixed(2),
       lon: lng.toFixed(2),
       limit: '1',
-      appid: o.apiKey,
-    }).toString();
-    const response = await send(
-      url.toString(),
-      { headers: { accept: 'application/json' } },
-      {
-        beforeAttempt: async () => {
-          await o.ledger.reserve(LEDGER_PROVIDER.openWeatherMap, budgetLines(budget));
-          calls += 1;
-        },
-      },
-    );
-    const body = await readJsonBody(response);
+    });
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);
       if (failure.action === 'throw') throw failure.error;
@@ -87,9 +56,9 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapPlacesOptions): Plac
   return {
     name: 'openweathermap',
     async resolve(cells) {
-      const before = calls;
+      const before = owm.calls;
       const batch = await resolveEachCell(cells, resolveCell, o.waits);
-      return { ...batch, calls: calls - before };
+      return { ...batch, calls: owm.calls - before };
     },
   };
 }

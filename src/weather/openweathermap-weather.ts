@@ -1,25 +1,16 @@
-import type { Clock } from '../core/clock.ts';
 import type { RateLimitedError } from '../core/errors.ts';
-import { createResilientFetch, type ResilientFetchOptions } from '../net/resilient-fetch.ts';
-import type { ApiLedger } from '../store/api-ledger.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
 import { owmObservation } from './openweathermap-observation.ts';
+import { createOwmRequester, type OpenWeatherMapOptions } from './openweathermap-request.ts';
 import { judgeObservation } from './plausibility.ts';
 import {
   callFailed,
   distinctBy,
-  readJsonBody,
   runBatch,
   spendWindow,
-  type WindowWaits,
   waitingOutShortWindows,
 } from './provider-calls.ts';
-import {
-  budgetLines,
-  LEDGER_PROVIDER,
-  oneCallBudget,
-  type ProviderLimits,
-} from './provider-limits.ts';
+import { LEDGER_PROVIDER, oneCallBudget } from './provider-limits.ts';
 import {
   cellCentre,
   HOUR_MS,
@@ -40,14 +31,7 @@ import type { SlotOutcome, WeatherProvider } from './weather-provider.ts';
  * which limit it is: the first is taken as the minute (waited out), a second right after as
  * the daily cap, which parks the provider until midnight UTC.
  */
-export interface OpenWeatherMapWeatherOptions {
-  apiUrl: string;
-  apiKey: string;
-  ledger: ApiLedger;
-  clock: Clock;
-  limits: ProviderLimits['openWeatherMap'];
-  waits: WindowWaits;
-  http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
+export interface OpenWeatherMapWeatherOptions extends OpenWeatherMapOptions {
   /**
    * How long after an hour ends OWM's history is trusted to hold it. Before that the run waits:
    * timemachine happily answers for recent and even future instants with nowcast or forecast
@@ -62,10 +46,9 @@ const DEFAULT_SETTLE_MS = HOUR_MS;
 const REPEATED_429_MS = 2 * 60_000;
 
 export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): WeatherProvider {
-  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
   const budget = oneCallBudget(o.limits);
+  const owm = createOwmRequester(o, SERVICE, budget);
   const settleMs = o.settleMs ?? DEFAULT_SETTLE_MS;
-  let calls = 0;
   let last429At: number | undefined;
 
   async function refused(): Promise<RateLimitedError> {
@@ -79,25 +62,12 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
   async function observeSlot(slot: WeatherSlot): Promise<[string, SlotOutcome][]> {
     const { lat, lng } = cellCentre(slot, WEATHER_CELLS_PER_DEGREE);
     const requestedMs = slot.hourMs + HOUR_MS / 2;
-    const url = new URL(`${o.apiUrl}${TIMEMACHINE_PATH}`);
-    url.search = new URLSearchParams({
+    const { response, body } = await owm.get(TIMEMACHINE_PATH, {
       lat: lat.toFixed(1),
       lon: lng.toFixed(1),
       dt: String(requestedMs / 1000),
       units: 'metric',
-      appid: o.apiKey,
-    }).toString();
-    const response = await send(
-      url.toString(),
-      { headers: { accept: 'application/json' } },
-      {
-        beforeAttempt: async () => {
-          await o.ledger.reserve(LEDGER_PROVIDER.openWeatherMap, budgetLines(budget));
-          calls += 1;
-        },
-      },
-    );
-    const body = await readJsonBody(response);
+    });
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);
       throw failure.action === 'rate_limited' ? await refused() : failure.error;
@@ -112,13 +82,13 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
     name: 'openweathermap',
     availableAt: (hourMs) => hourMs + HOUR_MS + settleMs,
     async observe(slots) {
-      const before = calls;
+      const before = owm.calls;
       const { outcomes, halted } = await runBatch<WeatherSlot, SlotOutcome>(
         distinctBy(slots, weatherSlotKey),
         (slot) => waitingOutShortWindows(() => observeSlot(slot), o.waits),
         (slot, reason) => [[weatherSlotKey(slot), { kind: 'failed', reason }]],
       );
-      return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
+      return { outcomes, calls: owm.calls - before, ...(halted ? { halted } : {}) };
     },
   };
 }
