@@ -1,49 +1,24 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { observe } from '../../sim/weather/weather-model.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { planArchiveChunks } from '../../src/weather/archive-chunks.ts';
 import { archiveSearchParams, parseArchiveBody } from '../../src/weather/open-meteo-archive.ts';
 import { createOpenMeteoWeather } from '../../src/weather/open-meteo-weather.ts';
 import { resolveLimits } from '../../src/weather/provider-limits.ts';
 import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/weather/weather-cell.ts';
 import { describeWmoCode } from '../../src/weather/weather-conditions.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { midpointOf, TRICKY_RUNS } from './test-runs.ts';
-import {
-  answered,
-  clearEnrichmentState,
-  NOW,
-  outcomeOf,
-  providerBasics,
-  startWeatherSims,
-  type WeatherSims,
-} from './weather-sims.ts';
+import { answered, outcomeOf, useProviderSims } from './weather-sims.ts';
 
 describe('Open-Meteo archive client against the simulator', () => {
-  let sims: WeatherSims;
-  let t: TestDatabase;
+  const env = useProviderSims((s) => s.openMeteo.reset());
   const client = (overrides: Partial<Parameters<typeof createOpenMeteoWeather>[0]> = {}) =>
     createOpenMeteoWeather({
-      ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
-      archiveUrl: sims.urls.openMeteo,
+      ...env.basics(),
+      archiveUrl: env.sims.urls.openMeteo,
       limits: resolveLimits().openMeteo,
       ...overrides,
     });
-
-  beforeAll(async () => {
-    sims = await startWeatherSims();
-    t = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
-  });
-  afterAll(async () => {
-    await t.dispose();
-    await sims.close();
-  });
-  beforeEach(async () => {
-    sims.clock.set(NOW);
-    sims.openMeteo.reset();
-    await clearEnrichmentState(t.db);
-  });
 
   it('returns the model’s weather for the hour containing each midpoint, in SI', async () => {
     const runs = TRICKY_RUNS.filter((r) => r.lat !== null);
@@ -82,7 +57,7 @@ describe('Open-Meteo archive client against the simulator', () => {
     const params = archiveSearchParams(52.5, 13.4, { startDay: 20240, endDay: 20240 });
     params.delete('wind_speed_unit');
     params.set('temperature_unit', 'fahrenheit');
-    const response = await fetch(`${sims.urls.openMeteo}?${params}`);
+    const response = await fetch(`${env.sims.urls.openMeteo}?${params}`);
     const body = await response.json();
     expect(body.hourly_units.wind_speed_10m).toBe('km/h');
     const rows = parseArchiveBody(body);
@@ -114,13 +89,13 @@ describe('Open-Meteo archive client against the simulator', () => {
       planArchiveChunks(paris.map((s) => utcDay(s.hourMs))).length;
     expect(ranges).toBe(3);
     expect(batch.calls).toBe(3);
-    expect(answered(sims.openMeteo.inspect().requests, 'archive')).toBe(3);
+    expect(answered(env.sims.openMeteo.inspect().requests, 'archive')).toBe(3);
     expect([...batch.outcomes.values()].every((o) => o.kind === 'observed')).toBe(true);
   });
 
   it('lets days past the archive’s end wait, and fetches the rest of the range', async () => {
-    sims.openMeteo.setArchiveDelayDays(8); // the real archive lags more than the client assumes
-    const now = sims.clock.now();
+    env.sims.openMeteo.setArchiveDelayDays(8); // the real archive lags more than the client assumes
+    const now = env.sims.clock.now();
     const old = weatherSlotOf(52.52, 13.405, now - 9 * 24 * HOUR_MS);
     const recent = weatherSlotOf(52.52, 13.405, now - 6 * 24 * HOUR_MS);
     const batch = await client().observe([old, recent]);
@@ -129,7 +104,10 @@ describe('Open-Meteo archive client against the simulator', () => {
       kind: 'not_yet',
       retryAt: new Date(now + 2 * 24 * HOUR_MS),
     });
-    expect(sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({ '200': 1, '400': 1 });
+    expect(env.sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({
+      '200': 1,
+      '400': 1,
+    });
   });
 
   it('says when an hour is in the archive: day D once today is D + 5', () => {
@@ -139,23 +117,26 @@ describe('Open-Meteo archive client against the simulator', () => {
   });
 
   it('waits out a spent minute and goes on', async () => {
-    sims.openMeteo.setLimits({ perMinute: 2 }); // a day of 12 variables weighs 1.2
+    env.sims.openMeteo.setLimits({ perMinute: 2 }); // a day of 12 variables weighs 1.2
     const slots = ['2025-01-01', '2025-03-01', '2025-06-01'].map((d) =>
       weatherSlotOf(52.52, 13.405, Date.parse(`${d}T10:00:00Z`)),
     );
-    const before = sims.clock.now();
+    const before = env.sims.clock.now();
     const batch = await client().observe(slots);
     expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual([
       'observed',
       'observed',
       'observed',
     ]);
-    expect(sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({ '200': 3, '429': 1 });
-    expect(sims.clock.now() - before).toBeGreaterThanOrEqual(60_000);
+    expect(env.sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({
+      '200': 3,
+      '429': 1,
+    });
+    expect(env.sims.clock.now() - before).toBeGreaterThanOrEqual(60_000);
   });
 
   it('turns a wrong address into one operator error', async () => {
-    const batch = await client({ archiveUrl: `${sims.urls.openMeteo}-nope` }).observe([
+    const batch = await client({ archiveUrl: `${env.sims.urls.openMeteo}-nope` }).observe([
       weatherSlotOf(52.52, 13.405, Date.parse('2025-01-01T10:00:00Z')),
       weatherSlotOf(48.85, 2.35, Date.parse('2025-01-01T10:00:00Z')),
     ]);

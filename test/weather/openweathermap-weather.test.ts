@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NO_ONE_CALL_OWM_KEY } from '../../sim/weather/openweathermap.ts';
 import { observe } from '../../sim/weather/weather-model.ts';
 import { ConfigError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { classifyOwmFailure } from '../../src/weather/openweathermap-failures.ts';
 import { owmObservation } from '../../src/weather/openweathermap-observation.ts';
 import { createOpenWeatherMapWeather } from '../../src/weather/openweathermap-weather.ts';
@@ -10,45 +9,21 @@ import { judgeObservation } from '../../src/weather/plausibility.ts';
 import { resolveLimits } from '../../src/weather/provider-limits.ts';
 import { HOUR_MS, weatherSlotOf } from '../../src/weather/weather-cell.ts';
 import { readApiSample } from '../support/api-samples.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { midpointOf, TRICKY_RUNS } from './test-runs.ts';
-import {
-  answered,
-  clearEnrichmentState,
-  NOW,
-  outcomeOf,
-  providerBasics,
-  startWeatherSims,
-  type WeatherSims,
-} from './weather-sims.ts';
+import { answered, outcomeOf, useProviderSims } from './weather-sims.ts';
 
 describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator', () => {
-  let sims: WeatherSims;
-  let t: TestDatabase;
+  const env = useProviderSims((s) => s.owm.reset());
   const client = (overrides: Partial<Parameters<typeof createOpenWeatherMapWeather>[0]> = {}) =>
     createOpenWeatherMapWeather({
-      ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
-      apiUrl: sims.urls.owm,
-      apiKey: sims.settings().openWeatherApiKey!,
+      ...env.basics(),
+      apiUrl: env.sims.urls.owm,
+      apiKey: env.sims.settings().openWeatherApiKey!,
       limits: resolveLimits().openWeatherMap,
       ...overrides,
     });
   const slotAt = (iso: string, lat = 52.52, lng = 13.405) =>
     weatherSlotOf(lat, lng, Date.parse(iso));
-
-  beforeAll(async () => {
-    sims = await startWeatherSims();
-    t = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
-  });
-  afterAll(async () => {
-    await t.dispose();
-    await sims.close();
-  });
-  beforeEach(async () => {
-    sims.clock.set(NOW);
-    sims.owm.reset();
-    await clearEnrichmentState(t.db);
-  });
 
   it('returns the model’s weather, metric, asked at the cell centre and the hour’s middle', async () => {
     const runs = TRICKY_RUNS.filter((r) => r.lat !== null);
@@ -120,11 +95,11 @@ describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator',
     expect(invalid.outcomes.size).toBe(0);
     const unsubscribed = await client({ apiKey: NO_ONE_CALL_OWM_KEY }).observe(slots);
     expect(unsubscribed.halted?.code).toBe('openweathermap_subscription_missing');
-    expect(answered(sims.owm.inspect().requests, 'onecall/timemachine')).toBe(2);
+    expect(answered(env.sims.owm.inspect().requests, 'onecall/timemachine')).toBe(2);
   });
 
   it('waits out the minute on a first 429, parks until midnight UTC on a second', async () => {
-    sims.owm.setLimits({ perMinute: 2, perDay: 3 });
+    env.sims.owm.setLimits({ perMinute: 2, perDay: 3 });
     const slots = [1, 2, 3, 4].map((d) => slotAt(`2025-01-0${d}T10:00:00Z`));
     const batch = await client().observe(slots);
     expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual([
@@ -136,7 +111,7 @@ describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator',
     expect((batch.halted as RateLimitedError).resumeAt).toEqual(new Date('2026-03-11T00:00:00Z'));
     // 2 served; 429, taken as the minute: wait; 1 served; 429, taken as the minute: wait;
     // 429 right again: that is the daily cap, parked until midnight.
-    expect(sims.owm.inspect().requests.byEndpoint['onecall/timemachine']).toEqual({
+    expect(env.sims.owm.inspect().requests.byEndpoint['onecall/timemachine']).toEqual({
       '200': 3,
       '429': 3,
     });
@@ -149,7 +124,7 @@ describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator',
   });
 
   it('opens its circuit after repeated failures and fails only what it tried', async () => {
-    sims.owm.faults.set({ errorRates: { 500: 1 } });
+    env.sims.owm.faults.set({ errorRates: { 500: 1 } });
     const slots = [1, 2, 3, 4, 5, 6, 7].map((d) => slotAt(`2025-01-0${d}T10:00:00Z`));
     const batch = await client().observe(slots);
     expect(batch.halted).toBeInstanceOf(TransientError);
@@ -159,6 +134,6 @@ describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator',
       kind: 'failed',
       reason: 'OpenWeatherMap could not answer this request: HTTP 500: Internal error',
     });
-    expect(answered(sims.owm.inspect().requests, 'onecall/timemachine')).toBe(20);
+    expect(answered(env.sims.owm.inspect().requests, 'onecall/timemachine')).toBe(20);
   });
 });

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { createNominatimPlaces } from '../../src/weather/nominatim-places.ts';
 import { createOpenWeatherMapPlaces } from '../../src/weather/openweathermap-places.ts';
 import type { PlaceProvider } from '../../src/weather/place-provider.ts';
 import { resolveLimits } from '../../src/weather/provider-limits.ts';
 import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/weather/weather-cell.ts';
 import { stridesyncUserAgent } from '../../src/weather/weather-services.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import {
-  clearEnrichmentState,
-  NOW,
-  providerBasics,
-  startWeatherSims,
-  type WeatherSims,
-} from './weather-sims.ts';
+import { useProviderSims } from './weather-sims.ts';
 
 /** Start points a few km from gazetteer cities (sim/places.ts), and one at sea. */
 const STARTS = [
@@ -51,41 +43,28 @@ const STARTS = [
 const AT_SEA = cellOf(-17, 179.97, PLACE_CELLS_PER_DEGREE);
 
 describe('reverse geocoding against the simulators', () => {
-  let sims: WeatherSims;
-  let t: TestDatabase;
+  const env = useProviderSims((s) => {
+    s.owm.reset();
+    s.nominatim.reset();
+  });
   const userAgent = stridesyncUserAgent('https://runs.example.test');
   const cells = STARTS.map(({ at }) => cellOf(at[0], at[1], PLACE_CELLS_PER_DEGREE));
   const providers: Record<string, () => PlaceProvider> = {
     openweathermap: () =>
       createOpenWeatherMapPlaces({
-        ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
-        apiUrl: sims.urls.owm,
-        apiKey: sims.settings().openWeatherApiKey!,
+        ...env.basics(),
+        apiUrl: env.sims.urls.owm,
+        apiKey: env.sims.settings().openWeatherApiKey!,
         limits: resolveLimits().openWeatherMap,
       }),
     nominatim: () =>
       createNominatimPlaces({
-        ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
-        baseUrl: sims.urls.nominatim,
+        ...env.basics(),
+        baseUrl: env.sims.urls.nominatim,
         userAgent,
         limits: resolveLimits().nominatim,
       }),
   };
-
-  beforeAll(async () => {
-    sims = await startWeatherSims();
-    t = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
-  });
-  afterAll(async () => {
-    await t.dispose();
-    await sims.close();
-  });
-  beforeEach(async () => {
-    sims.clock.set(NOW);
-    sims.owm.reset();
-    sims.nominatim.reset();
-    await clearEnrichmentState(t.db);
-  });
 
   it.each(Object.keys(providers))(
     '%s resolves runs near known cities, in English',
@@ -110,18 +89,18 @@ describe('reverse geocoding against the simulators', () => {
   );
 
   it('keeps Nominatim’s policy: identifies itself and asks at most once a second', async () => {
-    const before = sims.clock.now();
+    const before = env.sims.clock.now();
     await providers.nominatim!().resolve(cells);
-    const requests = sims.nominatim.inspect().requests;
+    const requests = env.sims.nominatim.inspect().requests;
     expect(requests.byKey).toEqual({ [userAgent]: cells.length });
     expect(requests.byEndpoint.reverse).toEqual({ '200': cells.length });
-    expect(sims.clock.now() - before).toBeGreaterThanOrEqual((cells.length - 1) * 1000);
+    expect(env.sims.clock.now() - before).toBeGreaterThanOrEqual((cells.length - 1) * 1000);
   });
 
   it('turns Nominatim’s 403 (an unidentified client) into one operator error', async () => {
     const anonymous = createNominatimPlaces({
-      ...providerBasics(sims, createApiLedger(t.db, sims.clock)),
-      baseUrl: sims.urls.nominatim,
+      ...env.basics(),
+      baseUrl: env.sims.urls.nominatim,
       userAgent: 'node',
       limits: resolveLimits().nominatim,
     });

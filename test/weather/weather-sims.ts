@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createNominatimSimulator } from '../../sim/geocoding/nominatim.ts';
 import { createOpenMeteoSimulator } from '../../sim/weather/open-meteo.ts';
 import {
@@ -9,10 +10,11 @@ import {
 } from '../../sim/weather/openweathermap.ts';
 import type { Config } from '../../src/config.ts';
 import { createManualClock, type ManualClock } from '../../src/core/clock.ts';
-import type { ApiLedger } from '../../src/store/api-ledger.ts';
-import type { Queryable } from '../../src/store/database.ts';
+import { type ApiLedger, createApiLedger } from '../../src/store/api-ledger.ts';
+import type { Database, Queryable } from '../../src/store/database.ts';
 import { type WeatherSlot, weatherSlotKey } from '../../src/weather/weather-cell.ts';
 import type { SlotOutcome, WeatherBatch } from '../../src/weather/weather-provider.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 /**
  * The three weather simulators over real HTTP on one loopback port (each under its own
@@ -125,4 +127,40 @@ export async function clearEnrichmentState(db: Queryable): Promise<void> {
   await db.query('delete from weather_cache');
   await db.query('delete from place_cache');
   await db.query('delete from activities');
+}
+
+/**
+ * The lifecycle every provider client test shares: the simulators and a Postgres database (the
+ * ledger and caches) for the file, and before each test the clock back at NOW, the simulators
+ * the file uses reset, and the enrichment state cleared. Read `sims` and `db` inside tests.
+ */
+export function useProviderSims(reset: (sims: WeatherSims) => void) {
+  let database: TestDatabase | undefined;
+  let started: WeatherSims | undefined;
+  const env = {
+    get sims(): WeatherSims {
+      if (!started) throw new Error('the weather simulators start in beforeAll');
+      return started;
+    },
+    get db(): Database {
+      if (!database) throw new Error('the test database is created in beforeAll');
+      return database.db;
+    },
+    /** `providerBasics` with a ledger on the file's database. */
+    basics: () => providerBasics(env.sims, createApiLedger(env.db, env.sims.clock)),
+  };
+  beforeAll(async () => {
+    started = await startWeatherSims();
+    database = await createTestDatabase('postgres'); // the ledger; both adapters run in enrich-pending
+  });
+  afterAll(async () => {
+    await database?.dispose();
+    await started?.close();
+  });
+  beforeEach(async () => {
+    env.sims.clock.set(NOW);
+    reset(env.sims);
+    await clearEnrichmentState(env.db);
+  });
+  return env;
 }
