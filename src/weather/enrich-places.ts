@@ -9,7 +9,7 @@ import {
 import { type CachedPlace, lookupPlaces, storePlaces } from './place-cache.ts';
 import { type PlaceChainOutcome, resolvePlaceCells } from './place-chain.ts';
 import type { PlaceProvider, ResolvedPlace } from './place-provider.ts';
-import { nextRetryAt } from './retry-backoff.ts';
+import { failedAgain } from './retry-backoff.ts';
 import { type Cell, cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from './weather-cell.ts';
 
 /**
@@ -102,17 +102,8 @@ function toUpdates(run: PlaceTodo, outcome: CachedPlace | PlaceChainOutcome, now
       return [updateOf(run, { status: 'enriched', error: NO_NAMED_PLACE })];
     case 'deferred':
       return [];
-    default: {
-      const attempts = run.place_attempts + 1;
-      return [
-        updateOf(run, {
-          status: 'unavailable',
-          error: outcome.reason,
-          attempts,
-          retryAt: nextRetryAt(nowMs, attempts),
-        }),
-      ];
-    }
+    default:
+      return [updateOf(run, failedAgain(outcome.reason, run.place_attempts, nowMs))];
   }
 }
 

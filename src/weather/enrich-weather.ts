@@ -6,7 +6,7 @@ import {
   type EnrichmentPhase,
   type EnrichOptions,
 } from './enrichment-pass.ts';
-import { nextRetryAt } from './retry-backoff.ts';
+import { failedAgain } from './retry-backoff.ts';
 import { runMidpoint } from './run-midpoint.ts';
 import { lookupWeather, storeWeather } from './weather-cache.ts';
 import { type WeatherSlot, weatherSlotKey, weatherSlotOf } from './weather-cell.ts';
@@ -120,17 +120,8 @@ function toUpdates(run: WeatherTodo, outcome: ChainOutcome, nowMs: number) {
       return [updateOf(run, { status: 'pending', retryAt: outcome.retryAt })];
     case 'deferred':
       return [];
-    default: {
-      const attempts = run.weather_attempts + 1;
-      return [
-        updateOf(run, {
-          status: 'unavailable',
-          error: outcome.reason,
-          attempts,
-          retryAt: nextRetryAt(nowMs, attempts),
-        }),
-      ];
-    }
+    default:
+      return [updateOf(run, failedAgain(outcome.reason, run.weather_attempts, nowMs))];
   }
 }
 

@@ -10,3 +10,14 @@ export function nextRetryAt(nowMs: number, attempts: number): Date {
   const delay = FIRST_RETRY_MS * 4 ** Math.max(0, attempts - 1);
   return new Date(nowMs + Math.min(MAX_RETRY_MS, delay));
 }
+
+/** A run's enrichment that failed once more: its reason, the new count, and when to retry. */
+export function failedAgain(reason: string, attemptsBefore: number, nowMs: number) {
+  const attempts = attemptsBefore + 1;
+  return {
+    status: 'unavailable' as const,
+    error: reason,
+    attempts,
+    retryAt: nextRetryAt(nowMs, attempts),
+  };
+}
