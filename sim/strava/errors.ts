@@ -1,6 +1,6 @@
 /**
  * Strava's error bodies. The ones marked FIXTURE are byte-for-byte the bodies in
- * shared/fixtures/api-samples (see SOURCES.md there); the rest follow the same
+ * test/fixtures/api-samples (see SOURCES.md there); the rest follow the same
  * `{message, errors:[{resource, field, code}]}` shape with values seen in public reports or,
  * where noted, assumed.
  */

@@ -1,6 +1,6 @@
 /**
  * OpenWeatherMap's error bodies. The first three are byte-for-byte the recorded bodies in
- * shared/fixtures/api-samples (owm_401_invalid_api_key.json, owm_401_onecall3_no_subscription.json,
+ * test/fixtures/api-samples (owm_401_invalid_api_key.json, owm_401_onecall3_no_subscription.json,
  * owm_429_blocked.json); a test holds them equal. OWM sends `cod` as a number on some errors and
  * as a string on others, and so do we: clients must accept both.
  */

@@ -12,7 +12,7 @@ import {
  * `default_error_mapping`), instead of `if (status === …)` scattered around the client. Rules
  * are tried in order; the first match wins. Strava's error bodies look like
  * `{"message":"Authorization Error","errors":[{"resource":"AccessToken","field":"activity:read_permission","code":"missing"}]}`
- * (see shared/fixtures/api-samples); some 404s come with an empty body.
+ * (see test/fixtures/api-samples); some 404s come with an empty body.
  */
 export type StravaAction =
   /** The access token was refused: refresh it once and retry; if refused again, reconnect. */

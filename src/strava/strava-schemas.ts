@@ -3,7 +3,7 @@ import { stravaIdSchema } from '../core/strava-id.ts';
 
 /**
  * Shapes of Strava's OAuth and athlete responses, as far as stridesync reads them; unknown
- * fields pass through. Samples: shared/fixtures/api-samples/strava_token_*.json.
+ * fields pass through. Samples: test/fixtures/api-samples/strava_token_*.json.
  */
 export const stravaAthleteSchema = z.looseObject({
   id: stravaIdSchema,

@@ -5,7 +5,7 @@ import { callFailed, operatorError } from './provider-calls.ts';
 /**
  * What a failed OpenWeatherMap response means, in one table (first match wins) rather than
  * status checks scattered through the clients. Bodies are `{"cod":401,"message":"…"}` with
- * `cod` a number or a string (see shared/fixtures/api-samples/owm_*.json).
+ * `cod` a number or a string (see test/fixtures/api-samples/owm_*.json).
  *
  * 401 and 404 are the operator's to fix and stop the provider with ONE ConfigError, however
  * many runs are waiting: a bad key is not a per-run problem. 429 is handled by the caller

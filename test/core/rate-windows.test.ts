@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   parseStravaUsageHeaders,
   stravaBudgetLines,
   windowAt,
 } from '../../src/core/rate-windows.ts';
+import { readApiSampleText } from '../support/api-samples.ts';
 
 describe('rate windows', () => {
   it.each([
@@ -42,13 +42,7 @@ describe('rate windows', () => {
 
 describe('Strava usage headers', () => {
   it('reads the real 2025 response headers', () => {
-    const text = readFileSync(
-      new URL(
-        '../../../shared/fixtures/api-samples/strava_response_headers_2025_real.txt',
-        import.meta.url,
-      ),
-      'utf8',
-    );
+    const text = readApiSampleText('strava_response_headers_2025_real.txt');
     const headers = new Headers();
     for (const line of text.split('\n').slice(1)) {
       const colon = line.indexOf(':');

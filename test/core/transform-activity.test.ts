@@ -30,7 +30,7 @@ function rowOf(raw: unknown): ActivityRow {
   return result.row;
 }
 
-describe('every activity in shared/fixtures/api-samples', () => {
+describe('every activity in the API samples', () => {
   const samples = ACTIVITY_PAGE_SAMPLES.flatMap((file) =>
     readActivityPage(file).map((raw, index) => [`${file}[${index}]`, raw] as const),
   );

@@ -6,7 +6,7 @@ import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { DISCONNECTED_BY_USER } from '../../src/strava/connection-store.ts';
 import type { StravaTokenResponse } from '../../src/strava/strava-schemas.ts';
-import { fixtureJson } from '../sim/strava-helpers.ts';
+import { readApiSample } from '../support/api-samples.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
@@ -111,7 +111,7 @@ describe.each(ADAPTERS)('GET /api/strava/connection on %s', (kind) => {
 
   it('shows a real profile picture and the scope left out', async () => {
     const user = await newUser();
-    const tokens = fixtureJson<StravaTokenResponse>(
+    const tokens = readApiSample<StravaTokenResponse>(
       'strava_token_authorization_code_response.json',
     );
     await h.store.saveTokens(t.db, user.id, tokens, {

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
-import { MAX_STARTS_PER_HOUR } from '../../src/http/routes/syncs.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openJobQueue } from '../../src/queue/job-queue.ts';
 import { sessionStore } from '../../src/sync/session-store.ts';

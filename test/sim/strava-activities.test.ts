@@ -6,15 +6,8 @@ import {
 } from '../../sim/strava/index.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { stravaSummaryActivitySchema } from '../../src/core/strava-activity.ts';
-import {
-  bearer,
-  fixtureJson,
-  fixtureText,
-  NOW,
-  shapeOf,
-  startServer,
-  type TestServer,
-} from './strava-helpers.ts';
+import { readApiSample, readApiSampleText } from '../support/api-samples.ts';
+import { bearer, NOW, shapeOf, startServer, type TestServer } from './strava-helpers.ts';
 
 /** The athlete endpoints over real HTTP, compared with the real payloads. */
 const clock = createManualClock(NOW);
@@ -56,7 +49,7 @@ async function listAll(accessToken = token): Promise<Record<string, unknown>[]> 
 
 describe('GET /athlete/activities', () => {
   it("answers summaries with the real 2025 payload's fields, order and types", async () => {
-    const [real] = fixtureJson<Record<string, unknown>[]>(
+    const [real] = readApiSample<Record<string, unknown>[]>(
       'strava_athlete_activities_page_real_2025.json',
     );
     const page = (await (await get('/athlete/activities?per_page=200')).json()) as Record<
@@ -86,7 +79,7 @@ describe('GET /athlete/activities', () => {
     const text = await (await get('/athlete/activities?per_page=5')).text();
     expect(text).toMatch(/"utc_offset":-?\d+\.\d+/);
     expect(text).toMatch(/"distance":\d+\.\d/);
-    expect(fixtureText('strava_athlete_activities_page_real_2025.json')).toContain(
+    expect(readApiSampleText('strava_athlete_activities_page_real_2025.json')).toContain(
       '"utc_offset":-14400.0',
     );
   });
@@ -160,7 +153,7 @@ describe('GET /athlete/activities', () => {
   it('answers 400 with the real body when after is in milliseconds', async () => {
     const response = await get(`/athlete/activities?after=${Date.parse(NOW) - 86_400_000}`);
     expect(response.status).toBe(400);
-    expect(await response.text()).toBe(fixtureText('strava_400_after_future.json'));
+    expect(await response.text()).toBe(readApiSampleText('strava_400_after_future.json'));
     expect(response.headers.get('x-ratelimit-usage')).toBe('1,1');
   });
 
@@ -168,7 +161,7 @@ describe('GET /athlete/activities', () => {
     const readOnly = sim.issueTokens(athleteId, ['read']).access_token;
     const response = await get('/athlete/activities', readOnly);
     expect(response.status).toBe(401);
-    expect(await response.text()).toBe(fixtureText('strava_401_missing_scope.json'));
+    expect(await response.text()).toBe(readApiSampleText('strava_401_missing_scope.json'));
 
     const publicToken = sim.issueTokens(athleteId, ['activity:read']).access_token;
     const visible = await listAll(publicToken);
@@ -240,7 +233,7 @@ describe('GET /activities/{id}', () => {
     for (const id of [123, deleted.id, sim.activitiesOf(other.id)[0]!.id]) {
       const response = await get(`/activities/${id}`);
       expect(response.status).toBe(404);
-      expect(await response.text()).toBe(fixtureText('strava_404_not_found.json'));
+      expect(await response.text()).toBe(readApiSampleText('strava_404_not_found.json'));
     }
   });
 
@@ -256,7 +249,7 @@ describe('GET /activities/{id}', () => {
 
 describe('GET /athlete and /athletes/{id}/stats', () => {
   it("answers the athlete in the token response's shape; detailed with profile:read_all", async () => {
-    const fixture = fixtureJson<{ athlete: Record<string, unknown> }>(
+    const fixture = readApiSample<{ athlete: Record<string, unknown> }>(
       'strava_token_authorization_code_response.json',
     );
     const summary = (await (await get('/athlete')).json()) as Record<string, unknown>;
@@ -330,14 +323,14 @@ describe('authentication errors', () => {
   it('answers 401 with the real bodies: unknown token, expired token', async () => {
     const unknown = await get('/athlete', 'deadbeefd7ab44704fb2a146bd98c7a349a2b43d');
     expect(unknown.status).toBe(401);
-    expect(await unknown.text()).toBe(fixtureText('strava_401_authorization_error.json'));
+    expect(await unknown.text()).toBe(readApiSampleText('strava_401_authorization_error.json'));
     const missing = await fetch(`${server.url}/api/v3/athlete`);
     expect(missing.status).toBe(401);
 
     clock.advance(6 * 3600_000 + 1000);
     const expired = await get('/athlete');
     expect(expired.status).toBe(401);
-    expect(await expired.text()).toBe(fixtureText('strava_401_invalid_access_token.json'));
+    expect(await expired.text()).toBe(readApiSampleText('strava_401_invalid_access_token.json'));
   });
 
   it('answers 403 for an application whose access is inactive', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { createManualClock } from '../../src/core/clock.ts';
-import { bearer, fixtureText, NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { readApiSampleText } from '../support/api-samples.ts';
+import { bearer, NOW, startServer, type TestServer } from './strava-helpers.ts';
 
 /** Each fault knob does what it says, over real HTTP. */
 const clock = createManualClock(NOW);
@@ -108,7 +109,7 @@ describe('fault knobs', () => {
     expect(text.startsWith('[{"resource_state":2')).toBe(true);
     expect(() => JSON.parse(text)).toThrow();
     expect(() =>
-      JSON.parse(fixtureText('strava_athlete_activities_page_real_2025.json')),
+      JSON.parse(readApiSampleText('strava_athlete_activities_page_real_2025.json')),
     ).not.toThrow();
   });
 
@@ -118,7 +119,7 @@ describe('fault knobs', () => {
     expect((await list()).status).toBe(200);
     const third = await list();
     expect(third.status).toBe(401);
-    expect(await third.text()).toBe(fixtureText('strava_401_invalid_access_token.json'));
+    expect(await third.text()).toBe(readApiSampleText('strava_401_invalid_access_token.json'));
     expect((await list()).status).toBe(401);
     const refresh = await fetch(`${server.url}/oauth/token`, {
       method: 'POST',

@@ -1,21 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { SimActivity } from '../../sim/strava/index.ts';
-
-/** The real and documented payloads (shared/fixtures/api-samples, see SOURCES.md there). */
-const FIXTURES = new URL('../../../shared/fixtures/api-samples/', import.meta.url);
-
-/** A fixture's exact text, without the trailing newline some files have. */
-export function fixtureText(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8').trimEnd();
-}
-
-export function fixtureJson<T = unknown>(name: string): T {
-  return JSON.parse(fixtureText(name)) as T;
-}
 
 export interface TestServer {
   url: string;

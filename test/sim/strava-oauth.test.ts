@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { createManualClock } from '../../src/core/clock.ts';
-import {
-  bearer,
-  fixtureJson,
-  fixtureText,
-  NOW,
-  startServer,
-  type TestServer,
-} from './strava-helpers.ts';
+import { readApiSample, readApiSampleText } from '../support/api-samples.ts';
+import { bearer, NOW, startServer, type TestServer } from './strava-helpers.ts';
 
 /** OAuth over real HTTP, on a manual clock so token lifetimes can be walked through. */
 const clock = createManualClock(NOW);
@@ -115,7 +109,7 @@ describe('GET /oauth/authorize', () => {
 
 describe('POST /oauth/token (authorization_code)', () => {
   it('answers the real response shape, with the athlete, and a 6 hour token', async () => {
-    const fixture = fixtureJson<Record<string, unknown>>(
+    const fixture = readApiSample<Record<string, unknown>>(
       'strava_token_authorization_code_response.json',
     );
     const response = await exchange(await codeFor());
@@ -142,7 +136,7 @@ describe('POST /oauth/token (authorization_code)', () => {
     expect((await exchange(code)).status).toBe(200);
     const again = await exchange(code);
     expect(again.status).toBe(400);
-    expect(await again.text()).toBe(fixtureText('strava_400_token_invalid_code.json'));
+    expect(await again.text()).toBe(readApiSampleText('strava_400_token_invalid_code.json'));
   });
 
   it('refuses an expired code and a wrong client secret', async () => {
@@ -164,7 +158,7 @@ describe('POST /oauth/token (authorization_code)', () => {
       headers: bearer(body.access_token),
     });
     expect(response.status).toBe(401);
-    expect(await response.text()).toBe(fixtureText('strava_401_missing_scope.json'));
+    expect(await response.text()).toBe(readApiSampleText('strava_401_missing_scope.json'));
   });
 });
 
@@ -178,7 +172,7 @@ describe('POST /oauth/token (refresh_token)', () => {
     });
     const body = (await response.json()) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(
-      Object.keys(fixtureJson('strava_token_refresh_response.json') as object),
+      Object.keys(readApiSample('strava_token_refresh_response.json') as object),
     );
     expect(body).toEqual({
       token_type: 'Bearer',
@@ -273,7 +267,7 @@ describe('POST /oauth/deauthorize', () => {
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(Object.keys(body as object)).toEqual(
-      Object.keys(fixtureJson('strava_deauthorize_response.json') as object),
+      Object.keys(readApiSample('strava_deauthorize_response.json') as object),
     );
     expect(body).toEqual({ access_token: tokens.access_token });
 
@@ -281,7 +275,7 @@ describe('POST /oauth/deauthorize', () => {
       headers: bearer(tokens.access_token),
     });
     expect(api.status).toBe(401);
-    expect(await api.text()).toBe(fixtureText('strava_401_invalid_access_token.json'));
+    expect(await api.text()).toBe(readApiSampleText('strava_401_invalid_access_token.json'));
     expect(
       (await postToken({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))
         .status,

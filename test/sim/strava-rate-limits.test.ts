@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { createManualClock } from '../../src/core/clock.ts';
-import { bearer, fixtureText } from './strava-helpers.ts';
+import { readApiSampleText } from '../support/api-samples.ts';
+import { bearer } from './strava-helpers.ts';
 
 /** Windows and headers, in-process on a manual clock (no sleeping through 15 minutes). */
 const clock = createManualClock('2026-03-10T12:00:00Z');
@@ -43,7 +44,7 @@ describe('rate-limit headers', () => {
     });
     expect(usage(await read())).toMatchObject({ usage: '2,2', readUsage: '2,2' });
     // The real 2025 headers name the same four, with the same comma-separated format.
-    const real = fixtureText('strava_response_headers_2025_real.txt');
+    const real = readApiSampleText('strava_response_headers_2025_real.txt');
     for (const line of ['X-Ratelimit-Limit: 200,2000', 'X-Readratelimit-Limit: 100,1000'])
       expect(real).toContain(line);
   });
@@ -61,7 +62,7 @@ describe('limits', () => {
     expect((await reads(100)).status).toBe(200);
     const over = await read();
     expect(over.status).toBe(429);
-    expect(await over.text()).toBe(fixtureText('strava_429_rate_limit_exceeded.json'));
+    expect(await over.text()).toBe(readApiSampleText('strava_429_rate_limit_exceeded.json'));
     expect(usage(over)).toEqual({
       limit: '200,2000',
       usage: '101,101',

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import type { Strava } from 'strava-v3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
-import { fixtureJson, startServer, type TestServer } from './strava-helpers.ts';
+import { readApiSample } from '../support/api-samples.ts';
+import { startServer, type TestServer } from './strava-helpers.ts';
 
 /**
  * An independent Strava client (node-strava's `strava-v3`, unchanged) against the simulator:
@@ -102,7 +103,7 @@ describe('strava-v3 against the simulator', () => {
     expect(revoked).toEqual({ access_token: tokens.access_token });
     await expect(new strava.client(tokens.access_token).athlete.get({})).rejects.toMatchObject({
       statusCode: 401,
-      data: fixtureJson('strava_401_invalid_access_token.json'),
+      data: readApiSample('strava_401_invalid_access_token.json'),
     });
   });
 
@@ -112,12 +113,15 @@ describe('strava-v3 against the simulator', () => {
       new strava.client(tokens.access_token).athlete.listActivities({}),
     ).rejects.toMatchObject({
       statusCode: 401,
-      data: fixtureJson('strava_401_missing_scope.json'),
+      data: readApiSample('strava_401_missing_scope.json'),
     });
     const full = await connect();
     await expect(
       new strava.client(full.access_token).athlete.listActivities({ after: Date.now() - 60_000 }),
-    ).rejects.toMatchObject({ statusCode: 400, data: fixtureJson('strava_400_after_future.json') });
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      data: readApiSample('strava_400_after_future.json'),
+    });
   });
 
   it('lists push subscriptions with the application credentials', async () => {

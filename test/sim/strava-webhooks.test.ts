@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { stravaWebhookEventSchema } from '../../src/core/strava-webhook-event.ts';
-import { fixtureJson, NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { readApiSample } from '../support/api-samples.ts';
+import { NOW, startServer, type TestServer } from './strava-helpers.ts';
 
 /**
  * Push subscriptions and event delivery over real HTTP: the simulator on one server, a
@@ -84,7 +85,7 @@ describe('push subscriptions', () => {
       'hub.mode': 'subscribe',
     });
     const body = (await response.json()) as Record<string, unknown>;
-    const fixture = fixtureJson<Record<string, unknown>>(
+    const fixture = readApiSample<Record<string, unknown>>(
       'strava_push_subscription_create_response.json',
     );
     expect(Object.keys(body)).toEqual(Object.keys(fixture));
@@ -154,7 +155,7 @@ describe('event delivery', () => {
   });
 
   it('POSTs activity create, update and delete events in the documented shape', async () => {
-    const doc = fixtureJson<Record<string, unknown>>('strava_webhook_event_activity_update.json');
+    const doc = readApiSample<Record<string, unknown>>('strava_webhook_event_activity_update.json');
     const activity = sim.activitiesOf(athleteId).find((a) => a.visibility === 'everyone')!;
     sim.editActivity(activity.id, { name: 'Messy' });
     const created = sim.createActivity(athleteId, { visibility: 'everyone' });
@@ -198,7 +199,7 @@ describe('event delivery', () => {
   });
 
   it('sends the athlete deauthorization event in the captured shape', async () => {
-    const fixture = fixtureJson<Record<string, unknown>>(
+    const fixture = readApiSample<Record<string, unknown>>(
       'strava_webhook_event_athlete_deauthorized.json',
     );
     expect(sim.deauthorize(athleteId)).toBe(true);
