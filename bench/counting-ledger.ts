@@ -1,4 +1,4 @@
-import type { ApiLedger } from '../src/store/api-ledger.ts';
+import type { ApiLedger } from '../src/budget/api-ledger.ts';
 
 /**
  * The real ledger, plus a tally of what was reserved through it per provider: the quota units

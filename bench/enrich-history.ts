@@ -1,8 +1,8 @@
 import { RateLimitedError } from '../src/core/errors.ts';
+import { type EnrichmentDeps, enrichPending } from '../src/enrichment/enrich-pending.ts';
+import type { EnrichmentCounts } from '../src/enrichment/enrichment-pass.ts';
+import { utcDay } from '../src/enrichment/grid-cell.ts';
 import type { Database } from '../src/store/database.ts';
-import { type EnrichmentDeps, enrichPending } from '../src/weather/enrich-pending.ts';
-import type { EnrichmentCounts } from '../src/weather/enrichment-pass.ts';
-import { utcDay } from '../src/weather/weather-cell.ts';
 import type { BenchWorld } from './bench-world.ts';
 import {
   addCalls,

@@ -1,6 +1,6 @@
 /**
  * The providers' own free-tier limits (their published terms, not stridesync's caps, which
- * sit at or below them; see src/weather/provider-limits.ts), and the earliest time a list of
+ * sit at or below them; see src/budget/provider-limits.ts), and the earliest time a list of
  * calls can be made under them.
  *
  * - OpenWeatherMap One Call 3.0 ("One Call by Call"): 1,000 calls per UTC day free; every

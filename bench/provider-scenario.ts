@@ -1,12 +1,18 @@
-import type { Config } from '../src/config.ts';
-import { createApiLedger } from '../src/store/api-ledger.ts';
+import { createApiLedger } from '../src/budget/api-ledger.ts';
+import { LEDGER_PROVIDER } from '../src/budget/provider-limits.ts';
+import type { Config } from '../src/config/config.ts';
+import {
+  createWeatherServices,
+  stridesyncUserAgent,
+} from '../src/enrichment/enrichment-services.ts';
+import type { PlaceProviderName } from '../src/enrichment/geocoding/place-provider.ts';
+import type { WeatherProviderName } from '../src/enrichment/weather/weather-observation.ts';
+import {
+  type EnrichmentEstimate,
+  estimateEnrichment,
+} from '../src/estimate/enrichment-estimate.ts';
+import { cachedKeys, storedRuns } from '../src/estimate/stored-runs.ts';
 import type { Database } from '../src/store/database.ts';
-import { type EnrichmentEstimate, estimateEnrichment } from '../src/weather/enrichment-estimate.ts';
-import type { PlaceProviderName } from '../src/weather/place-provider.ts';
-import { LEDGER_PROVIDER } from '../src/weather/provider-limits.ts';
-import { cachedKeys, storedRuns } from '../src/weather/stored-runs.ts';
-import type { WeatherProviderName } from '../src/weather/weather-observation.ts';
-import { createWeatherServices, stridesyncUserAgent } from '../src/weather/weather-services.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import type { BenchWorld } from './bench-world.ts';
 import { countingLedger } from './counting-ledger.ts';

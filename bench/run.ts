@@ -1,5 +1,5 @@
 import { DEFAULT_OWM_KEY } from '../sim/weather/openweathermap.ts';
-import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/runtime/demo-user.ts';
+import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/wiring/node/demo-user.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import { startBenchWorld } from './bench-world.ts';
 import { neighbourOf } from './neighbour-athlete.ts';

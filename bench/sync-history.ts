@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
+import { createApiLedger } from '../src/budget/api-ledger.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { createApiLedger } from '../src/store/api-ledger.ts';
 import type { Database } from '../src/store/database.ts';
+import { sessionStore } from '../src/store/session-store.ts';
 import { createConnectionStore } from '../src/strava/connection-store.ts';
 import { createStravaClient } from '../src/strava/strava-client.ts';
 import { createTokenCipher } from '../src/strava/token-crypto.ts';
 import { createTokenManager } from '../src/strava/token-manager.ts';
 import { runSync, type SyncDeps } from '../src/sync/run-sync.ts';
-import { sessionStore } from '../src/sync/session-store.ts';
 import type { BenchWorld } from './bench-world.ts';
 
 /** A stridesync user connected to one simulated Strava athlete. */

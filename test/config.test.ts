@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, loadConfig } from '../src/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.ts';
 import { ConfigError } from '../src/core/errors.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -226,7 +226,7 @@ describe('loadConfig with a password in DATABASE_URL', () => {
 });
 
 describe('README.md configuration table', () => {
-  it('lists exactly the variables src/config.ts reads', () => {
+  it('lists exactly the variables src/config/config.ts reads', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const table = readme.slice(
       readme.indexOf('## Configuration'),

@@ -1,6 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
-import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
+import { buildNetlifyApp } from '../../src/wiring/netlify/netlify-app.ts';
+import { createNetlifyHandler } from '../../src/wiring/netlify/netlify-handler.ts';
 
 /**
  * Strava's push subscription: the handshake, and events queued within Strava's 2 seconds (each

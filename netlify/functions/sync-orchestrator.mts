@@ -1,6 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { buildNetlifyApp } from '../../src/http/netlify-app.ts';
-import { createNetlifyHandler } from '../../src/http/netlify-handler.ts';
+import { buildNetlifyApp } from '../../src/wiring/netlify/netlify-app.ts';
+import { createNetlifyHandler } from '../../src/wiring/netlify/netlify-handler.ts';
 
 /**
  * Starting, reading and cancelling syncs (a started sync wakes the sync worker), the runner's

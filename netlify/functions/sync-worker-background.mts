@@ -1,4 +1,4 @@
-import { createSyncWorkerFunction } from '../../src/http/netlify-worker.ts';
+import { createSyncWorkerFunction } from '../../src/wiring/netlify/netlify-worker.ts';
 
 /**
  * The sync worker, as a background function (the `-background` suffix: Netlify answers 202 at

@@ -1,5 +1,5 @@
 import type { Config } from '@netlify/functions';
-import { createSchedulerFunction } from '../../src/http/netlify-worker.ts';
+import { createSchedulerFunction } from '../../src/wiring/netlify/netlify-worker.ts';
 
 /**
  * The scheduled tick: queues the weather backfill, and the incremental and reconcile syncs, when

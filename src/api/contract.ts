@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldIssue } from '../core/errors.ts';
-import type { SessionView } from '../http/session-view.ts';
+import type { SessionView } from './session-view.ts';
 
 /**
  * The HTTP API's contract, shared by the server (which validates requests with these schemas)

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { type CliCommand, CliUsageError } from './command.ts';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/config.ts';
 import { migrate } from '../store/migrations.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CliCommand } from './command.ts';

@@ -1,6 +1,6 @@
-import { loadConfig } from '../config.ts';
-import { openRuntime } from '../runtime/open-runtime.ts';
+import { loadConfig } from '../config/config.ts';
 import { LEGACY_KEYS, migrateLegacyTokens } from '../strava/legacy-tokens.ts';
+import { openRuntime } from '../wiring/node/open-runtime.ts';
 import type { CliCommand } from './command.ts';
 
 export const migrateLegacyTokensCommand: CliCommand = {

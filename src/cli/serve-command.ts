@@ -1,5 +1,5 @@
-import { loadConfig } from '../config.ts';
-import { openRuntime, serveUntilStopped } from '../runtime/open-runtime.ts';
+import { loadConfig } from '../config/config.ts';
+import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
 import type { CliCommand } from './command.ts';
 
 export const serveCommand: CliCommand = {

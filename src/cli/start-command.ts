@@ -1,9 +1,9 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/config.ts';
 import { signAccessToken } from '../http/jwt.ts';
 import { startWorkers, type Workers } from '../queue/start-workers.ts';
-import { enrichmentOf, syncDepsOf } from '../queue/sync-deps-of.ts';
-import { DEMO_USER } from '../runtime/demo-user.ts';
-import { openRuntime, serveUntilStopped } from '../runtime/open-runtime.ts';
+import { DEMO_USER } from '../wiring/node/demo-user.ts';
+import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
+import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
 import type { CliCommand } from './command.ts';
 
 /** How long the token printed for the demo user stays valid. */

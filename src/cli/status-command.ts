@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/config.ts';
 import { computeProgress } from '../core/progress.ts';
 import { syncSessionRowSchema } from '../core/sync-session.ts';
 import { openDatabase } from '../store/open-database.ts';

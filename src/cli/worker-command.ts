@@ -1,9 +1,4 @@
-import { loadConfig, type WorkerConfig } from '../config.ts';
-import { ConfigError } from '../core/errors.ts';
-import { parseCron } from '../queue/cron.ts';
-import { startWorkers } from '../queue/start-workers.ts';
-import { enrichmentOf, syncDepsOf } from '../queue/sync-deps-of.ts';
-import type { SyncSchedules } from '../queue/sync-schedules.ts';
+import { loadConfig, type WorkerConfig } from '../config/config.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_JOB_DEADLINE_MS,
@@ -12,9 +7,14 @@ import {
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_SYNC_SCHEDULES,
   MAX_JOB_DEADLINE_MS,
-} from '../queue/worker-defaults.ts';
-import { openRuntime } from '../runtime/open-runtime.ts';
+} from '../config/defaults.ts';
+import { parseCron } from '../core/cron.ts';
+import { ConfigError } from '../core/errors.ts';
+import { startWorkers } from '../queue/start-workers.ts';
+import type { SyncSchedules } from '../queue/sync-schedules.ts';
 import { LEASE_TTL_MS } from '../sync/run-sync.ts';
+import { openRuntime } from '../wiring/node/open-runtime.ts';
+import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
 
 export const workerCommand: CliCommand = {

@@ -24,7 +24,7 @@ export const QUEUE_SCHEMA = 'pgboss';
 /**
  * How long pg-boss lets a sync job's handler run before it fails the job (and retries it). The
  * runner yields at its deadline, so a job's deadline must leave room for one more slice and the
- * hand-off: see MAX_JOB_DEADLINE_MS (src/queue/worker-defaults.ts).
+ * hand-off: see MAX_JOB_DEADLINE_MS (src/config/defaults.ts).
  */
 export const SYNC_JOB_EXPIRE_S = 20 * 60;
 

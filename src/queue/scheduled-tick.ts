@@ -1,6 +1,6 @@
+import { cronTicks, parseCron } from '../core/cron.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
-import { cronTicks, parseCron } from './cron.ts';
 import type { JobQueue, QueueName } from './job-queue.ts';
 import { reapSessions } from './session-reaper.ts';
 import { SCHEDULED_QUEUES, type SyncSchedules } from './sync-schedules.ts';

@@ -1,7 +1,7 @@
 import type { SyncKind } from '../core/glossary.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import type { Database } from '../store/database.ts';
-import { sessionStore } from '../sync/session-store.ts';
+import { sessionStore } from '../store/session-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import { sendSyncJob } from './sync-job.ts';
 

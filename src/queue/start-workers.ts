@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_POLLING_INTERVAL_S,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_SYNC_SCHEDULES,
+} from '../config/defaults.ts';
+import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
 import { LEASE_TTL_MS, type SyncDeps } from '../sync/run-sync.ts';
-import type { EnrichmentDeps } from '../weather/enrich-pending.ts';
 import {
   type JobQueue,
   openJobQueue,
@@ -18,14 +26,6 @@ import {
 } from './sync-schedules.ts';
 import { createSyncWorker } from './sync-worker.ts';
 import { runWeatherBackfill } from './weather-backfill-job.ts';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_JOB_DEADLINE_MS,
-  DEFAULT_POLLING_INTERVAL_S,
-  DEFAULT_REAP_INTERVAL_MS,
-  DEFAULT_STOP_TIMEOUT_MS,
-  DEFAULT_SYNC_SCHEDULES,
-} from './worker-defaults.ts';
 
 export interface WorkerSettings {
   /** Names this process in leases and logs; default `host:pid`. */

@@ -1,6 +1,6 @@
 import { type StravaWebhookEvent, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { Database } from '../store/database.ts';
-import { sessionStore } from '../sync/session-store.ts';
+import { sessionStore } from '../store/session-store.ts';
 import { bossDatabase } from './boss-database.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { sendSyncJob } from './sync-job.ts';

@@ -1,11 +1,11 @@
 import type PgBoss from 'pg-boss';
+import { MAX_JOB_DEADLINE_MS } from '../config/defaults.ts';
 import type { RunOutcome } from '../core/sync-events.ts';
+import { sessionStore } from '../store/session-store.ts';
 import { type RunOptions, runSync, type SyncDeps } from '../sync/run-sync.ts';
-import { sessionStore } from '../sync/session-store.ts';
 import { bossDatabase } from './boss-database.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { type SyncJobData, sendSyncJob } from './sync-job.ts';
-import { MAX_JOB_DEADLINE_MS } from './worker-defaults.ts';
 
 export type SyncJob = PgBoss.JobWithMetadata<SyncJobData>;
 

@@ -1,6 +1,6 @@
 import { RateLimitedError } from '../core/errors.ts';
+import { type EnrichmentDeps, enrichPending } from '../enrichment/enrich-pending.ts';
 import type { Database } from '../store/database.ts';
-import { type EnrichmentDeps, enrichPending } from '../weather/enrich-pending.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 
 /** One job enriches at most this many passes of `limit` runs; the next tick goes on. */

@@ -1,8 +1,8 @@
+import type { ApiLedger } from '../budget/api-ledger.ts';
+import { parseStravaUsageHeaders, stravaBudgetLines, windowAt } from '../budget/rate-windows.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, type RateLimitedError, TransientError } from '../core/errors.ts';
-import { parseStravaUsageHeaders, stravaBudgetLines, windowAt } from '../core/rate-windows.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../net/resilient-fetch.ts';
-import type { ApiLedger } from '../store/api-ledger.ts';
 import { classifyStravaFailure, stravaFailureError } from './strava-errors.ts';
 import {
   type StravaAthlete,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from '../config.ts';
+import type { EncryptionKey } from '../config/config.ts';
 import { ConfigError, SystemError } from '../core/errors.ts';
 
 /**

@@ -2,11 +2,11 @@ import { AppError } from '../core/errors.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { SyncEventMap } from '../core/sync-events.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
+import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
 import type { Queryable } from '../store/database.ts';
-import { softDeleteActivities, upsertActivities } from './activity-store.ts';
+import { appendEvent } from '../store/session-store.ts';
 import { classifyRecords } from './classify-records.ts';
 import type { Step, SyncDeps } from './run-sync.ts';
-import { appendEvent } from './session-store.ts';
 
 type Applied = SyncEventMap['event:applied'];
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
+import { enrichPending } from '../enrichment/enrich-pending.ts';
+import type { WeatherServices } from '../enrichment/enrichment-services.ts';
 import type { Database } from '../store/database.ts';
-import { enrichPending } from '../weather/enrich-pending.ts';
-import type { WeatherServices } from '../weather/weather-services.ts';
 import type { SyncDeps } from './run-sync.ts';
 
 /**

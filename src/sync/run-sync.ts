@@ -5,17 +5,17 @@ import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webh
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.ts';
 import type { Logger } from '../observability/logger.ts';
+import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
 import type { Database, Queryable } from '../store/database.ts';
+import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
 import type { ConnectionStore } from '../strava/connection-store.ts';
 import type { StravaClient } from '../strava/strava-client.ts';
 import type { TokenManager } from '../strava/token-manager.ts';
-import { softDeleteActivities, upsertActivities } from './activity-store.ts';
 import { applyEvent } from './apply-event.ts';
 import { classifyRecords } from './classify-records.ts';
 import { deleteUnlisted, RECONCILE_WINDOW_DAYS } from './reconcile.ts';
-import { appendEvent, LeaseLostError, sessionStore } from './session-store.ts';
 
 /**
  * The runner: one call works one session for as long as its deadline allows. Whatever calls it

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { type DashboardSources, prepareDashboard } from '../../src/runtime/dashboard.ts';
+import { type DashboardSources, prepareDashboard } from '../../src/wiring/node/dashboard.ts';
 
 /**
  * How the local server gets its dashboard: built by the real Vite when missing or stale, served

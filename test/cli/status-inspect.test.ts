@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent, sessionStore } from '../../src/sync/session-store.ts';
+import { appendEvent, sessionStore } from '../../src/store/session-store.ts';
 import { runCli } from '../support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient, fetchLocalSession } from '../../src/client/api-client.ts';
 import { MAX_STARTS_PER_HOUR } from '../../src/http/routes/syncs.ts';
-import { DEMO_USER } from '../../src/runtime/demo-user.ts';
+import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { type ClientHarness, startClientHarness } from './client-harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

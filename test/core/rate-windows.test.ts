@@ -3,7 +3,7 @@ import {
   parseStravaUsageHeaders,
   stravaBudgetLines,
   windowAt,
-} from '../../src/core/rate-windows.ts';
+} from '../../src/budget/rate-windows.ts';
 import { readApiSampleText } from '../support/api-samples.ts';
 
 describe('rate windows', () => {

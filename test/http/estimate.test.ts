@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EstimateView } from '../../src/api/contract.ts';
-import { windowAt } from '../../src/core/rate-windows.ts';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { windowAt } from '../../src/budget/rate-windows.ts';
+import { storePlaces } from '../../src/enrichment/geocoding/place-cache.ts';
+import {
+  cellKey,
+  cellOf,
+  PLACE_CELLS_PER_DEGREE,
+  weatherSlotKey,
+  weatherSlotOf,
+} from '../../src/enrichment/grid-cell.ts';
+import { runMidpoint } from '../../src/enrichment/weather/run-midpoint.ts';
+import { storeWeather } from '../../src/enrichment/weather/weather-cache.ts';
+import type { WeatherObservation } from '../../src/enrichment/weather/weather-observation.ts';
+import { type EstimatePoint, estimateEnrichment } from '../../src/estimate/enrichment-estimate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
@@ -9,19 +22,6 @@ import {
   STRAVA_CALL_MS,
   STRAVA_TOTALS_MEMO_MS,
 } from '../../src/http/routes/estimate.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
-import { type EstimatePoint, estimateEnrichment } from '../../src/weather/enrichment-estimate.ts';
-import { storePlaces } from '../../src/weather/place-cache.ts';
-import { runMidpoint } from '../../src/weather/run-midpoint.ts';
-import { storeWeather } from '../../src/weather/weather-cache.ts';
-import {
-  cellKey,
-  cellOf,
-  PLACE_CELLS_PER_DEGREE,
-  weatherSlotKey,
-  weatherSlotOf,
-} from '../../src/weather/weather-cell.ts';
-import type { WeatherObservation } from '../../src/weather/weather-observation.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';

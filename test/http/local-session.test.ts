@@ -7,7 +7,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { DEMO_USER } from '../../src/runtime/demo-user.ts';
+import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { errorOf, JWT_SECRET, testApp } from './test-app.ts';
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { stravaBudgetLines } from '../../src/budget/rate-windows.ts';
 import { createManualClock } from '../../src/core/clock.ts';
-import { stravaBudgetLines } from '../../src/core/rate-windows.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/routes/metrics.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type JobQueue, openJobQueue, QUEUES } from '../../src/queue/job-queue.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { errorOf, JWT_SECRET } from './test-app.ts';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionView } from '../../src/api/session-view.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
-import { createProgressHub, type ProgressHub } from '../../src/http/progress-hub.ts';
-import type { SessionView } from '../../src/http/session-view.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createProgressHub, type ProgressHub } from '../../src/progress/progress-hub.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';

@@ -4,7 +4,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openJobQueue } from '../../src/queue/job-queue.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { errorOf, JWT_SECRET, testApp } from './test-app.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronTicks, firesAt, parseCron } from '../../src/queue/cron.ts';
+import { cronTicks, firesAt, parseCron } from '../../src/core/cron.ts';
 import { TICK_MS, tickWindow } from '../../src/queue/scheduled-tick.ts';
 
 const at = (iso: string) => Date.parse(iso);

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
 import { startSync } from '../../src/queue/start-sync.ts';
 import { startWorkers, type Workers } from '../../src/queue/start-workers.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync } from '../../src/queue/start-sync.ts';
 import { startWorkers, type Workers } from '../../src/queue/start-workers.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';

@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { DEFAULT_SYNC_SCHEDULES } from '../../src/config/defaults.ts';
+import {
+  createWeatherServices,
+  stridesyncUserAgent,
+} from '../../src/enrichment/enrichment-services.ts';
 import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
 import { startSync } from '../../src/queue/start-sync.ts';
 import {
@@ -8,10 +14,7 @@ import {
 } from '../../src/queue/strava-event-job.ts';
 import { applySchedules, startSyncForConnectedUsers } from '../../src/queue/sync-schedules.ts';
 import { runWeatherBackfill } from '../../src/queue/weather-backfill-job.ts';
-import { DEFAULT_SYNC_SCHEDULES } from '../../src/queue/worker-defaults.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
-import { createWeatherServices, stridesyncUserAgent } from '../../src/weather/weather-services.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { insertRun, TRICKY_RUNS } from '../weather/test-runs.ts';

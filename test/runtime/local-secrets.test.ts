@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { loadOrCreateLocalSecrets } from '../../src/runtime/local-secrets.ts';
+import { loadOrCreateLocalSecrets } from '../../src/wiring/node/local-secrets.ts';
 
 describe('local secrets', () => {
   it('are made once, readable by the owner only, and read back the same', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { type BudgetLine, stravaBudgetLines } from '../../src/budget/rate-windows.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { RateLimitedError } from '../../src/core/errors.ts';
-import { type BudgetLine, stravaBudgetLines } from '../../src/core/rate-windows.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { createPgDatabase } from '../../src/store/pg-database.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 

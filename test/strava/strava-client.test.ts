@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { RateLimitedError } from '../../src/core/errors.ts';
 import { parseActivityOrReject } from '../../src/core/transform-activity.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 

@@ -4,9 +4,10 @@
  * prove that processes sharing one database share one Strava budget.
  * argv: <databaseUrl> <stravaApiUrl> <stravaOauthUrl> <accessToken> <perPage>
  */
+
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { RateLimitedError } from '../../src/core/errors.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import { createPgDatabase } from '../../src/store/pg-database.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../../src/strava/activity-walk.ts';
 import { createStravaClient } from '../../src/strava/strava-client.ts';

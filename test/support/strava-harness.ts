@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { type Clock, createManualClock, type ManualClock } from '../../src/core/clock.ts';
 import type { StravaDeps } from '../../src/http/routes/strava-connection.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createConnectionStore } from '../../src/strava/connection-store.ts';
 import { createOAuthStates } from '../../src/strava/oauth-state.ts';

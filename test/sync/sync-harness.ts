@@ -1,8 +1,8 @@
 import type { RunOutcome } from '../../src/core/sync-events.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { type RunOptions, runSync, type SyncDeps } from '../../src/sync/run-sync.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
 import type { StravaHarness } from '../support/strava-harness.ts';
 
 export const RUN_TYPES = ['Run', 'TrailRun', 'VirtualRun'];

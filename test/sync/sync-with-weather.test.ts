@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { createWeatherServices } from '../../src/enrichment/enrichment-services.ts';
+import { sessionStore } from '../../src/store/session-store.ts';
 import { enrichForSync } from '../../src/sync/enrich-for-sync.ts';
-import { sessionStore } from '../../src/sync/session-store.ts';
-import { createWeatherServices } from '../../src/weather/weather-services.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';

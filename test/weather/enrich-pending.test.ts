@@ -1,18 +1,18 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.ts';
+import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import type { Config } from '../../src/config/config.ts';
 import { ConfigError, RateLimitedError } from '../../src/core/errors.ts';
-import { createApiLedger } from '../../src/store/api-ledger.ts';
-import { planArchiveChunks } from '../../src/weather/archive-chunks.ts';
-import { enrichPending } from '../../src/weather/enrich-pending.ts';
-import { NO_NAMED_PLACE } from '../../src/weather/enrich-places.ts';
-import { estimateEnrichment } from '../../src/weather/enrichment-estimate.ts';
-import { cellKey, DAY_MS, utcDay, weatherSlotOf } from '../../src/weather/weather-cell.ts';
+import { enrichPending } from '../../src/enrichment/enrich-pending.ts';
 import {
   createWeatherServices,
   stridesyncUserAgent,
   type WeatherServicesOptions,
-} from '../../src/weather/weather-services.ts';
+} from '../../src/enrichment/enrichment-services.ts';
+import { NO_NAMED_PLACE } from '../../src/enrichment/geocoding/enrich-places.ts';
+import { cellKey, DAY_MS, utcDay, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
+import { planArchiveChunks } from '../../src/enrichment/providers/open-meteo/archive-chunks.ts';
+import { estimateEnrichment } from '../../src/estimate/enrichment-estimate.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { expectWeatherOf } from './expected-weather.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, HOUR_MS, weatherSlotKey, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
 import {
   type EstimatePoint,
   estimateEnrichment,
   OWM_ONE_CALL_PRICING,
-} from '../../src/weather/enrichment-estimate.ts';
-import { DAY_MS, HOUR_MS, weatherSlotKey, weatherSlotOf } from '../../src/weather/weather-cell.ts';
+} from '../../src/estimate/enrichment-estimate.ts';
 
 /** A daily runner: one run a day for `days` days, from home (one cell) at 06:30 UTC. */
 function dailyRuns(days: number, lat = 52.52, lng = 13.405): EstimatePoint[] {

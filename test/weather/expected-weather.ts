@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { describeWmoCode } from '../../src/weather/weather-conditions.ts';
+import { describeWmoCode } from '../../src/enrichment/weather/weather-conditions.ts';
 import { midpointOf, modelWeather, type StoredRun, type TestRun } from './test-runs.ts';
 
 /**

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { observe } from '../../sim/weather/weather-model.ts';
+import { resolveLimits } from '../../src/budget/provider-limits.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { planArchiveChunks } from '../../src/weather/archive-chunks.ts';
-import { archiveSearchParams, parseArchiveBody } from '../../src/weather/open-meteo-archive.ts';
-import { createOpenMeteoWeather } from '../../src/weather/open-meteo-weather.ts';
-import { resolveLimits } from '../../src/weather/provider-limits.ts';
-import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/weather/weather-cell.ts';
-import { describeWmoCode } from '../../src/weather/weather-conditions.ts';
+import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
+import { planArchiveChunks } from '../../src/enrichment/providers/open-meteo/archive-chunks.ts';
+import {
+  archiveSearchParams,
+  parseArchiveBody,
+} from '../../src/enrichment/providers/open-meteo/open-meteo-archive.ts';
+import { createOpenMeteoWeather } from '../../src/enrichment/providers/open-meteo/open-meteo-weather.ts';
+import { describeWmoCode } from '../../src/enrichment/weather/weather-conditions.ts';
 import { midpointOf, TRICKY_RUNS } from './test-runs.ts';
 import { answered, outcomeOf, useProviderSims } from './weather-sims.ts';
 

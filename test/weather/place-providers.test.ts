@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { resolveLimits } from '../../src/budget/provider-limits.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { createNominatimPlaces } from '../../src/weather/nominatim-places.ts';
-import { createOpenWeatherMapPlaces } from '../../src/weather/openweathermap-places.ts';
-import type { PlaceProvider } from '../../src/weather/place-provider.ts';
-import { resolveLimits } from '../../src/weather/provider-limits.ts';
-import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/weather/weather-cell.ts';
-import { stridesyncUserAgent } from '../../src/weather/weather-services.ts';
+import { stridesyncUserAgent } from '../../src/enrichment/enrichment-services.ts';
+import type { PlaceProvider } from '../../src/enrichment/geocoding/place-provider.ts';
+import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/enrichment/grid-cell.ts';
+import { createNominatimPlaces } from '../../src/enrichment/providers/nominatim/nominatim-geocoding.ts';
+import { createOpenWeatherMapPlaces } from '../../src/enrichment/providers/openweathermap/openweathermap-geocoding.ts';
 import { useProviderSims } from './weather-sims.ts';
 
 /** Start points a few km from gazetteer cities (sim/places.ts), and one at sea. */

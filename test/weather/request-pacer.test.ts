@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createRequestPacer } from '../../src/budget/request-pacer.ts';
 import { createManualClock } from '../../src/core/clock.ts';
-import { createRequestPacer } from '../../src/weather/request-pacer.ts';
 
 describe('request pacer', () => {
   it('spaces callers that wait at the same time', async () => {

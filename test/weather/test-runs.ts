@@ -1,6 +1,6 @@
 import { observe } from '../../sim/weather/weather-model.ts';
+import { runMidpoint } from '../../src/enrichment/weather/run-midpoint.ts';
 import type { Queryable } from '../../src/store/database.ts';
-import { runMidpoint } from '../../src/weather/run-midpoint.ts';
 
 /** A run as the enrichment sees it: where and when it started, and for how long. */
 export interface TestRun {

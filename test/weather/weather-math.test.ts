@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { describeSky } from '../../sim/weather/conditions.ts';
 import { gridCell } from '../../sim/weather/weather-model.ts';
-import { archiveCallWeight, planArchiveChunks } from '../../src/weather/archive-chunks.ts';
-import { findImplausible } from '../../src/weather/plausibility.ts';
-import { nextRetryAt } from '../../src/weather/retry-backoff.ts';
-import { runMidpoint } from '../../src/weather/run-midpoint.ts';
-import { toSi } from '../../src/weather/si-units.ts';
-import { cellOf, weatherSlotKey, weatherSlotOf } from '../../src/weather/weather-cell.ts';
-import { describeWmoCode, wmoCodeOfOwmCondition } from '../../src/weather/weather-conditions.ts';
-import type { WeatherObservation } from '../../src/weather/weather-observation.ts';
+import { cellOf, weatherSlotKey, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
+import {
+  archiveCallWeight,
+  planArchiveChunks,
+} from '../../src/enrichment/providers/open-meteo/archive-chunks.ts';
+import { nextRetryAt } from '../../src/enrichment/retry-backoff.ts';
+import { findImplausible } from '../../src/enrichment/weather/plausibility.ts';
+import { runMidpoint } from '../../src/enrichment/weather/run-midpoint.ts';
+import { toSi } from '../../src/enrichment/weather/si-units.ts';
+import {
+  describeWmoCode,
+  wmoCodeOfOwmCondition,
+} from '../../src/enrichment/weather/weather-conditions.ts';
+import type { WeatherObservation } from '../../src/enrichment/weather/weather-observation.ts';
 
 const at = (iso: string) => Date.parse(iso);
 

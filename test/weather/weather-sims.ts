@@ -8,12 +8,12 @@ import {
   createOpenWeatherMapSimulator,
   DEFAULT_OWM_KEY,
 } from '../../sim/weather/openweathermap.ts';
-import type { Config } from '../../src/config.ts';
+import { type ApiLedger, createApiLedger } from '../../src/budget/api-ledger.ts';
+import type { Config } from '../../src/config/config.ts';
 import { createManualClock, type ManualClock } from '../../src/core/clock.ts';
-import { type ApiLedger, createApiLedger } from '../../src/store/api-ledger.ts';
+import { type WeatherSlot, weatherSlotKey } from '../../src/enrichment/grid-cell.ts';
+import type { SlotOutcome, WeatherBatch } from '../../src/enrichment/weather/weather-provider.ts';
 import type { Database, Queryable } from '../../src/store/database.ts';
-import { type WeatherSlot, weatherSlotKey } from '../../src/weather/weather-cell.ts';
-import type { SlotOutcome, WeatherBatch } from '../../src/weather/weather-provider.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 /**

@@ -1,25 +1,25 @@
 import { Hono } from 'hono';
 import type { EstimateView } from '../../api/contract.ts';
+import { createApiLedger, type LedgerLine } from '../../budget/api-ledger.ts';
+import type { PartialLimits } from '../../budget/provider-limits.ts';
+import { STRAVA_DEFAULT_LIMITS, windowAt } from '../../budget/rate-windows.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError, TransientError, toAppError } from '../../core/errors.ts';
-import { STRAVA_DEFAULT_LIMITS, windowAt } from '../../core/rate-windows.ts';
-import type { Logger } from '../../observability/logger.ts';
-import { createApiLedger, type LedgerLine } from '../../store/api-ledger.ts';
-import type { Database } from '../../store/database.ts';
-import { ATHLETE_STATS_CALLS, fetchAthleteStats } from '../../strava/athlete-stats.ts';
-import { MAX_PER_PAGE, STRAVA_PROVIDER } from '../../strava/strava-client.ts';
-import { type EstimatePoint, estimateEnrichment } from '../../weather/enrichment-estimate.ts';
-import type { PlaceProviderName } from '../../weather/place-provider.ts';
-import type { PartialLimits } from '../../weather/provider-limits.ts';
-import { cachedKeys, storedRuns } from '../../weather/stored-runs.ts';
+import type { WeatherServices } from '../../enrichment/enrichment-services.ts';
+import type { PlaceProviderName } from '../../enrichment/geocoding/place-provider.ts';
 import {
   cellCentre,
   cellKey,
   cellOf,
   WEATHER_CELLS_PER_DEGREE,
-} from '../../weather/weather-cell.ts';
-import type { WeatherProviderName } from '../../weather/weather-observation.ts';
-import type { WeatherServices } from '../../weather/weather-services.ts';
+} from '../../enrichment/grid-cell.ts';
+import type { WeatherProviderName } from '../../enrichment/weather/weather-observation.ts';
+import { type EstimatePoint, estimateEnrichment } from '../../estimate/enrichment-estimate.ts';
+import { cachedKeys, storedRuns } from '../../estimate/stored-runs.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Database } from '../../store/database.ts';
+import { ATHLETE_STATS_CALLS, fetchAthleteStats } from '../../strava/athlete-stats.ts';
+import { MAX_PER_PAGE, STRAVA_PROVIDER } from '../../strava/strava-client.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';

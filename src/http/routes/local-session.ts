@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import type { LocalSessionView } from '../../api/contract.ts';
 import { AuthenticationError } from '../../core/errors.ts';
-import { DEMO_USER } from '../../runtime/demo-user.ts';
+import { DEMO_USER } from '../../wiring/node/demo-user.ts';
 import type { AppEnv } from '../app-env.ts';
 import { signAccessToken } from '../jwt.ts';
 

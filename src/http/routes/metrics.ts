@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { createApiLedger } from '../../budget/api-ledger.ts';
+import { LEDGER_PROVIDER } from '../../budget/provider-limits.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AuthenticationError } from '../../core/errors.ts';
 import { ENRICHMENT_STATUSES, SESSION_STATUSES, SYNC_KINDS } from '../../core/glossary.ts';
 import { QUEUE_SCHEMA, QUEUES } from '../../queue/job-queue.ts';
-import { createApiLedger } from '../../store/api-ledger.ts';
 import type { Database } from '../../store/database.ts';
 import { STRAVA_PROVIDER } from '../../strava/strava-client.ts';
-import { LEDGER_PROVIDER } from '../../weather/provider-limits.ts';
 import type { AppEnv } from '../app-env.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

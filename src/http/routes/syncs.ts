@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { startSyncBody, syncListQuery } from '../../api/contract.ts';
+import { sessionView } from '../../api/session-view.ts';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
 import {
@@ -9,16 +10,15 @@ import {
   type SyncSessionRow,
   syncSessionRowSchema,
 } from '../../core/sync-session.ts';
+import type { ProgressHub } from '../../progress/progress-hub.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
-import { sessionStore } from '../../sync/session-store.ts';
+import { sessionStore } from '../../store/session-store.ts';
 import { defaultKind, requireConnection } from '../../sync/start-rules.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
-import type { ProgressHub } from '../progress-hub.ts';
-import { sessionView } from '../session-view.ts';
 import { validateJson, validateQuery } from '../validate.ts';
 
 const sessionId = z.guid();

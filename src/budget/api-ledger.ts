@@ -1,0 +1,146 @@
+import type { Clock } from '../core/clock.ts';
+import { RateLimitedError } from '../core/errors.ts';
+import type { Database } from '../store/database.ts';
+import { type BudgetLine, type ObservedUsage, windowAt } from './rate-windows.ts';
+
+/**
+ * The shared API budget. Limits belong to the API application (Strava) or the key (weather), not
+ * to a process, so every process, function and machine reserves from the same `api_budget` rows
+ * before it calls, and corrects them with what the API reports after.
+ *
+ * Arithmetic: a reservation adds `cost` to every line it names, all or nothing, only if each
+ * line stays within its limit; so the sum of reservations in a window never exceeds the limit,
+ * however many callers race (the rows are locked, always in bucket order, so racers queue
+ * rather than deadlock). Reported usage only ever raises a row (`greatest`), since the API also
+ * counts calls we did not make (other users of the same application) and calls that failed.
+ */
+export interface ApiLedger {
+  /** Reserves `cost` on every line; throws RateLimitedError with the moment all lines allow it again. */
+  reserve(provider: string, lines: readonly BudgetLine[], cost?: number): Promise<void>;
+  /** Corrects the ledger with usage the API reported at `atMs` (default now). */
+  observe(provider: string, usage: readonly ObservedUsage[], atMs?: number): Promise<void>;
+  /** The current windows of `provider`, for estimates and the dashboard. */
+  snapshot(provider: string): Promise<LedgerLine[]>;
+}
+
+export interface LedgerLine {
+  bucket: string;
+  windowStart: Date;
+  windowEnd: Date;
+  limit: number;
+  used: number;
+}
+
+/** Past windows stay this long (for inspection), then the next new window removes them. */
+const PAST_WINDOWS_KEPT_MS = 2 * 24 * 3600 * 1000;
+
+export function createApiLedger(db: Database, clock: Clock): ApiLedger {
+  return {
+    async reserve(provider, lines, cost = 1) {
+      const at = clock.now();
+      const keyed = [...lines]
+        .sort((a, b) => a.bucket.localeCompare(b.bucket))
+        .map((line) => ({
+          ...line,
+          ...windowAt(line.window, at),
+        }));
+      const exhausted = await db.withTransaction(async (tx) => {
+        const params = [
+          provider,
+          keyed.map((l) => l.bucket),
+          keyed.map((l) => l.start.toISOString()),
+          keyed.map((l) => l.end.toISOString()),
+          keyed.map((l) => l.limit),
+        ];
+        const opened = await tx.query(
+          `insert into api_budget (provider, bucket, window_start, window_end, limit_count)
+           select $1, b, s, e, l from unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[]) as t(b, s, e, l)
+           on conflict (provider, bucket, window_start) do nothing`,
+          params,
+        );
+        // A new window opened: the ledger keeps itself small by dropping long-past windows.
+        if (opened.rowCount > 0) {
+          await tx.query('delete from api_budget where provider = $1 and window_end < $2', [
+            provider,
+            new Date(at - PAST_WINDOWS_KEPT_MS).toISOString(),
+          ]);
+        }
+        const { rows } = await tx.query<{
+          window_end: Date;
+          limit_count: number;
+          used_count: number;
+        }>(
+          `select window_end, limit_count, used_count from api_budget
+           where provider = $1 and (bucket, window_start) in (select * from unnest($2::text[], $3::timestamptz[]))
+           order by bucket for update`,
+          params.slice(0, 3),
+        );
+        const full = rows.filter((r) => r.used_count + cost > r.limit_count);
+        if (full.length > 0) return full;
+        await tx.query(
+          `update api_budget set used_count = used_count + $4, updated_at = now()
+           where provider = $1 and (bucket, window_start) in (select * from unnest($2::text[], $3::timestamptz[]))`,
+          [...params.slice(0, 3), cost],
+        );
+        return [];
+      });
+      if (exhausted.length > 0) {
+        const resumeAt = new Date(Math.max(...exhausted.map((r) => r.window_end.getTime())));
+        throw new RateLimitedError({
+          code: 'rate_limited',
+          userMessage: `The ${displayName(provider)} request budget is spent until ${resumeAt.toISOString()}.`,
+          hint: 'Nothing is lost: the sync waits and resumes on its own when the window resets.',
+          detail: `${provider} budget exhausted: ${JSON.stringify(exhausted)}`,
+          resumeAt,
+        });
+      }
+    },
+
+    async observe(provider, usage, atMs = clock.now()) {
+      if (usage.length === 0) return;
+      const keyed = usage.map((u) => ({ ...u, ...windowAt(u.window, atMs) }));
+      await db.query(
+        `insert into api_budget (provider, bucket, window_start, window_end, limit_count, used_count)
+         select $1, b, s, e, l, u
+         from unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[]) as t(b, s, e, l, u)
+         on conflict (provider, bucket, window_start) do update
+           set used_count = greatest(api_budget.used_count, excluded.used_count),
+               limit_count = excluded.limit_count,
+               updated_at = now()`,
+        [
+          provider,
+          keyed.map((k) => k.bucket),
+          keyed.map((k) => k.start.toISOString()),
+          keyed.map((k) => k.end.toISOString()),
+          keyed.map((k) => k.limit),
+          keyed.map((k) => k.used),
+        ],
+      );
+    },
+
+    async snapshot(provider) {
+      const { rows } = await db.query<{
+        bucket: string;
+        window_start: Date;
+        window_end: Date;
+        limit_count: number;
+        used_count: number;
+      }>(
+        `select bucket, window_start, window_end, limit_count, used_count from api_budget
+         where provider = $1 and window_end > $2 order by bucket`,
+        [provider, new Date(clock.now()).toISOString()],
+      );
+      return rows.map((r) => ({
+        bucket: r.bucket,
+        windowStart: r.window_start,
+        windowEnd: r.window_end,
+        limit: r.limit_count,
+        used: r.used_count,
+      }));
+    },
+  };
+}
+
+function displayName(provider: string): string {
+  return provider === 'strava' ? 'Strava' : provider;
+}

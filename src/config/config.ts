@@ -1,0 +1,353 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseCron } from '../core/cron.ts';
+import { ConfigError, type FieldIssue } from '../core/errors.ts';
+import type { SyncSchedules } from '../queue/sync-schedules.ts';
+import { LEASE_TTL_MS } from '../sync/run-sync.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_POLLING_INTERVAL_S,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_SYNC_SCHEDULES,
+  MAX_JOB_DEADLINE_MS,
+} from './defaults.ts';
+
+/**
+ * Environment → typed, validated configuration, in one place. Every variable the system reads
+ * is here, with its default; README.md's configuration table lists the same set.
+ *
+ * Mode: without Strava credentials the system runs in `demo` mode against its own simulators;
+ * with them it talks to the real services (`live`). Empty strings count as unset, as `.env`
+ * files and CI secrets often leave them.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const WEATHER_PROVIDERS = ['auto', 'openweathermap', 'open-meteo'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type WeatherProviderSetting = (typeof WEATHER_PROVIDERS)[number];
+
+export interface EncryptionKey {
+  version: number;
+  key: Buffer;
+}
+
+export interface Config {
+  mode: 'demo' | 'live';
+  dataDir: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  strava: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    apiUrl: string;
+    oauthUrl: string;
+    /** Strava sport types kept as runs; everything else is listed and skipped. */
+    sportTypes: readonly string[];
+    /** The `verify_token` the push subscription was created with; unset: no webhook. */
+    webhookVerifyToken: string | undefined;
+  };
+  weather: {
+    provider: WeatherProviderSetting;
+    openWeatherApiKey: string | undefined;
+    openWeatherApiUrl: string;
+    openMeteoArchiveUrl: string;
+    /** A Nominatim-compatible reverse geocoder, used without an OpenWeatherMap key. */
+    nominatimUrl: string;
+  };
+  /** When an athlete revokes stridesync on Strava: delete their synced runs, or keep them. */
+  purgeOnDeauthorize: boolean;
+  /** Newest first: the first key encrypts, every key decrypts. Undefined → a local demo key. */
+  tokenEncryptionKeys: readonly EncryptionKey[] | undefined;
+  supabase: { url: string | undefined; jwtSecret: string | undefined };
+  publicUrl: string;
+  /** Browser origins allowed to call the API (CORS): PUBLIC_URL's origin and CORS_ORIGINS. */
+  corsOrigins: readonly string[];
+  port: number;
+  logLevel: LogLevel;
+  /** How workers work the queue (`stridesync worker`, `start`, Netlify's background function). */
+  worker: WorkerConfig;
+  /** The bearer token `GET /api/metrics` asks for; unset, the metrics are not served. */
+  metricsToken: string | undefined;
+}
+
+export interface WorkerConfig {
+  /** Sync jobs one worker works at once. */
+  concurrency: number;
+  /** How long one job works before it checkpoints and hands the session to a new job. */
+  jobDeadlineMs: number;
+  /** How long a session stays held by a worker that stopped renewing it (crashed). */
+  leaseTtlMs: number;
+  reapIntervalMs: number;
+  pollingIntervalS: number;
+  /** How long a stopping worker waits for its running jobs to yield. */
+  stopTimeoutMs: number;
+  schedules: SyncSchedules;
+}
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection string');
+
+/** A number of seconds within [min, max] (an integer when `integer`), from the environment. */
+function seconds(min: number, max: number, fallback: number) {
+  const message = `must be a number of seconds between ${min} and ${max}`;
+  return z.coerce.number({ error: message }).min(min, message).max(max, message).default(fallback);
+}
+
+/** A five-field cron expression (UTC), or `off`; `off` becomes null. */
+function cronOrOff(fallback: string | null) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      if (value === 'off') return null;
+      try {
+        parseCron(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a five-field cron expression (UTC) or off: ${(error as Error).message}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .default(fallback);
+}
+
+const encryptionKeys = z.string().transform((value, ctx): EncryptionKey[] => {
+  const keys: EncryptionKey[] = [];
+  for (const entry of value.split(',')) {
+    const match = /^(?:(\d+):)?(.+)$/.exec(entry.trim());
+    const key = match?.[2] ? Buffer.from(match[2], 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be 32 random bytes in base64 (generate one with `openssl rand -base64 32`), ' +
+          'optionally as a comma-separated list of `version:key`, newest first',
+      });
+      return z.NEVER;
+    }
+    keys.push({ version: match?.[1] ? Number(match[1]) : 1, key });
+  }
+  if (new Set(keys.map((k) => k.version)).size !== keys.length) {
+    ctx.addIssue({ code: 'custom', message: 'must give each key its own version (`version:key`)' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const envSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  STRIDESYNC_DATA_DIR: z.string().default('.stridesync'),
+  STRAVA_CLIENT_ID: z.string().regex(/^\d+$/, 'must be the numeric client id').optional(),
+  STRAVA_CLIENT_SECRET: z.string().min(1).optional(),
+  STRAVA_API_URL: httpUrl.default('https://www.strava.com/api/v3'),
+  STRAVA_OAUTH_URL: httpUrl.default('https://www.strava.com/oauth'),
+  STRAVA_SPORT_TYPES: z
+    .string()
+    .regex(
+      /^[A-Za-z]+(\s*,\s*[A-Za-z]+)*$/,
+      'must be a comma-separated list of Strava sport types, e.g. Run,TrailRun',
+    )
+    .transform((list) => list.split(',').map((type) => type.trim()))
+    .default(['Run', 'TrailRun', 'VirtualRun']),
+  STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  OPENWEATHER_API_KEY: z.string().min(1).optional(),
+  OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
+  OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
+  NOMINATIM_URL: httpUrl.default('https://nominatim.openstreetmap.org'),
+  WEATHER_PROVIDER: z
+    .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
+    .default('auto'),
+  TOKEN_ENCRYPTION_KEY: encryptionKeys.optional(),
+  PURGE_ON_DEAUTHORIZE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  SUPABASE_URL: httpUrl.optional(),
+  SUPABASE_JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (Supabase: Project Settings → API → JWT secret)')
+    .optional(),
+  PUBLIC_URL: httpUrl.optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((list, ctx) => {
+      const origins = list
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a comma-separated list of origins like https://app.example.com',
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
+  PORT: z.coerce
+    .number({ error: 'must be an integer between 1 and 65535' })
+    .int('must be an integer between 1 and 65535')
+    .min(1, 'must be an integer between 1 and 65535')
+    .max(65535, 'must be an integer between 1 and 65535')
+    .default(8787),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  SYNC_WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be an integer between 1 and 32' })
+    .int('must be an integer between 1 and 32')
+    .min(1, 'must be an integer between 1 and 32')
+    .max(32, 'must be an integer between 1 and 32')
+    .default(DEFAULT_CONCURRENCY),
+  SYNC_JOB_DEADLINE_S: seconds(1, MAX_JOB_DEADLINE_MS / 1000, DEFAULT_JOB_DEADLINE_MS / 1000),
+  SYNC_LEASE_TTL_S: seconds(1, 3600, LEASE_TTL_MS / 1000),
+  SYNC_REAP_INTERVAL_S: seconds(0.1, 3600, DEFAULT_REAP_INTERVAL_MS / 1000),
+  // pg-boss polls at most every half second.
+  SYNC_POLL_INTERVAL_S: seconds(0.5, 600, DEFAULT_POLLING_INTERVAL_S),
+  SYNC_STOP_TIMEOUT_S: seconds(0, 600, DEFAULT_STOP_TIMEOUT_MS / 1000),
+  SYNC_INCREMENTAL_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.incremental),
+  SYNC_RECONCILE_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.reconcile),
+  WEATHER_BACKFILL_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.weatherBackfill),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Every variable this module reads; README.md's configuration table lists exactly these. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
+/** Variables whose values must never be echoed in an error (DATABASE_URL may hold a password). */
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'STRAVA_WEBHOOK_VERIFY_TOKEN',
+  'STRAVA_CLIENT_SECRET',
+  'OPENWEATHER_API_KEY',
+  'TOKEN_ENCRYPTION_KEY',
+  'SUPABASE_JWT_SECRET',
+  'METRICS_TOKEN',
+]);
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const present = Object.fromEntries(
+    CONFIG_VARIABLES.map((name) => [name, env[name]?.trim()] as const).filter(
+      ([, value]) => value !== undefined && value !== '',
+    ),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw invalidConfig(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        const got = SECRET_VARIABLES.has(name) ? 'value hidden' : `got '${present[name]}'`;
+        return { path: name, message: `${name} ${issue.message} (${got})` };
+      }),
+    );
+  }
+  const e = parsed.data;
+  const issues = crossFieldIssues(e);
+  if (issues.length > 0) throw invalidConfig(issues);
+
+  const dataDir = path.resolve(cwd, e.STRIDESYNC_DATA_DIR);
+  const mode = e.STRAVA_CLIENT_ID ? 'live' : 'demo';
+  return {
+    mode,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
+    strava: {
+      clientId: e.STRAVA_CLIENT_ID,
+      clientSecret: e.STRAVA_CLIENT_SECRET,
+      apiUrl: e.STRAVA_API_URL,
+      oauthUrl: e.STRAVA_OAUTH_URL,
+      sportTypes: e.STRAVA_SPORT_TYPES,
+      webhookVerifyToken: e.STRAVA_WEBHOOK_VERIFY_TOKEN,
+    },
+    weather: {
+      provider: e.WEATHER_PROVIDER,
+      openWeatherApiKey: e.OPENWEATHER_API_KEY,
+      openWeatherApiUrl: e.OPENWEATHER_API_URL,
+      openMeteoArchiveUrl: e.OPEN_METEO_ARCHIVE_URL,
+      nominatimUrl: e.NOMINATIM_URL,
+    },
+    purgeOnDeauthorize: e.PURGE_ON_DEAUTHORIZE,
+    tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
+    supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    corsOrigins: [
+      ...new Set([
+        new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).origin,
+        ...(e.CORS_ORIGINS ?? []),
+      ]),
+    ],
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    worker: {
+      concurrency: e.SYNC_WORKER_CONCURRENCY,
+      jobDeadlineMs: e.SYNC_JOB_DEADLINE_S * 1000,
+      leaseTtlMs: e.SYNC_LEASE_TTL_S * 1000,
+      reapIntervalMs: e.SYNC_REAP_INTERVAL_S * 1000,
+      pollingIntervalS: e.SYNC_POLL_INTERVAL_S,
+      stopTimeoutMs: e.SYNC_STOP_TIMEOUT_S * 1000,
+      schedules: {
+        incremental: e.SYNC_INCREMENTAL_CRON,
+        reconcile: e.SYNC_RECONCILE_CRON,
+        weatherBackfill: e.WEATHER_BACKFILL_CRON,
+      },
+    },
+    metricsToken: e.METRICS_TOKEN,
+  };
+}
+
+function crossFieldIssues(e: z.infer<typeof envSchema>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (e.STRAVA_CLIENT_ID && !e.STRAVA_CLIENT_SECRET) {
+    issues.push({
+      path: 'STRAVA_CLIENT_SECRET',
+      message: 'STRAVA_CLIENT_SECRET is required when STRAVA_CLIENT_ID is set',
+    });
+  }
+  if (e.STRAVA_CLIENT_SECRET && !e.STRAVA_CLIENT_ID) {
+    issues.push({
+      path: 'STRAVA_CLIENT_ID',
+      message: 'STRAVA_CLIENT_ID is required when STRAVA_CLIENT_SECRET is set',
+    });
+  }
+  if (e.STRAVA_CLIENT_ID && !e.TOKEN_ENCRYPTION_KEY) {
+    issues.push({
+      path: 'TOKEN_ENCRYPTION_KEY',
+      message:
+        'TOKEN_ENCRYPTION_KEY is required with real Strava credentials, so stored tokens survive ' +
+        'a restart on any machine (generate one with `openssl rand -base64 32`)',
+    });
+  }
+  if (e.WEATHER_PROVIDER === 'openweathermap' && !e.OPENWEATHER_API_KEY) {
+    issues.push({
+      path: 'OPENWEATHER_API_KEY',
+      message: 'OPENWEATHER_API_KEY is required when WEATHER_PROVIDER=openweathermap',
+    });
+  }
+  return issues;
+}
+
+function invalidConfig(issues: FieldIssue[]): ConfigError {
+  const names = [...new Set(issues.map((issue) => issue.path))].join(', ');
+  return new ConfigError({
+    code: 'invalid_configuration',
+    userMessage: `Invalid configuration: ${issues.map((issue) => issue.message).join('; ')}`,
+    hint: `Fix ${names} in the environment and start again; README.md lists every variable.`,
+  });
+}

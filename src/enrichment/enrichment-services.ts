@@ -1,0 +1,108 @@
+import type { ApiLedger } from '../budget/api-ledger.ts';
+import { type PartialLimits, resolveLimits } from '../budget/provider-limits.ts';
+import type { Config } from '../config/config.ts';
+import type { Clock } from '../core/clock.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
+import type { PlaceProvider } from './geocoding/place-provider.ts';
+import { DEFAULT_MAX_WAIT_MS, type WindowWaits } from './provider-calls.ts';
+import { createNominatimPlaces } from './providers/nominatim/nominatim-geocoding.ts';
+import { createOpenMeteoWeather } from './providers/open-meteo/open-meteo-weather.ts';
+import { createOpenWeatherMapPlaces } from './providers/openweathermap/openweathermap-geocoding.ts';
+import { createOpenWeatherMapWeather } from './providers/openweathermap/openweathermap-weather.ts';
+import type { WeatherProvider } from './weather/weather-provider.ts';
+
+/**
+ * The providers `WEATHER_PROVIDER` selects, in the order enrichment tries them:
+ * - `auto`: OpenWeatherMap when a key is set, then Open-Meteo (which serves whatever OWM
+ *   cannot: its circuit open, its daily cap spent); Open-Meteo alone without a key;
+ * - `openweathermap` / `open-meteo`: that one only (the operator chose it, e.g. because the
+ *   Open-Meteo free tier is for non-commercial use).
+ * Places: OpenWeatherMap geocoding with a key, then Nominatim; Nominatim alone without.
+ */
+export interface WeatherServicesOptions {
+  ledger: ApiLedger;
+  clock: Clock;
+  /** Identifies stridesync to Nominatim; see `stridesyncUserAgent`. */
+  userAgent: string;
+  limits?: PartialLimits;
+  /** Sleeps through short rate-limit windows; tests pass one that moves a manual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  maxWaitMs?: number;
+  archiveDelayDays?: number;
+  /** Retries, timeouts and breaker settings for every provider's HTTP calls. */
+  http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
+  nominatimMinIntervalMs?: number;
+}
+
+export interface WeatherServices {
+  weather: WeatherProvider[];
+  places: PlaceProvider[];
+}
+
+export function createWeatherServices(
+  settings: Config['weather'],
+  o: WeatherServicesOptions,
+): WeatherServices {
+  const limits = resolveLimits(o.limits);
+  const waits: WindowWaits = {
+    clock: o.clock,
+    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+  };
+  const shared = { ledger: o.ledger, clock: o.clock, waits, ...(o.http ? { http: o.http } : {}) };
+  const key = settings.openWeatherApiKey;
+  const owm = key
+    ? createOpenWeatherMapWeather({
+        ...shared,
+        apiUrl: settings.openWeatherApiUrl,
+        apiKey: key,
+        limits: limits.openWeatherMap,
+      })
+    : undefined;
+  const openMeteo = createOpenMeteoWeather({
+    ...shared,
+    archiveUrl: settings.openMeteoArchiveUrl,
+    limits: limits.openMeteo,
+    ...(o.archiveDelayDays === undefined ? {} : { archiveDelayDays: o.archiveDelayDays }),
+  });
+  const nominatim = createNominatimPlaces({
+    ...shared,
+    baseUrl: settings.nominatimUrl,
+    userAgent: o.userAgent,
+    limits: limits.nominatim,
+    ...(o.nominatimMinIntervalMs === undefined ? {} : { minIntervalMs: o.nominatimMinIntervalMs }),
+  });
+  const owmPlaces = key
+    ? createOpenWeatherMapPlaces({
+        ...shared,
+        apiUrl: settings.openWeatherApiUrl,
+        apiKey: key,
+        limits: limits.openWeatherMap,
+      })
+    : undefined;
+
+  const weather =
+    settings.provider === 'open-meteo'
+      ? [openMeteo]
+      : settings.provider === 'openweathermap'
+        ? [owm]
+        : [owm, openMeteo];
+  const chosen = weather.filter((p): p is WeatherProvider => p !== undefined);
+  if (chosen.length === 0) {
+    throw new ConfigError({
+      code: 'weather_provider_unconfigured',
+      userMessage: 'WEATHER_PROVIDER=openweathermap needs OPENWEATHER_API_KEY.',
+      hint: 'Set OPENWEATHER_API_KEY, or set WEATHER_PROVIDER to auto or open-meteo.',
+    });
+  }
+  return {
+    weather: chosen,
+    places: [owmPlaces, nominatim].filter((p): p is PlaceProvider => p !== undefined),
+  };
+}
+
+/** `stridesync/0.1 (+https://runs.example.com)`: who is asking, and where to find them. */
+export function stridesyncUserAgent(publicUrl: string, version = '0.1'): string {
+  return `stridesync/${version} (+${publicUrl})`;
+}

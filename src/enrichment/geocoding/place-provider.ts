@@ -1,0 +1,67 @@
+import type { AppError } from '../../core/errors.ts';
+import { type Cell, cellKey } from '../grid-cell.ts';
+import {
+  distinctBy,
+  runBatch,
+  type WindowWaits,
+  waitingOutShortWindows,
+} from '../provider-calls.ts';
+
+/**
+ * Reverse geocoding: the city, state and country a run started in, from its start coordinates
+ * (never Strava's `location_*`, which describe the athlete's profile, not the run).
+ */
+export const PLACE_PROVIDER_NAMES = ['openweathermap', 'nominatim'] as const;
+export type PlaceProviderName = (typeof PLACE_PROVIDER_NAMES)[number];
+
+export interface ResolvedPlace {
+  provider: PlaceProviderName;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  /** ISO 3166-1 alpha-2, upper case. */
+  countryCode: string | null;
+}
+
+/**
+ * - `found`: a place (some parts may be null: open country has a country but no city);
+ * - `none`: the provider knows of no named place there (at sea, in the wild): a final answer,
+ *   cached like a found one;
+ * - `failed`: this lookup went wrong; retried later.
+ */
+export type PlaceOutcome =
+  | { kind: 'found'; place: ResolvedPlace; raw: unknown }
+  | { kind: 'none'; provider: PlaceProviderName; raw: unknown }
+  | { kind: 'failed'; reason: string };
+
+export interface PlaceBatch {
+  /** By `cellKey` of the 0.01° cell. */
+  outcomes: Map<string, PlaceOutcome>;
+  /** As for weather: ConfigError, RateLimitedError or an open circuit stopped the rest. */
+  halted?: AppError;
+  calls: number;
+}
+
+export interface PlaceProvider {
+  readonly name: PlaceProviderName;
+  /** One lookup per 0.01° cell, at the cell's centre. */
+  resolve(cells: readonly Cell[]): Promise<PlaceBatch>;
+}
+
+/**
+ * What both geocoders' `resolve` does around their one-cell lookup: one call per distinct cell,
+ * short rate-limit windows waited out, a failed lookup recorded on its cell, a halting error
+ * ending the batch with what was found so far.
+ */
+export async function resolveEachCell(
+  cells: readonly Cell[],
+  resolveCell: (cell: Cell) => Promise<[string, PlaceOutcome][]>,
+  waits: WindowWaits,
+): Promise<Omit<PlaceBatch, 'calls'>> {
+  const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
+    distinctBy(cells, cellKey),
+    (cell) => waitingOutShortWindows(() => resolveCell(cell), waits),
+    (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
+  );
+  return { outcomes, ...(halted ? { halted } : {}) };
+}

@@ -1,0 +1,156 @@
+import type { ApiLedger } from '../budget/api-ledger.ts';
+import { type BudgetLine, windowAt } from '../budget/rate-windows.ts';
+import type { Clock } from '../core/clock.ts';
+import { type AppError, ConfigError, RateLimitedError, TransientError } from '../core/errors.ts';
+
+/**
+ * What the four provider clients (One Call, Open-Meteo, OWM geocoding, Nominatim) share: how a
+ * batch of calls runs, which errors stop a provider and which only fail one call, how a spent
+ * short window is waited out, and how a provider's 429 is written into the ledger.
+ */
+
+export interface WindowWaits {
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  /**
+   * The longest a call may wait for a window to reset (a spent minute) before it gives up and
+   * halts the provider with the RateLimitedError. Longer waits (a spent day) are never slept:
+   * the sync parks until `resumeAt` instead.
+   */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_MAX_WAIT_MS = 65_000;
+/** A provider that refuses again right after each wait is not waiting on a minute: stop. */
+const MAX_WAITS_PER_CALL = 3;
+
+/** Errors that stop a provider for the rest of the batch, rather than failing one call. */
+function isHalting(error: unknown): error is AppError {
+  return (
+    error instanceof ConfigError ||
+    error instanceof RateLimitedError ||
+    (error instanceof TransientError && error.code === 'upstream_circuit_open')
+  );
+}
+
+/**
+ * Runs `perform` for each call in order. A halting error ends the batch (outcomes so far are
+ * kept); any other TransientError fails only that call's keys, with its message as the reason;
+ * anything else is a bug and is thrown.
+ */
+export async function runBatch<Call, Outcome>(
+  calls: readonly Call[],
+  perform: (call: Call) => Promise<Iterable<readonly [string, Outcome]>>,
+  failed: (call: Call, reason: string) => Iterable<readonly [string, Outcome]>,
+): Promise<{ outcomes: Map<string, Outcome>; halted?: AppError }> {
+  const outcomes = new Map<string, Outcome>();
+  for (const call of calls) {
+    try {
+      for (const [key, outcome] of await perform(call)) outcomes.set(key, outcome);
+    } catch (error) {
+      if (isHalting(error)) return { outcomes, halted: error };
+      if (!(error instanceof TransientError)) throw error;
+      for (const [key, outcome] of failed(call, failureReason(error))) outcomes.set(key, outcome);
+    }
+  }
+  return { outcomes };
+}
+
+/** `OpenWeatherMap did not answer in time: /data/3.0/onecall/timemachine: …`, for the run. */
+function failureReason(error: TransientError): string {
+  const summary = error.userMessage.replace(/\.$/, '');
+  return error.message === error.userMessage ? summary : `${summary}: ${error.message}`;
+}
+
+/** The first of each key, in order: two runs in one slot make one call, not two. */
+export function distinctBy<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
+  return [...seen.values()];
+}
+
+/** Runs `attempt`, sleeping through short rate-limit windows (see `maxWaitMs`). */
+export async function waitingOutShortWindows<T>(
+  attempt: () => Promise<T>,
+  waits: WindowWaits,
+): Promise<T> {
+  for (let waited = 0; ; waited++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof RateLimitedError) || waited >= MAX_WAITS_PER_CALL) throw error;
+      const waitMs = error.resumeAt.getTime() - waits.clock.now();
+      if (waitMs > waits.maxWaitMs) throw error;
+      await waits.sleep(Math.max(0, waitMs));
+    }
+  }
+}
+
+/**
+ * The provider said 429 for `line`'s window: whatever our ledger thought, that window is full
+ * for every process until it ends. Returns the error to throw.
+ */
+export async function spendWindow(
+  ledger: ApiLedger,
+  provider: string,
+  line: BudgetLine,
+  clock: Clock,
+  service: string,
+): Promise<RateLimitedError> {
+  const now = clock.now();
+  await ledger.observe(provider, [{ ...line, used: line.limit }], now);
+  return rateLimitedUntil(
+    windowAt(line.window, now).end,
+    service,
+    `${provider} 429 (${line.bucket})`,
+  );
+}
+
+export function rateLimitedUntil(resumeAt: Date, service: string, detail: string) {
+  return new RateLimitedError({
+    code: 'weather_rate_limited',
+    userMessage: `${service}'s request limit is reached until ${resumeAt.toISOString()}.`,
+    hint: 'Nothing is lost: runs keep their place in the queue and are enriched after the reset.',
+    detail,
+    resumeAt,
+  });
+}
+
+/** One call went wrong in a way another call, later or elsewhere, may not. */
+export function callFailed(service: string, detail: string): TransientError {
+  return new TransientError({
+    code: 'weather_call_failed',
+    userMessage: `${service} could not answer this request.`,
+    hint: 'It is retried automatically later.',
+    detail,
+  });
+}
+
+/**
+ * The body as JSON, or undefined when it is not JSON (a proxy's HTML error page, a body cut off
+ * mid-way). The caller decides: an error status is classified without a body; a 200 without a
+ * readable body fails the call.
+ */
+export async function readJsonBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An HTTP 401/403/404 from a provider is the operator's to fix, once, not each run's. */
+export function operatorError(code: string, userMessage: string, hint: string, detail: string) {
+  return new ConfigError({ code, userMessage, hint, detail });
+}
+
+/** A `Retry-After` in seconds or as an HTTP date, as an instant; undefined when absent or bad. */
+export function retryAfter(response: Response, nowMs: number): Date | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return new Date(nowMs + seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : new Date(date);
+}

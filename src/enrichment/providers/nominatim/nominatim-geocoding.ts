@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { ApiLedger } from '../../../budget/api-ledger.ts';
+import {
+  budgetLines,
+  LEDGER_PROVIDER,
+  nominatimBudget,
+  type ProviderLimits,
+} from '../../../budget/provider-limits.ts';
+import { createRequestPacer } from '../../../budget/request-pacer.ts';
+import type { Clock } from '../../../core/clock.ts';
+import { createResilientFetch, type ResilientFetchOptions } from '../../../net/resilient-fetch.ts';
+import {
+  type PlaceOutcome,
+  type PlaceProvider,
+  resolveEachCell,
+} from '../../geocoding/place-provider.ts';
+import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from '../../grid-cell.ts';
+import {
+  callFailed,
+  operatorError,
+  rateLimitedUntil,
+  readJsonBody,
+  retryAfter,
+  spendWindow,
+  type WindowWaits,
+} from '../../provider-calls.ts';
+
+/**
+ * A Nominatim-compatible reverse geocoder (`/reverse?format=jsonv2`), used when there is no
+ * OpenWeatherMap key. The OSMF public server's policy, kept: an identifying User-Agent (a
+ * stock library agent is refused with 403), at most one request per second (paced here, and
+ * across processes by the ledger's minute line), and results cached (place_cache) so a place
+ * is asked once. "Unable to geocode" (200) means nothing is near: a final answer (`none`).
+ */
+export interface NominatimPlacesOptions {
+  baseUrl: string;
+  /** Identifies the application, e.g. `stridesync/0.1 (+https://runs.example.com)`. */
+  userAgent: string;
+  ledger: ApiLedger;
+  clock: Clock;
+  limits: ProviderLimits['nominatim'];
+  waits: WindowWaits;
+  /** The policy's one request per second, unless a self-hosted instance allows more. */
+  minIntervalMs?: number;
+  http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
+}
+
+const SERVICE = 'Nominatim';
+const POLICY_INTERVAL_MS = 1000;
+
+const reverseSchema = z.union([
+  z.looseObject({ error: z.string() }),
+  z.looseObject({
+    address: z
+      .looseObject({
+        city: z.string().optional(),
+        town: z.string().optional(),
+        village: z.string().optional(),
+        municipality: z.string().optional(),
+        hamlet: z.string().optional(),
+        state: z.string().optional(),
+        country: z.string().optional(),
+        country_code: z.string().optional(),
+      })
+      .optional(),
+  }),
+]);
+
+export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider {
+  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
+  const budget = nominatimBudget(o.limits);
+  const pacer = createRequestPacer(o.minIntervalMs ?? POLICY_INTERVAL_MS, o.clock, o.waits.sleep);
+  let calls = 0;
+
+  async function refused(response: Response) {
+    const resumeAt = retryAfter(response, o.clock.now());
+    if (resumeAt) return rateLimitedUntil(resumeAt, SERVICE, 'nominatim 429 with Retry-After');
+    return spendWindow(o.ledger, LEDGER_PROVIDER.nominatim, budget.minute, o.clock, SERVICE);
+  }
+
+  async function resolveCell(cell: Cell): Promise<[string, PlaceOutcome][]> {
+    const { lat, lng } = cellCentre(cell, PLACE_CELLS_PER_DEGREE);
+    const url = new URL(`${o.baseUrl}/reverse`);
+    url.search = new URLSearchParams({
+      format: 'jsonv2',
+      lat: lat.toFixed(2),
+      lon: lng.toFixed(2),
+      zoom: '10', // city level: the run's city, not its street
+      addressdetails: '1',
+      'accept-language': 'en',
+    }).toString();
+    const response = await send(
+      url.toString(),
+      { headers: { accept: 'application/json', 'user-agent': o.userAgent } },
+      {
+        beforeAttempt: async () => {
+          await o.ledger.reserve(LEDGER_PROVIDER.nominatim, budgetLines(budget));
+          await pacer.wait();
+          calls += 1;
+        },
+      },
+    );
+    if (response.status === 429) {
+      await response.body?.cancel();
+      throw await refused(response);
+    }
+    if (response.status === 403) {
+      await response.body?.cancel();
+      throw operatorError(
+        'nominatim_access_denied',
+        'Nominatim refused stridesync’s requests (HTTP 403: usage policy).',
+        'The operator must check PUBLIC_URL (it identifies the app in the User-Agent), or point stridesync at another Nominatim-compatible service.',
+        `HTTP 403 from ${url.host}`,
+      );
+    }
+    const body = await readJsonBody(response);
+    if (!response.ok) throw callFailed(SERVICE, `HTTP ${response.status}`);
+    const parsed = reverseSchema.safeParse(body);
+    if (!parsed.success) throw callFailed(SERVICE, 'unexpected reverse body');
+    if ('error' in parsed.data)
+      return [[cellKey(cell), { kind: 'none', provider: 'nominatim', raw: body }]];
+    const address = parsed.data.address ?? {};
+    const place = {
+      provider: 'nominatim' as const,
+      city:
+        address.city ??
+        address.town ??
+        address.village ??
+        address.municipality ??
+        address.hamlet ??
+        null,
+      state: address.state ?? null,
+      country: address.country ?? null,
+      countryCode: address.country_code?.toUpperCase() ?? null,
+    };
+    return [[cellKey(cell), { kind: 'found', place, raw: body }]];
+  }
+
+  return {
+    name: 'nominatim',
+    async resolve(cells) {
+      const before = calls;
+      const batch = await resolveEachCell(cells, resolveCell, o.waits);
+      return { ...batch, calls: calls - before };
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import type { ApiLedger } from '../../../budget/api-ledger.ts';
+import {
+  budgetLines,
+  LEDGER_PROVIDER,
+  openMeteoBudget,
+  type ProviderLimits,
+} from '../../../budget/provider-limits.ts';
+import type { Clock } from '../../../core/clock.ts';
+import type { RateLimitedError } from '../../../core/errors.ts';
+import { createResilientFetch, type ResilientFetchOptions } from '../../../net/resilient-fetch.ts';
+import {
+  type Cell,
+  cellCentre,
+  cellKey,
+  DAY_MS,
+  HOUR_MS,
+  utcDay,
+  WEATHER_CELLS_PER_DEGREE,
+  type WeatherSlot,
+  weatherSlotKey,
+} from '../../grid-cell.ts';
+import {
+  callFailed,
+  rateLimitedUntil,
+  readJsonBody,
+  runBatch,
+  spendWindow,
+  type WindowWaits,
+  waitingOutShortWindows,
+} from '../../provider-calls.ts';
+import { judgeObservation } from '../../weather/plausibility.ts';
+import type { SlotOutcome, WeatherProvider } from '../../weather/weather-provider.ts';
+import {
+  archiveCallWeight,
+  type ChunkPolicy,
+  type DayRange,
+  DEFAULT_CHUNK_POLICY,
+  planArchiveChunks,
+} from './archive-chunks.ts';
+import {
+  ARCHIVE_HOURLY_VARIABLES,
+  archiveSearchParams,
+  parseArchiveBody,
+} from './open-meteo-archive.ts';
+import { classifyOpenMeteoFailure } from './open-meteo-failures.ts';
+
+/**
+ * The Open-Meteo historical archive (no key): one call per 0.1° cell and date range serves
+ * every slot of that cell in the range (see archive-chunks.ts), so a runner's whole history
+ * at home costs a handful of calls. Each call reserves its weight on the ledger first.
+ */
+export interface OpenMeteoWeatherOptions {
+  archiveUrl: string;
+  ledger: ApiLedger;
+  clock: Clock;
+  limits: ProviderLimits['openMeteo'];
+  waits: WindowWaits;
+  http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
+  /**
+   * Days the archive trails today: day D is there once today (UTC) ≥ D + this. Open-Meteo
+   * documents "a 5-day delay" for its ERA5 archive.
+   */
+  archiveDelayDays?: number;
+  chunkPolicy?: ChunkPolicy;
+}
+
+interface ArchiveCall {
+  cell: Cell;
+  range: DayRange;
+  slots: WeatherSlot[];
+}
+
+const SERVICE = 'Open-Meteo';
+export const DEFAULT_ARCHIVE_DELAY_DAYS = 5;
+/** A null row this recent is reanalysis not done yet (wait); older, the archive lacks it. */
+const MISSING_MEANS_NOT_YET_MS = 14 * DAY_MS;
+
+export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvider {
+  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
+  const budget = openMeteoBudget(o.limits);
+  const delayDays = o.archiveDelayDays ?? DEFAULT_ARCHIVE_DELAY_DAYS;
+  let calls = 0;
+
+  async function refused(window: 'minute' | 'hour' | 'daily'): Promise<RateLimitedError> {
+    if (window === 'hour') {
+      // The ledger has no hour window; the next hour is when Open-Meteo lets us in again.
+      const resumeAt = new Date((Math.floor(o.clock.now() / HOUR_MS) + 1) * HOUR_MS);
+      return rateLimitedUntil(resumeAt, SERVICE, 'open-meteo 429 (hourly limit)');
+    }
+    const line = window === 'minute' ? budget.minute : budget.daily;
+    return spendWindow(o.ledger, LEDGER_PROVIDER.openMeteo, line, o.clock, SERVICE);
+  }
+
+  async function fetchRange(call: ArchiveCall): Promise<[string, SlotOutcome][]> {
+    const centre = cellCentre(call.cell, WEATHER_CELLS_PER_DEGREE);
+    const url = `${o.archiveUrl}?${archiveSearchParams(centre.lat, centre.lng, call.range)}`;
+    const weight = Math.ceil(archiveCallWeight(call.range, ARCHIVE_HOURLY_VARIABLES.length));
+    const response = await send(
+      url,
+      { headers: { accept: 'application/json' } },
+      {
+        beforeAttempt: async () => {
+          await o.ledger.reserve(LEDGER_PROVIDER.openMeteo, budgetLines(budget), weight);
+          calls += 1;
+        },
+      },
+    );
+    const body = await readJsonBody(response);
+    if (!response.ok) {
+      const failure = classifyOpenMeteoFailure(response.status, body);
+      if (failure.action === 'rate_limited') throw await refused(failure.window);
+      if (failure.action === 'throw') throw failure.error;
+      return archiveEndsEarlier(call, failure.lastDay);
+    }
+    const rows = parseArchiveBody(body);
+    if (typeof rows === 'string') throw callFailed(SERVICE, rows);
+    return call.slots.map((slot) => {
+      const row = rows.get(slot.hourMs);
+      if (row === undefined) {
+        return [
+          weatherSlotKey(slot),
+          {
+            kind: 'failed',
+            reason: `Open-Meteo sent no row for ${new Date(slot.hourMs).toISOString()}`,
+          },
+        ];
+      }
+      if (row === 'missing') return [weatherSlotKey(slot), missing(slot)];
+      return [weatherSlotKey(slot), judgeObservation(row)];
+    });
+  }
+
+  function missing(slot: WeatherSlot): SlotOutcome {
+    const now = o.clock.now();
+    if (now - slot.hourMs < MISSING_MEANS_NOT_YET_MS) {
+      return { kind: 'not_yet', retryAt: new Date(now + DAY_MS) };
+    }
+    return { kind: 'failed', reason: 'Open-Meteo has no data for this hour' };
+  }
+
+  /**
+   * The archive ends before some of these days: those wait until it reaches them (it grows a
+   * day a day); the rest is asked again within the range it has. Only ever narrows, so it ends.
+   */
+  async function archiveEndsEarlier(
+    call: ArchiveCall,
+    lastDay: number,
+  ): Promise<[string, SlotOutcome][]> {
+    const now = o.clock.now();
+    const inArchive = call.slots.filter((slot) => utcDay(slot.hourMs) <= lastDay);
+    const waiting: [string, SlotOutcome][] = call.slots
+      .filter((slot) => utcDay(slot.hourMs) > lastDay)
+      .map((slot) => [
+        weatherSlotKey(slot),
+        { kind: 'not_yet', retryAt: new Date(now + (utcDay(slot.hourMs) - lastDay) * DAY_MS) },
+      ]);
+    if (inArchive.length === 0 || lastDay >= call.range.endDay) return waiting;
+    const narrowed = { ...call, slots: inArchive, range: { ...call.range, endDay: lastDay } };
+    return [...waiting, ...(await fetchRange(narrowed))];
+  }
+
+  return {
+    name: 'open-meteo',
+    availableAt: (hourMs) => (utcDay(hourMs) + delayDays) * DAY_MS,
+    async observe(slots) {
+      const before = calls;
+      const { outcomes, halted } = await runBatch<ArchiveCall, SlotOutcome>(
+        planCalls(slots, o.chunkPolicy ?? DEFAULT_CHUNK_POLICY),
+        (call) => waitingOutShortWindows(() => fetchRange(call), o.waits),
+        (call, reason) =>
+          call.slots.map((slot) => [weatherSlotKey(slot), { kind: 'failed', reason }]),
+      );
+      return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
+    },
+  };
+}
+
+/** Slots grouped by cell, each cell's days cut into ranges: one call per cell and range. */
+function planCalls(slots: readonly WeatherSlot[], policy: ChunkPolicy): ArchiveCall[] {
+  const byCell = new Map<string, { cell: Cell; slots: WeatherSlot[] }>();
+  for (const slot of slots) {
+    const group = byCell.get(cellKey(slot));
+    if (group) group.slots.push(slot);
+    else
+      byCell.set(cellKey(slot), {
+        cell: { latCell: slot.latCell, lngCell: slot.lngCell },
+        slots: [slot],
+      });
+  }
+  return [...byCell.values()].flatMap(({ cell, slots: cellSlots }) =>
+    planArchiveChunks(
+      cellSlots.map((slot) => utcDay(slot.hourMs)),
+      policy,
+    ).map((range) => ({
+      cell,
+      range,
+      slots: cellSlots.filter((slot) => {
+        const day = utcDay(slot.hourMs);
+        return day >= range.startDay && day <= range.endDay;
+      }),
+    })),
+  );
+}

@@ -1,0 +1,216 @@
+import { Hono } from 'hono';
+import packageJson from '../../../package.json' with { type: 'json' };
+import { createSimulators, type Simulators } from '../../../sim/index.ts';
+import { createApiLedger } from '../../budget/api-ledger.ts';
+import type { Config } from '../../config/config.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import {
+  createWeatherServices,
+  stridesyncUserAgent,
+  type WeatherServices,
+} from '../../enrichment/enrichment-services.ts';
+import { createApp } from '../../http/app.ts';
+import { handleNotFound } from '../../http/error-response.ts';
+import { createJwtVerifier, type JwtVerifier, supabaseJwksUrl } from '../../http/jwt.ts';
+import { startServer } from '../../http/node-server.ts';
+import { estimateSettingsOf } from '../../http/routes/estimate.ts';
+import type { StravaDeps } from '../../http/routes/strava-connection.ts';
+import { createLogger, type Logger } from '../../observability/logger.ts';
+import { createProgressHub, type ProgressHub } from '../../progress/progress-hub.ts';
+import { type JobQueue, openJobQueue } from '../../queue/job-queue.ts';
+import type { Database } from '../../store/database.ts';
+import { migrate } from '../../store/migrations.ts';
+import { openDatabase } from '../../store/open-database.ts';
+import { createTokenCipher } from '../../strava/token-crypto.ts';
+import { createStravaDeps, type StravaEndpoints } from '../strava-deps.ts';
+import { prepareDashboard } from './dashboard.ts';
+import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
+import { loadOrCreateLocalSecrets } from './local-secrets.ts';
+
+/** Where the in-process simulators are mounted on the local server in demo mode. */
+export const SIMULATORS_PATH = '/sim';
+/**
+ * The real Nominatim allows one request a second; the demo's is a simulator in this process, so
+ * the demo paces geocoding faster and a first sync shows its places in seconds, not minutes.
+ * The simulator allows a fifth of the client's interval, so timer jitter never trips it.
+ */
+const DEMO_GEOCODING_INTERVAL_MS = 50;
+
+/**
+ * Everything a long-running process (`serve`, `start`, later `worker`) shares: configuration,
+ * logger, database, token verifier and the Strava parts. In demo mode (no Strava credentials)
+ * the simulators run in this process, mounted on the local server, and every client points at
+ * them; with credentials, the same code points at the real services.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  clock: Clock;
+  auth: JwtVerifier;
+  /** Set when this install signs its own users' tokens (no SUPABASE_JWT_SECRET). */
+  localJwtSecret: string | undefined;
+  strava: StravaDeps;
+  /** Weather and place providers: the simulators in demo mode, else as configured. */
+  weather: WeatherServices;
+  /** Sends sync jobs (this process does not work them; workers do). */
+  queue: JobQueue;
+  /** Live progress for the local server's Server-Sent Events. */
+  progressHub: ProgressHub;
+  /** Demo mode only: the simulators, served under SIMULATORS_PATH. */
+  simulators: Simulators | undefined;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, options: { migrate: boolean }): Promise<Runtime> {
+  const logger = createLogger(config.logLevel);
+  const clock = systemClock;
+  const localSecrets =
+    config.supabase.jwtSecret && config.tokenEncryptionKeys
+      ? undefined
+      : loadOrCreateLocalSecrets(config.dataDir);
+  const localJwtSecret = config.supabase.jwtSecret ? undefined : localSecrets?.jwtSecret;
+  const serverSecret = config.supabase.jwtSecret ?? (localJwtSecret as string);
+  const tokenCipher = createTokenCipher(
+    config.tokenEncryptionKeys ?? [
+      { version: 1, key: Buffer.from(localSecrets?.tokenEncryptionKey ?? '', 'base64') },
+    ],
+  );
+  const db = await openDatabase(config.database, {
+    onError: (error) => logger.error({ err: error }, 'database connection failed'),
+  });
+  try {
+    if (options.migrate) logger.info(await migrate(db), 'database migrated');
+    // Without Supabase Auth, the local install has one user to sign in as: the demo runner.
+    if (localJwtSecret) await ensureDemoUser(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const simulators =
+    config.mode === 'demo'
+      ? createSimulators({
+          clock,
+          athletes: [DEMO_ATHLETE],
+          nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS / 5,
+        })
+      : undefined;
+  const endpoints = stravaEndpoints(config, simulators);
+  const ledger = createApiLedger(db, clock);
+  const progressHub = createProgressHub(db, logger);
+  const weather = createWeatherServices(weatherSettings(config, simulators), {
+    ledger,
+    clock,
+    userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
+    ...(simulators ? { nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS } : {}),
+  });
+  const queue = await openJobQueue(db, { logger, work: false });
+  return {
+    config,
+    logger,
+    db,
+    clock,
+    auth: createJwtVerifier({
+      secret: serverSecret,
+      ...(config.supabase.url ? { jwksUrl: supabaseJwksUrl(config.supabase.url) } : {}),
+    }),
+    localJwtSecret,
+    strava: createStravaDeps({
+      db,
+      clock,
+      ledger,
+      endpoints,
+      tokenCipher,
+      serverSecret,
+      publicUrl: config.publicUrl,
+    }),
+    simulators,
+    weather,
+    queue,
+    progressHub,
+    async close() {
+      await progressHub.close();
+      await queue.stop({ timeoutMs: 0 });
+      await simulators?.close();
+      await db.close();
+    },
+  };
+}
+
+/** The Strava the clients talk to: the in-process simulator in demo mode, else configuration. */
+function stravaEndpoints(config: Config, simulators: Simulators | undefined): StravaEndpoints {
+  if (simulators) {
+    const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
+    return { apiUrl: urls.stravaApiUrl, oauthUrl: urls.stravaOauthUrl, ...simulators.stravaApp };
+  }
+  return {
+    apiUrl: config.strava.apiUrl,
+    oauthUrl: config.strava.oauthUrl,
+    clientId: config.strava.clientId as string,
+    clientSecret: config.strava.clientSecret as string,
+  };
+}
+
+/**
+ * The weather the enricher asks: in demo mode the simulators' Open-Meteo and Nominatim (and
+ * OpenWeatherMap's simulator only if a key is set, which then means the real one); else the
+ * configuration as it is.
+ */
+function weatherSettings(config: Config, simulators: Simulators | undefined): Config['weather'] {
+  if (!simulators || config.weather.openWeatherApiKey) return config.weather;
+  const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
+  return {
+    ...config.weather,
+    provider: 'open-meteo',
+    openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
+    nominatimUrl: urls.nominatimUrl,
+  };
+}
+
+/**
+ * Serves the API, the dashboard and, in demo mode, the simulators until SIGINT/SIGTERM, then
+ * closes in order.
+ */
+export async function serveUntilStopped(
+  runtime: Runtime,
+  onListening: (url: string, served: { dashboard: boolean }) => void | Promise<void>,
+): Promise<void> {
+  const api = createApp({
+    db: runtime.db,
+    clock: runtime.clock,
+    progressHub: runtime.progressHub,
+    queue: runtime.queue,
+    webhookVerifyToken: runtime.config.strava.webhookVerifyToken,
+    corsOrigins: runtime.config.corsOrigins,
+    logger: runtime.logger,
+    auth: runtime.auth,
+    version: packageJson.version,
+    strava: runtime.strava,
+    estimate: estimateSettingsOf(runtime.weather),
+    metricsToken: runtime.config.metricsToken,
+    // The dashboard's sign-in on an install that signs its own tokens.
+    ...(runtime.localJwtSecret ? { localSession: { jwtSecret: runtime.localJwtSecret } } : {}),
+  });
+  const root = new Hono().route('/', api);
+  if (runtime.simulators) root.route(SIMULATORS_PATH, runtime.simulators.app);
+  // Last, so the dashboard answers only what the API and the simulators do not.
+  const dashboard = await prepareDashboard(runtime.logger);
+  if (dashboard) root.route('/', dashboard);
+  // A mounted app's notFound does not carry over: unknown paths answer in the API's error shape.
+  root.notFound(handleNotFound);
+  const server = await startServer(root, { port: runtime.config.port });
+  await onListening(server.url, { dashboard: dashboard !== undefined });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      runtime.logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  await runtime.close();
+}
