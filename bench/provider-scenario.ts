@@ -2,7 +2,7 @@ import { createApiLedger } from '../src/budget/api-ledger.ts';
 import { LEDGER_PROVIDER } from '../src/budget/provider-limits.ts';
 import type { Config } from '../src/config/config.ts';
 import {
-  createWeatherServices,
+  createEnrichmentServices,
   stridesyncUserAgent,
 } from '../src/enrichment/enrichment-services.ts';
 import type { PlaceProviderName } from '../src/enrichment/geocoding/place-provider.ts';
@@ -67,7 +67,7 @@ export async function benchPair(
   const { db, close } = await openBenchDatabase(synced);
   try {
     const ledger = countingLedger(createApiLedger(db, world.clock));
-    const services = createWeatherServices(pair.settings(world.urls), {
+    const services = createEnrichmentServices(pair.settings(world.urls), {
       ledger,
       clock: world.clock,
       userAgent: stridesyncUserAgent('http://localhost:8787'),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createApiLedger } from '../src/budget/api-ledger.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../src/config/defaults.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Database } from '../src/store/database.ts';
 import { sessionStore } from '../src/store/session-store.ts';
@@ -8,7 +9,8 @@ import { createConnectionStore } from '../src/strava/connection-store.ts';
 import { createStravaClient } from '../src/strava/strava-client.ts';
 import { createTokenCipher } from '../src/strava/token-crypto.ts';
 import { createTokenManager } from '../src/strava/token-manager.ts';
-import { runSync, type SyncDeps } from '../src/sync/run-sync.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import type { SyncDeps } from '../src/sync/sync-deps.ts';
 import type { BenchWorld } from './bench-world.ts';
 
 /** A stridesync user connected to one simulated Strava athlete. */
@@ -70,6 +72,7 @@ export async function syncHistory(world: BenchWorld, db: Database, runner: Bench
       sessionId: session.id,
       owner: 'bench',
       deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
     });
     if (outcome.status === 'completed') return;
     if (outcome.status === 'rate_limited') clock.set(outcome.resumeAt);

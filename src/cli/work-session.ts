@@ -2,7 +2,8 @@ import { NotFoundError } from '../core/errors.ts';
 import { isTerminalStatus, type SyncSessionRow } from '../core/sync-session.ts';
 import { SYNC_RETRY } from '../queue/job-queue.ts';
 import { sessionStore } from '../store/session-store.ts';
-import { runSync, type SyncDeps } from '../sync/run-sync.ts';
+import { runSync } from '../sync/run-sync.ts';
+import type { SyncDeps } from '../sync/sync-deps.ts';
 
 /** How often a session another worker holds is tried again; its progress shows meanwhile. */
 const FOLLOW_MS = 2_000;

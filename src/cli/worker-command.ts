@@ -2,17 +2,17 @@ import { loadConfig, type WorkerConfig } from '../config/config.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_LEASE_TTL_MS,
   DEFAULT_POLLING_INTERVAL_S,
   DEFAULT_REAP_INTERVAL_MS,
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_SYNC_SCHEDULES,
-  MAX_JOB_DEADLINE_MS,
 } from '../config/defaults.ts';
 import { parseCron } from '../core/cron.ts';
 import { ConfigError } from '../core/errors.ts';
+import { MAX_JOB_DEADLINE_MS } from '../queue/job-expiry.ts';
 import { startWorkers } from '../queue/start-workers.ts';
 import type { SyncSchedules } from '../queue/sync-schedules.ts';
-import { LEASE_TTL_MS } from '../sync/run-sync.ts';
 import { openRuntime } from '../wiring/node/open-runtime.ts';
 import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
@@ -37,7 +37,7 @@ Options:
   --job-deadline <s>         seconds one job works before it checkpoints and hands the session
                              on to a new job (SYNC_JOB_DEADLINE_S, default ${DEFAULT_JOB_DEADLINE_MS / 1000}, at most ${MAX_JOB_DEADLINE_MS / 1000})
   --lease-ttl <s>            seconds a session stays held by a worker that stopped renewing it
-                             (crashed): the wait before another worker takes over (SYNC_LEASE_TTL_S, default ${LEASE_TTL_MS / 1000})
+                             (crashed): the wait before another worker takes over (SYNC_LEASE_TTL_S, default ${DEFAULT_LEASE_TTL_MS / 1000})
   --reap-interval <s>        seconds between looks for sessions no worker carries (SYNC_REAP_INTERVAL_S, default ${DEFAULT_REAP_INTERVAL_MS / 1000})
   --poll-interval <s>        seconds between asks for a job while idle (SYNC_POLL_INTERVAL_S, default ${DEFAULT_POLLING_INTERVAL_S}, at least 0.5)
   --stop-timeout <s>         on SIGINT/SIGTERM, seconds to wait for running jobs to stop at their next

@@ -2,16 +2,20 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseCron } from '../core/cron.ts';
 import { ConfigError, type FieldIssue } from '../core/errors.ts';
+import { WEATHER_PROVIDERS, type WeatherSettings } from '../enrichment/weather-settings.ts';
+import { LOG_LEVELS, type LogLevel } from '../observability/logger.ts';
+import { MAX_JOB_DEADLINE_MS } from '../queue/job-expiry.ts';
 import type { SyncSchedules } from '../queue/sync-schedules.ts';
-import { LEASE_TTL_MS } from '../sync/run-sync.ts';
+import type { DatabaseLocation } from '../store/open-database.ts';
+import type { EncryptionKey } from '../strava/token-crypto.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_LEASE_TTL_MS,
   DEFAULT_POLLING_INTERVAL_S,
   DEFAULT_REAP_INTERVAL_MS,
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_SYNC_SCHEDULES,
-  MAX_JOB_DEADLINE_MS,
 } from './defaults.ts';
 
 /**
@@ -23,21 +27,10 @@ import {
  * files and CI secrets often leave them.
  */
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const WEATHER_PROVIDERS = ['auto', 'openweathermap', 'open-meteo'] as const;
-
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export type WeatherProviderSetting = (typeof WEATHER_PROVIDERS)[number];
-
-export interface EncryptionKey {
-  version: number;
-  key: Buffer;
-}
-
 export interface Config {
   mode: 'demo' | 'live';
   dataDir: string;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  database: DatabaseLocation;
   strava: {
     clientId: string | undefined;
     clientSecret: string | undefined;
@@ -48,14 +41,7 @@ export interface Config {
     /** The `verify_token` the push subscription was created with; unset: no webhook. */
     webhookVerifyToken: string | undefined;
   };
-  weather: {
-    provider: WeatherProviderSetting;
-    openWeatherApiKey: string | undefined;
-    openWeatherApiUrl: string;
-    openMeteoArchiveUrl: string;
-    /** A Nominatim-compatible reverse geocoder, used without an OpenWeatherMap key. */
-    nominatimUrl: string;
-  };
+  weather: WeatherSettings;
   /** When an athlete revokes stridesync on Strava: delete their synced runs, or keep them. */
   purgeOnDeauthorize: boolean;
   /** Newest first: the first key encrypts, every key decrypts. Undefined → a local demo key. */
@@ -212,7 +198,7 @@ const envSchema = z.object({
     .max(32, 'must be an integer between 1 and 32')
     .default(DEFAULT_CONCURRENCY),
   SYNC_JOB_DEADLINE_S: seconds(1, MAX_JOB_DEADLINE_MS / 1000, DEFAULT_JOB_DEADLINE_MS / 1000),
-  SYNC_LEASE_TTL_S: seconds(1, 3600, LEASE_TTL_MS / 1000),
+  SYNC_LEASE_TTL_S: seconds(1, 3600, DEFAULT_LEASE_TTL_MS / 1000),
   SYNC_REAP_INTERVAL_S: seconds(0.1, 3600, DEFAULT_REAP_INTERVAL_MS / 1000),
   // pg-boss polls at most every half second.
   SYNC_POLL_INTERVAL_S: seconds(0.5, 600, DEFAULT_POLLING_INTERVAL_S),

@@ -10,7 +10,7 @@ import type { WeatherProvider } from './weather/weather-provider.ts';
 /**
  * The enriching phase's one slice: weather, then places, for up to `limit` waiting runs each
  * (oldest first; one user's, or everyone's for the scheduled backfill). Providers are tried in
- * order (`createWeatherServices` puts the preferred first); caches first, writes after every
+ * order (`createEnrichmentServices` puts the preferred first); caches first, writes after every
  * provider batch, one update statement per half.
  *
  * How it ends:

@@ -1,6 +1,5 @@
 import type { ApiLedger } from '../budget/api-ledger.ts';
 import { type PartialLimits, resolveLimits } from '../budget/provider-limits.ts';
-import type { Config } from '../config/config.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
@@ -11,6 +10,7 @@ import { createOpenMeteoWeather } from './providers/open-meteo/open-meteo-weathe
 import { createOpenWeatherMapPlaces } from './providers/openweathermap/openweathermap-geocoding.ts';
 import { createOpenWeatherMapWeather } from './providers/openweathermap/openweathermap-weather.ts';
 import type { WeatherProvider } from './weather/weather-provider.ts';
+import type { WeatherSettings } from './weather-settings.ts';
 
 /**
  * The providers `WEATHER_PROVIDER` selects, in the order enrichment tries them:
@@ -20,7 +20,7 @@ import type { WeatherProvider } from './weather/weather-provider.ts';
  *   Open-Meteo free tier is for non-commercial use).
  * Places: OpenWeatherMap geocoding with a key, then Nominatim; Nominatim alone without.
  */
-export interface WeatherServicesOptions {
+export interface EnrichmentServicesOptions {
   ledger: ApiLedger;
   clock: Clock;
   /** Identifies stridesync to Nominatim; see `stridesyncUserAgent`. */
@@ -35,15 +35,15 @@ export interface WeatherServicesOptions {
   nominatimMinIntervalMs?: number;
 }
 
-export interface WeatherServices {
+export interface EnrichmentServices {
   weather: WeatherProvider[];
   places: PlaceProvider[];
 }
 
-export function createWeatherServices(
-  settings: Config['weather'],
-  o: WeatherServicesOptions,
-): WeatherServices {
+export function createEnrichmentServices(
+  settings: WeatherSettings,
+  o: EnrichmentServicesOptions,
+): EnrichmentServices {
   const limits = resolveLimits(o.limits);
   const waits: WindowWaits = {
     clock: o.clock,

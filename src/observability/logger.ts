@@ -1,7 +1,9 @@
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from '../config/config.ts';
 
 export type { Logger };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Paths that may carry a secret. pino replaces them before a line is written, so a token that

@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { closableBossDatabase } from './boss-database.ts';
+import { SYNC_JOB_EXPIRE_S } from './job-expiry.ts';
 
 /** The queues, named after what one of their jobs means. */
 export const QUEUES = {
@@ -20,13 +21,6 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** pg-boss's own schema: never `public`, so our RLS and Supabase's API never see its tables. */
 export const QUEUE_SCHEMA = 'pgboss';
-
-/**
- * How long pg-boss lets a sync job's handler run before it fails the job (and retries it). The
- * runner yields at its deadline, so a job's deadline must leave room for one more slice and the
- * hand-off: see MAX_JOB_DEADLINE_MS (src/config/defaults.ts).
- */
-export const SYNC_JOB_EXPIRE_S = 20 * 60;
 
 export interface QueueRetry {
   /** Retries after the first attempt. */

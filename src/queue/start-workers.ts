@@ -1,14 +1,6 @@
 import { hostname } from 'node:os';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_JOB_DEADLINE_MS,
-  DEFAULT_POLLING_INTERVAL_S,
-  DEFAULT_REAP_INTERVAL_MS,
-  DEFAULT_STOP_TIMEOUT_MS,
-  DEFAULT_SYNC_SCHEDULES,
-} from '../config/defaults.ts';
 import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
-import { LEASE_TTL_MS, type SyncDeps } from '../sync/run-sync.ts';
+import type { SyncDeps } from '../sync/sync-deps.ts';
 import {
   type JobQueue,
   openJobQueue,
@@ -27,24 +19,28 @@ import {
 import { createSyncWorker } from './sync-worker.ts';
 import { runWeatherBackfill } from './weather-backfill-job.ts';
 
+/**
+ * How a worker works the queue. The timings are the configuration's (`config.worker`, where their
+ * defaults are applied); the rest is for callers that need more than the environment says.
+ */
 export interface WorkerSettings {
   /** Names this process in leases and logs; default `host:pid`. */
   owner?: string;
   /** Sync jobs this process works at once. */
-  concurrency?: number;
+  concurrency: number;
   /** How long one job works before it checkpoints and hands the session on. */
-  jobDeadlineMs?: number;
-  leaseTtlMs?: number;
-  reapIntervalMs?: number;
+  jobDeadlineMs: number;
+  leaseTtlMs: number;
+  reapIntervalMs: number;
   /** How often an idle worker asks for a job (pg-boss polls; at least 0.5 s). */
-  pollingIntervalS?: number;
+  pollingIntervalS: number;
   /**
    * Stored in pg-boss and sent by its cron from this process. Null: this process stores none and
    * runs no cron (Netlify's background function: the scheduled function sends those jobs).
    */
-  schedules?: SyncSchedules | null;
+  schedules: SyncSchedules | null;
   /** How long `stop()` waits for running jobs to yield and hand off. */
-  stopTimeoutMs?: number;
+  stopTimeoutMs: number;
   syncRetry?: QueueRetry;
   perPage?: number;
   /** The weather and place providers; without them `weather-backfill` jobs wait unworked. */
@@ -75,13 +71,10 @@ export interface Workers {
  * webhook events, the scheduled fan-outs and weather backfill, the schedules themselves, and the
  * reaper. `stridesync worker`, `stridesync start` and Netlify's background function all run this.
  */
-export async function startWorkers(
-  deps: SyncDeps,
-  settings: WorkerSettings = {},
-): Promise<Workers> {
+export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Promise<Workers> {
   const owner = settings.owner ?? `${hostname()}:${process.pid}`;
   const logger = deps.logger.child({ worker: owner });
-  const schedules = settings.schedules === undefined ? DEFAULT_SYNC_SCHEDULES : settings.schedules;
+  const { schedules } = settings;
   const queue = await openJobQueue(deps.db, {
     logger,
     work: true,
@@ -103,14 +96,14 @@ export async function startWorkers(
   const reaper = startReaper(deps.db, queue, {
     clock: deps.clock,
     logger,
-    intervalMs: settings.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS,
+    intervalMs: settings.reapIntervalMs,
   });
   return {
     owner,
     queue,
     queues,
     busy: tracker.busy,
-    async stop(timeoutMs = settings.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) {
+    async stop(timeoutMs = settings.stopTimeoutMs) {
       stopping.abort();
       await reaper.stop();
       await queue.stop({ timeoutMs });
@@ -148,16 +141,16 @@ async function workSyncJobs(context: WorkContext, owner: string, signal: AbortSi
   const { queue, deps, settings, tracker } = context;
   const sync = createSyncWorker(deps, queue, {
     owner,
-    jobDeadlineMs: settings.jobDeadlineMs ?? DEFAULT_JOB_DEADLINE_MS,
-    leaseTtlMs: settings.leaseTtlMs ?? LEASE_TTL_MS,
+    jobDeadlineMs: settings.jobDeadlineMs,
+    leaseTtlMs: settings.leaseTtlMs,
     perPage: settings.perPage,
     signal,
   });
   const options = {
-    pollingIntervalSeconds: settings.pollingIntervalS ?? DEFAULT_POLLING_INTERVAL_S,
+    pollingIntervalSeconds: settings.pollingIntervalS,
     includeMetadata: true,
   } as const;
-  for (let slot = 0; slot < (settings.concurrency ?? DEFAULT_CONCURRENCY); slot++) {
+  for (let slot = 0; slot < settings.concurrency; slot++) {
     await queue.boss.work<SyncJobData>(QUEUES.sync, options, ([job]) =>
       job ? tracker.track(() => sync.handle(job)) : Promise.resolve(),
     );
@@ -182,16 +175,12 @@ async function workOtherJobs(context: WorkContext) {
     );
     context.queues.push(name);
   };
-  await work(
-    QUEUES.stravaEvent,
-    settings.pollingIntervalS ?? DEFAULT_POLLING_INTERVAL_S,
-    async (jobId, data) => {
-      const nowMs = deps.clock.now();
-      const result = await handleStravaEvent(db, queue, data, { jobId, nowMs });
-      logger.info({ queue: QUEUES.stravaEvent, jobId, ...result }, 'strava event handled');
-      return result;
-    },
-  );
+  await work(QUEUES.stravaEvent, settings.pollingIntervalS, async (jobId, data) => {
+    const nowMs = deps.clock.now();
+    const result = await handleStravaEvent(db, queue, data, { jobId, nowMs });
+    logger.info({ queue: QUEUES.stravaEvent, jobId, ...result }, 'strava event handled');
+    return result;
+  });
   for (const kind of ['incremental', 'reconcile'] as const) {
     const name = kind === 'incremental' ? QUEUES.incrementalSync : QUEUES.reconcile;
     await work(name, SCHEDULED_POLLING_S, async (jobId) => {

@@ -1,9 +1,10 @@
 import type PgBoss from 'pg-boss';
-import { MAX_JOB_DEADLINE_MS } from '../config/defaults.ts';
 import type { RunOutcome } from '../core/sync-events.ts';
 import { sessionStore } from '../store/session-store.ts';
-import { type RunOptions, runSync, type SyncDeps } from '../sync/run-sync.ts';
+import { runSync } from '../sync/run-sync.ts';
+import type { RunOptions, SyncDeps } from '../sync/sync-deps.ts';
 import { bossDatabase } from './boss-database.ts';
+import { MAX_JOB_DEADLINE_MS } from './job-expiry.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { type SyncJobData, sendSyncJob } from './sync-job.ts';
 
@@ -18,7 +19,7 @@ export interface SyncWorkerOptions {
   owner: string;
   /** How long one job works before it checkpoints and hands the session to a new job. */
   jobDeadlineMs: number;
-  leaseTtlMs?: number;
+  leaseTtlMs: number;
   perPage?: number;
   /** Aborted when the worker stops: a running job yields at its next slice and hands off. */
   signal?: AbortSignal;

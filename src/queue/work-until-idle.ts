@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/database.ts';
-import type { SyncDeps } from '../sync/run-sync.ts';
+import type { SyncDeps } from '../sync/sync-deps.ts';
 import { QUEUE_SCHEMA, type QueueName } from './job-queue.ts';
 import { startWorkers, type WorkerSettings } from './start-workers.ts';
 

@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from '../config/config.ts';
 import { ConfigError, SystemError } from '../core/errors.ts';
 
 /**
@@ -13,6 +12,12 @@ import { ConfigError, SystemError } from '../core/errors.ts';
  */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/** One key of TOKEN_ENCRYPTION_KEY: 32 bytes and the version stored beside what it sealed. */
+export interface EncryptionKey {
+  version: number;
+  key: Buffer;
+}
 
 export interface SealedToken {
   ciphertext: string;

@@ -6,7 +6,7 @@ import { softDeleteActivities, upsertActivities } from '../store/activity-store.
 import type { Queryable } from '../store/database.ts';
 import { appendEvent } from '../store/session-store.ts';
 import { classifyRecords } from './classify-records.ts';
-import type { Step, SyncDeps } from './run-sync.ts';
+import type { Step, SyncDeps } from './sync-deps.ts';
 
 type Applied = SyncEventMap['event:applied'];
 

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import { enrichPending } from '../enrichment/enrich-pending.ts';
-import type { WeatherServices } from '../enrichment/enrichment-services.ts';
+import type { EnrichmentServices } from '../enrichment/enrichment-services.ts';
 import type { Database } from '../store/database.ts';
-import type { SyncDeps } from './run-sync.ts';
+import type { SyncDeps } from './sync-deps.ts';
 
 /**
  * The runner's enriching step over the weather services: one batch of a user's waiting runs,
@@ -12,7 +12,7 @@ import type { SyncDeps } from './run-sync.ts';
  */
 export function enrichForSync(
   db: Database,
-  services: WeatherServices,
+  services: EnrichmentServices,
   clock: Clock,
 ): NonNullable<SyncDeps['enrich']> {
   return async (userId, limit) => {

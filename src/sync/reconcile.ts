@@ -2,7 +2,7 @@ import type { SyncSessionRow } from '../core/sync-session.ts';
 import { softDeleteActivities } from '../store/activity-store.ts';
 import type { Queryable } from '../store/database.ts';
 import { appendEvent } from '../store/session-store.ts';
-import type { SyncDeps } from './run-sync.ts';
+import type { SyncDeps } from './sync-deps.ts';
 
 /** How far back a reconcile re-lists, for the edits and deletions Strava sends no webhook for. */
 export const RECONCILE_WINDOW_DAYS = 30;

@@ -1,4 +1,3 @@
-import type { Clock } from '../core/clock.ts';
 import { AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
 import type { SyncPhase } from '../core/glossary.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
@@ -6,16 +5,31 @@ import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.ts';
 import type { Logger } from '../observability/logger.ts';
 import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
-import type { Database, Queryable } from '../store/database.ts';
 import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
-import type { ConnectionStore } from '../strava/connection-store.ts';
-import type { StravaClient } from '../strava/strava-client.ts';
-import type { TokenManager } from '../strava/token-manager.ts';
 import { applyEvent } from './apply-event.ts';
 import { classifyRecords } from './classify-records.ts';
 import { deleteUnlisted, RECONCILE_WINDOW_DAYS } from './reconcile.ts';
+import type { RunOptions, Step, SyncDeps } from './sync-deps.ts';
+
+/** What a session remembers between runs. Plain JSON, saved with the rows it covers. */
+export interface SyncCheckpoint {
+  /** Null once the list has been walked to the end. */
+  cursor: WalkCursor | null;
+  /** Reconcile only: every id listed in the window so far, to find what Strava no longer has. */
+  seenIds?: string[];
+}
+
+export const PER_PAGE = 200;
+/**
+ * Runs per enrichment batch. A batch cannot be interrupted, and a stopping worker waits for it:
+ * its place lookups go at Nominatim's one request a second, so 20 runs cost at most about 20 s
+ * (every run in a cell not yet cached), within the 25 s a stopping worker gives its runs.
+ */
+export const ENRICH_BATCH = 20;
+/** An incremental sync re-reads a little before the newest stored run, for late uploads. */
+export const INCREMENTAL_OVERLAP_S = 6 * 3600;
 
 /**
  * The runner: one call works one session for as long as its deadline allows. Whatever calls it
@@ -29,61 +43,9 @@ import { deleteUnlisted, RECONCILE_WINDOW_DAYS } from './reconcile.ts';
  * read again; after it, the next run starts past it. Rows are keyed by Strava id, so even a
  * slice read twice is stored once.
  */
-export interface SyncDeps {
-  db: Database;
-  clock: Clock;
-  logger: Logger;
-  strava: { client: StravaClient; tokens: TokenManager; connections: ConnectionStore };
-  /** On an athlete's deauthorization: delete their synced runs (true) or keep them (false). */
-  purgeOnDeauthorize: boolean;
-  /** Strava sport types kept as runs (STRAVA_SPORT_TYPES). */
-  sportTypes: readonly string[];
-  /** Enriches pending runs of a user; absent: runs stay `pending` for the weather backfill. */
-  enrich?: (
-    userId: string,
-    limit: number,
-  ) => Promise<{ enriched: number; unavailable: number; stillPending: number }>;
-}
-
-export interface RunOptions {
-  sessionId: string;
-  /** Who holds the lease: a worker id, unique per process. */
-  owner: string;
-  /** When to checkpoint and yield (epoch ms), e.g. 14 minutes into a 15-minute function. */
-  deadlineMs: number;
-  /**
-   * Aborted when the worker is stopping (SIGTERM, the end of a function's time): the run yields
-   * at the next slice boundary, as at its deadline, so the session is handed on at once instead
-   * of waiting out its lease. A slice under way is finished and saved first.
-   */
-  signal?: AbortSignal;
-  leaseTtlMs?: number;
-  perPage?: number;
-  enrichBatch?: number;
-}
-
-/** What a session remembers between runs. Plain JSON, saved with the rows it covers. */
-export interface SyncCheckpoint {
-  /** Null once the list has been walked to the end. */
-  cursor: WalkCursor | null;
-  /** Reconcile only: every id listed in the window so far, to find what Strava no longer has. */
-  seenIds?: string[];
-}
-
-export const LEASE_TTL_MS = 60_000;
-export const PER_PAGE = 200;
-/**
- * Runs per enrichment batch. A batch cannot be interrupted, and a stopping worker waits for it:
- * its place lookups go at Nominatim's one request a second, so 20 runs cost at most about 20 s
- * (every run in a cell not yet cached), within the 25 s a stopping worker gives its runs.
- */
-export const ENRICH_BATCH = 20;
-/** An incremental sync re-reads a little before the newest stored run, for late uploads. */
-export const INCREMENTAL_OVERLAP_S = 6 * 3600;
-
 export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunOutcome> {
   const { db, clock } = deps;
-  const ttl = options.leaseTtlMs ?? LEASE_TTL_MS;
+  const ttl = options.leaseTtlMs;
   const claimed = await sessionStore.claim(db, options.sessionId, options.owner, clock.now(), ttl);
   if (!claimed) return { status: 'not_claimed' };
   let session = claimed.session;
@@ -137,11 +99,6 @@ export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunO
     return await settleFailure(deps, options, session, error, logger);
   }
 }
-
-export type Step = (
-  session: SyncSessionRow,
-  write: (tx: Queryable) => Promise<void>,
-) => Promise<{ cancelRequested: boolean }>;
 
 /** One transaction that renews the lease (or fails if it was lost) and makes `write`. */
 function makeStep(deps: SyncDeps, options: RunOptions, ttl: number): Step {

@@ -1,6 +1,6 @@
 import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
 import { enrichForSync } from '../sync/enrich-for-sync.ts';
-import type { SyncDeps } from '../sync/run-sync.ts';
+import type { SyncDeps } from '../sync/sync-deps.ts';
 import type { Runtime } from './node/open-runtime.ts';
 
 /** The parts of a process the runner needs: a long-running runtime, or a Netlify function's. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/api/session-view.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
@@ -135,6 +136,7 @@ describe('live progress while several users sync at once, on Postgres', () => {
         sessionId,
         owner: `worker-${sessionId}`,
         deadlineMs: 0,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
         perPage: SLICE,
       });
       if (outcome.status === 'completed') return;

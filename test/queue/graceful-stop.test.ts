@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
 import { startSync } from '../../src/queue/start-sync.ts';
 import { startWorkers, type Workers } from '../../src/queue/start-workers.ts';
@@ -8,7 +9,7 @@ import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/data
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 import { eventTypes, simRunIds, startSession, storedIds, syncDeps } from '../sync/sync-harness.ts';
-import { jobsOf, NO_SCHEDULES, openTestQueue, sessionStatus, waitFor } from './queue-harness.ts';
+import { jobsOf, openTestQueue, sessionStatus, TEST_WORKER, waitFor } from './queue-harness.ts';
 
 const ACTIVITIES = 300;
 const PER_PAGE = 50;
@@ -55,13 +56,11 @@ describe.each(ADAPTERS)('a worker stopping mid-backfill on %s', (kind) => {
     const workers = await startWorkers(
       syncDeps(t.db, h, { strava: { client, tokens: h.tokens, connections: h.store } }),
       {
+        ...TEST_WORKER,
         owner,
         perPage: PER_PAGE,
         // A deadline far away: only the stop can end a job early.
         jobDeadlineMs: 10 * 60_000,
-        pollingIntervalS: 0.5,
-        reapIntervalMs: 60_000,
-        schedules: NO_SCHEDULES,
       },
     );
     running.push(workers);
@@ -160,6 +159,7 @@ describe.each(ADAPTERS)('a worker stopping mid-backfill on %s', (kind) => {
       sessionId: sessionRow.id,
       owner: 'stopping-run',
       deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       signal: stopping.signal,
     });
     expect(outcome).toEqual({ status: 'yielded' });

@@ -6,7 +6,7 @@ import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/data
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 import { RUN_TYPES, storedIds, syncDeps } from '../sync/sync-harness.ts';
-import { NO_SCHEDULES, sessionStatus, waitFor } from './queue-harness.ts';
+import { sessionStatus, TEST_WORKER, waitFor } from './queue-harness.ts';
 
 const RUNNERS = ['runner-a', 'runner-b', 'runner-c'];
 const ACTIVITIES = 120;
@@ -61,12 +61,11 @@ describe.each(ADAPTERS)('several workers on one %s database', (kind) => {
       });
       workers.push(
         await startWorkers(deps, {
+          ...TEST_WORKER,
           owner,
           concurrency: 2,
           jobDeadlineMs: 0,
           perPage: 50,
-          pollingIntervalS: 0.5,
-          schedules: NO_SCHEDULES,
         }),
       );
     }

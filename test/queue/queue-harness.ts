@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import {
   type JobQueue,
@@ -5,6 +6,7 @@ import {
   QUEUE_SCHEMA,
   type QueueRetry,
 } from '../../src/queue/job-queue.ts';
+import type { WorkerSettings } from '../../src/queue/start-workers.ts';
 import type { SyncSchedules } from '../../src/queue/sync-schedules.ts';
 import type { Database, Queryable } from '../../src/store/database.ts';
 
@@ -12,6 +14,13 @@ export const NO_SCHEDULES: SyncSchedules = {
   incremental: null,
   reconcile: null,
   weatherBackfill: null,
+};
+
+/** The configuration's worker defaults, polling quickly and with no cron: a test worker's start. */
+export const TEST_WORKER: WorkerSettings = {
+  ...loadConfig({}).worker,
+  pollingIntervalS: 0.5,
+  schedules: NO_SCHEDULES,
 };
 
 /** Retries after about 1–2 s, then 2–4 s: quick enough to watch in a test. */

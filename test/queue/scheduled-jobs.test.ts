@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { DEFAULT_SYNC_SCHEDULES } from '../../src/config/defaults.ts';
 import {
-  createWeatherServices,
+  createEnrichmentServices,
   stridesyncUserAgent,
 } from '../../src/enrichment/enrichment-services.ts';
 import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
@@ -163,7 +163,7 @@ describe.each(ADAPTERS)('the weather backfill job on %s', (kind) => {
   it('enriches every user’s waiting runs, pass after pass, until nothing is left to serve', async () => {
     const runners = [await insertUser(t.db), await insertUser(t.db)];
     for (const [i, run] of TRICKY_RUNS.entries()) await insertRun(t.db, runners[i % 2]!, run);
-    const services = createWeatherServices(sims.settings(), {
+    const services = createEnrichmentServices(sims.settings(), {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: stridesyncUserAgent('https://runs.example.test'),

@@ -6,7 +6,7 @@ import { startSync } from '../../src/queue/start-sync.ts';
 import { startWorkers, type WorkerSettings, type Workers } from '../../src/queue/start-workers.ts';
 import { createSyncWorker, type SyncJob } from '../../src/queue/sync-worker.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
-import type { SyncDeps } from '../../src/sync/run-sync.ts';
+import type { SyncDeps } from '../../src/sync/sync-deps.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
@@ -14,9 +14,9 @@ import { eventTypes, simRunIds, storedIds, syncDeps } from '../sync/sync-harness
 import {
   FAST_RETRY,
   jobsOf,
-  NO_SCHEDULES,
   openTestQueue,
   sessionStatus,
+  TEST_WORKER,
   waitFor,
 } from './queue-harness.ts';
 
@@ -27,12 +27,10 @@ describe.each(ADAPTERS)('the sync worker on %s against the simulator', (kind) =>
   let userId: string;
   let workers: Workers | undefined;
 
-  const work = async (deps: SyncDeps, settings: WorkerSettings = {}) => {
+  const work = async (deps: SyncDeps, settings: Partial<WorkerSettings> = {}) => {
     workers = await startWorkers(deps, {
+      ...TEST_WORKER,
       owner: 'test-worker',
-      pollingIntervalS: 0.5,
-      reapIntervalMs: 60_000,
-      schedules: NO_SCHEDULES,
       syncRetry: FAST_RETRY,
       ...settings,
     });
@@ -109,6 +107,7 @@ describe.each(ADAPTERS)('the sync worker on %s against the simulator', (kind) =>
     const worker = createSyncWorker(syncDeps(t.db, h), queue, {
       owner: 'w',
       jobDeadlineMs: 60_000,
+      leaseTtlMs: TEST_WORKER.leaseTtlMs,
       perPage: 50,
     });
     const { session, jobId } = await start();
@@ -173,7 +172,11 @@ describe.each(ADAPTERS)('the sync worker on %s against the simulator', (kind) =>
       },
     };
     const deps = syncDeps(t.db, h, { strava: { client, tokens: h.tokens, connections: h.store } });
-    const worker = createSyncWorker(deps, queue, { owner: 'w', jobDeadlineMs: 60_000 });
+    const worker = createSyncWorker(deps, queue, {
+      owner: 'w',
+      jobDeadlineMs: 60_000,
+      leaseTtlMs: TEST_WORKER.leaseTtlMs,
+    });
     const { session } = await start();
     const job = (await fetchSyncJob()) as SyncJob;
     await expect(worker.handle(job)).rejects.toThrow('strava_unavailable');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -70,6 +71,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
     const { outcomes } = await runToEnd(syncDeps(t.db, h), session.id, {
       perPage: 40,
       deadlineMs: 0,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
     });
     const slices = Math.ceil(260 / 40);
     expect(outcomes.filter((o) => o.status === 'yielded')).toHaveLength(slices - 1);
@@ -119,6 +121,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
       sessionId: session.id,
       owner: 'e',
       deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
     });
     expect(outcome).toEqual({ status: 'not_claimed' });
     // The holder crashed: once its lease expires, another worker takes over and finishes.
@@ -128,6 +131,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
         sessionId: session.id,
         owner: 'e',
         deadlineMs: Number.MAX_SAFE_INTEGER,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       }),
     ).toEqual({
       status: 'completed',
@@ -152,6 +156,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
         sessionId: session.id,
         owner: 'w',
         deadlineMs: Number.MAX_SAFE_INTEGER,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
         perPage: 50,
       }),
     ).toEqual({
@@ -182,6 +187,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
       sessionId: session.id,
       owner: 'w',
       deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       perPage: 50,
     });
     expect(first.status).toBe('rate_limited');
@@ -200,6 +206,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
         sessionId: session.id,
         owner: 'w',
         deadlineMs: Number.MAX_SAFE_INTEGER,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       }),
     ).toEqual({
       status: 'not_claimed',
@@ -215,6 +222,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
           sessionId: session.id,
           owner: 'w',
           deadlineMs: Number.MAX_SAFE_INTEGER,
+          leaseTtlMs: DEFAULT_LEASE_TTL_MS,
           perPage: 50,
         }),
       );
@@ -275,6 +283,7 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
         sessionId: session.id,
         owner: 'w',
         deadlineMs: Number.MAX_SAFE_INTEGER,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       }),
     ).toEqual({
       status: 'failed',

@@ -1,8 +1,10 @@
+import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import type { RunOutcome } from '../../src/core/sync-events.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
-import { type RunOptions, runSync, type SyncDeps } from '../../src/sync/run-sync.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
+import type { RunOptions, SyncDeps } from '../../src/sync/sync-deps.ts';
 import type { StravaHarness } from '../support/strava-harness.ts';
 
 export const RUN_TYPES = ['Run', 'TrailRun', 'VirtualRun'];
@@ -44,6 +46,7 @@ export async function runToEnd(
       sessionId,
       owner: `worker-${run % 3}`,
       deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
       ...options,
     });
     outcomes.push(outcome);

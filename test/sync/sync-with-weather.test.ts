@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
-import { createWeatherServices } from '../../src/enrichment/enrichment-services.ts';
+import { createEnrichmentServices } from '../../src/enrichment/enrichment-services.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { enrichForSync } from '../../src/sync/enrich-for-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -28,7 +28,7 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
   it('ends with every run stored, weather and place for the ones with GPS, none for the rest', async () => {
     const userId = await insertUser(t.db);
     await h.connect(userId);
-    const services = createWeatherServices(sims.settings({ provider: 'open-meteo' }), {
+    const services = createEnrichmentServices(sims.settings({ provider: 'open-meteo' }), {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: 'stridesync-test/1.0',

@@ -5,9 +5,9 @@ import type { Config } from '../../src/config/config.ts';
 import { ConfigError, RateLimitedError } from '../../src/core/errors.ts';
 import { enrichPending } from '../../src/enrichment/enrich-pending.ts';
 import {
-  createWeatherServices,
+  createEnrichmentServices,
+  type EnrichmentServicesOptions,
   stridesyncUserAgent,
-  type WeatherServicesOptions,
 } from '../../src/enrichment/enrichment-services.ts';
 import { NO_NAMED_PLACE } from '../../src/enrichment/geocoding/enrich-places.ts';
 import { cellKey, DAY_MS, utcDay, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
@@ -46,9 +46,9 @@ describe.each(ADAPTERS)('weather and place enrichment on %s', (kind) => {
 
   const servicesFor = (
     settings: Config['weather'],
-    options: Partial<WeatherServicesOptions> = {},
+    options: Partial<EnrichmentServicesOptions> = {},
   ) => ({
-    ...createWeatherServices(settings, {
+    ...createEnrichmentServices(settings, {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: stridesyncUserAgent('https://runs.example.test'),

@@ -5,7 +5,7 @@ import type { PartialLimits } from '../../budget/provider-limits.ts';
 import { STRAVA_DEFAULT_LIMITS, windowAt } from '../../budget/rate-windows.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError, TransientError, toAppError } from '../../core/errors.ts';
-import type { WeatherServices } from '../../enrichment/enrichment-services.ts';
+import type { EnrichmentServices } from '../../enrichment/enrichment-services.ts';
 import type { PlaceProviderName } from '../../enrichment/geocoding/place-provider.ts';
 import {
   cellCentre,
@@ -33,7 +33,7 @@ export interface EstimateSettings {
 }
 
 /** The providers enrichment asks first, which the estimate counts calls against. */
-export function estimateSettingsOf(services: WeatherServices): EstimateSettings | undefined {
+export function estimateSettingsOf(services: EnrichmentServices): EstimateSettings | undefined {
   const [weather] = services.weather;
   const [place] = services.places;
   return weather && place

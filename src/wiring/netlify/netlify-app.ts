@@ -5,9 +5,9 @@ import { type Config, loadConfig } from '../../config/config.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ConfigError } from '../../core/errors.ts';
 import {
-  createWeatherServices,
+  createEnrichmentServices,
+  type EnrichmentServices,
   stridesyncUserAgent,
-  type WeatherServices,
 } from '../../enrichment/enrichment-services.ts';
 import { type AppDeps, createApp } from '../../http/app.ts';
 import { CORRELATION_HEADER } from '../../http/correlation.ts';
@@ -140,8 +140,8 @@ export function openNetlifyDatabase(config: Config, logger: Logger, max: number)
 export function netlifyWeatherServices(
   config: Config,
   ledger: ReturnType<typeof createApiLedger>,
-): WeatherServices {
-  return createWeatherServices(config.weather, {
+): EnrichmentServices {
+  return createEnrichmentServices(config.weather, {
     ledger,
     clock: systemClock,
     userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),

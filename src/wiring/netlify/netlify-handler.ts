@@ -1,8 +1,7 @@
 import type { Context } from '@netlify/functions';
-import { LOG_LEVELS } from '../../config/config.ts';
 import { CORRELATION_HEADER, resolveCorrelationId } from '../../http/correlation.ts';
 import { errorResponse } from '../../http/error-response.ts';
-import { createLogger, type Logger } from '../../observability/logger.ts';
+import { createLogger, LOG_LEVELS, type Logger } from '../../observability/logger.ts';
 import type { NetlifyApp } from './netlify-app.ts';
 
 export type NetlifyHandler = (req: Request, context: Context) => Promise<Response>;

@@ -5,9 +5,9 @@ import { createApiLedger } from '../../budget/api-ledger.ts';
 import type { Config } from '../../config/config.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import {
-  createWeatherServices,
+  createEnrichmentServices,
+  type EnrichmentServices,
   stridesyncUserAgent,
-  type WeatherServices,
 } from '../../enrichment/enrichment-services.ts';
 import { createApp } from '../../http/app.ts';
 import { handleNotFound } from '../../http/error-response.ts';
@@ -52,7 +52,7 @@ export interface Runtime {
   localJwtSecret: string | undefined;
   strava: StravaDeps;
   /** Weather and place providers: the simulators in demo mode, else as configured. */
-  weather: WeatherServices;
+  weather: EnrichmentServices;
   /** Sends sync jobs (this process does not work them; workers do). */
   queue: JobQueue;
   /** Live progress for the local server's Server-Sent Events. */
@@ -99,7 +99,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   const endpoints = stravaEndpoints(config, simulators);
   const ledger = createApiLedger(db, clock);
   const progressHub = createProgressHub(db, logger);
-  const weather = createWeatherServices(weatherSettings(config, simulators), {
+  const weather = createEnrichmentServices(weatherSettings(config, simulators), {
     ledger,
     clock,
     userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
