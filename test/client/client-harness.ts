@@ -10,6 +10,7 @@ import type { JobQueue } from '../../src/queue/job-queue.ts';
 import type { Database } from '../../src/store/database.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { createOAuthStates } from '../../src/strava/oauth-state.ts';
+import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { JWT_SECRET } from '../http/test-app.ts';
 import { openTestQueue } from '../queue/queue-harness.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -67,7 +68,7 @@ export async function startClientHarness(): Promise<ClientHarness> {
       publicUrl: PUBLIC_URL,
     },
     estimate: { weatherProvider: 'open-meteo', placeProvider: 'nominatim' },
-    localSession: { jwtSecret: JWT_SECRET },
+    localSession: { jwtSecret: JWT_SECRET, user: DEMO_USER },
   };
   const server = await startServer(createApp(deps), { port: 0 });
   const variants: RunningServer[] = [];

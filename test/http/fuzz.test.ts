@@ -11,6 +11,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { type JobQueue, openJobQueue } from '../../src/queue/job-queue.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createOAuthStates } from '../../src/strava/oauth-state.ts';
+import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { readApiSample } from '../support/api-samples.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser, seedUserRows } from '../support/seed.ts';
@@ -1033,7 +1034,7 @@ describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
         queue,
         webhookVerifyToken: VERIFY_TOKEN,
         metricsToken: METRICS_TOKEN,
-        localSession: { jwtSecret: JWT_SECRET },
+        localSession: { jwtSecret: JWT_SECRET, user: DEMO_USER },
         strava: {
           client: h.client,
           tokens: h.tokens,

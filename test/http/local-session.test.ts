@@ -26,7 +26,7 @@ describe('GET /api/local/session', () => {
         clock: systemClock,
         logger: createLogger('silent'),
         auth: createJwtVerifier({ secret: JWT_SECRET }),
-        localSession: { jwtSecret: JWT_SECRET, ttlSeconds: TTL_S },
+        localSession: { jwtSecret: JWT_SECRET, user: DEMO_USER, ttlSeconds: TTL_S },
       }),
       { port: 0 },
     );

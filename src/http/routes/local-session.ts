@@ -2,13 +2,14 @@ import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import type { LocalSessionView } from '../../api/contract.ts';
 import { AuthenticationError } from '../../core/errors.ts';
-import { DEMO_USER } from '../../wiring/node/demo-user.ts';
 import type { AppEnv } from '../app-env.ts';
 import { signAccessToken } from '../jwt.ts';
 
 export interface LocalSessionOptions {
   /** The secret the local install signs and verifies its own tokens with. */
   jwtSecret: string;
+  /** The install's one user, whom the token names. */
+  user: { id: string; email: string };
   /** How long a token lasts; the dashboard fetches a new one before it expires. */
   ttlSeconds?: number;
 }
@@ -40,9 +41,10 @@ export function localSessionRoutes(options: LocalSessionOptions) {
         detail: `local session refused for host ${host}`,
       });
     }
+    const { user } = options;
     const accessToken = await signAccessToken(options.jwtSecret, {
-      sub: DEMO_USER.id,
-      email: DEMO_USER.email,
+      sub: user.id,
+      email: user.email,
       expiresInSeconds: ttl,
     });
     const { exp } = decodeJwt(accessToken);
@@ -50,7 +52,7 @@ export function localSessionRoutes(options: LocalSessionOptions) {
     return c.json({
       accessToken,
       expiresAt: new Date((exp ?? 0) * 1000).toISOString(),
-      user: { id: DEMO_USER.id, email: DEMO_USER.email },
+      user: { id: user.id, email: user.email },
     } satisfies LocalSessionView);
   });
 }

@@ -24,7 +24,7 @@ import { openDatabase } from '../../store/open-database.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
 import { createStravaDeps, type StravaEndpoints } from '../strava-deps.ts';
 import { prepareDashboard } from './dashboard.ts';
-import { DEMO_ATHLETE, ensureDemoUser } from './demo-user.ts';
+import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
 
 /** Where the in-process simulators are mounted on the local server in demo mode. */
@@ -190,7 +190,9 @@ export async function serveUntilStopped(
     estimate: estimateSettingsOf(runtime.weather),
     metricsToken: runtime.config.metricsToken,
     // The dashboard's sign-in on an install that signs its own tokens.
-    ...(runtime.localJwtSecret ? { localSession: { jwtSecret: runtime.localJwtSecret } } : {}),
+    ...(runtime.localJwtSecret
+      ? { localSession: { jwtSecret: runtime.localJwtSecret, user: DEMO_USER } }
+      : {}),
   });
   const root = new Hono().route('/', api);
   if (runtime.simulators) root.route(SIMULATORS_PATH, runtime.simulators.app);
