@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createSimulators } from '../../sim/index.ts';
 import { startServer } from '../http/node-server.ts';
 import { type CliCommand, CliUsageError } from './command.ts';
@@ -8,8 +9,9 @@ export const simCommand: CliCommand = {
   usage: `Usage: stridesync sim [--port N] [--athletes N] [--activities N] [--years N] [--seed S]
 
 Serves all four simulators on 127.0.0.1:N (default 8788), each under its own prefix, and
-prints the environment that points stridesync (or any client) at them. docs/simulators.md
-lists every endpoint, knob and admin route.
+prints the environment that points stridesync (or any client) at them: pasted before
+'stridesync start' it runs as it would against the real services, with a token encryption key
+made for this run. docs/simulators.md lists every endpoint, knob and admin route.
 
 Options:
   --port N         Port to listen on (default 8788).
@@ -47,7 +49,10 @@ Options:
         `  STRAVA_CLIENT_ID=${sims.stravaApp.clientId} STRAVA_CLIENT_SECRET=${sims.stravaApp.clientSecret}`,
         `  STRAVA_API_URL=${urls.stravaApiUrl} STRAVA_OAUTH_URL=${urls.stravaOauthUrl}`,
         `  OPENWEATHER_API_URL=${urls.openWeatherApiUrl} OPENWEATHER_API_KEY=${sims.openWeatherKey}`,
-        `  OPEN_METEO_ARCHIVE_URL=${urls.openMeteoArchiveUrl}`,
+        `  OPEN_METEO_ARCHIVE_URL=${urls.openMeteoArchiveUrl} NOMINATIM_URL=${urls.nominatimUrl}`,
+        // Real credentials ask for a key of one's own; this one is fresh each run, so tokens
+        // stored with it are unreadable after the next (reconnect, as after a key change).
+        `  TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

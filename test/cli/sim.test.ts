@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
 import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 
 describe('stridesync sim', () => {
@@ -53,6 +57,43 @@ describe('stridesync sim', () => {
 
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
+  });
+
+  it('prints an environment stridesync starts with, every provider pointed at the simulators', async () => {
+    const port = await freePort();
+    const sim = runCli(['sim', '--port', String(port), '--activities', '20', '--years', '1'], {});
+    running.push(sim);
+    await sim.waitForOutput(/Press Ctrl-C/);
+    const env = Object.fromEntries(
+      [...sim.stdout().matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    const config = loadConfig(env);
+    expect(config.mode).toBe('live');
+    const simUrls = [
+      config.strava.apiUrl,
+      config.strava.oauthUrl,
+      config.weather.openWeatherApiUrl,
+      config.weather.openMeteoArchiveUrl,
+      config.weather.nominatimUrl,
+    ];
+    expect(simUrls.every((url) => url.startsWith(`http://127.0.0.1:${port}/`))).toBe(true);
+
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'stridesync-sim-env-'));
+    try {
+      const appPort = await freePort();
+      const app = runCli(['start'], {
+        ...env,
+        PORT: String(appPort),
+        STRIDESYNC_DATA_DIR: dataDir,
+      });
+      running.push(app);
+      const [, url] = await app.waitForOutput(/Health: (http:\/\/\S+)\/api\/health/, 60_000);
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      app.child.kill('SIGINT');
+      expect(await app.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad option value with its usage', async () => {
