@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { observe } from '../../sim/weather/weather-model.ts';
 import { resolveLimits } from '../../src/budget/provider-limits.ts';
-import { ConfigError } from '../../src/core/errors.ts';
+import { ConfigError, TransientError } from '../../src/core/errors.ts';
 import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
 import { planArchiveChunks } from '../../src/enrichment/providers/open-meteo/archive-chunks.ts';
 import {
   archiveSearchParams,
   parseArchiveBody,
 } from '../../src/enrichment/providers/open-meteo/open-meteo-archive.ts';
+import { classifyOpenMeteoFailure } from '../../src/enrichment/providers/open-meteo/open-meteo-failures.ts';
 import { createOpenMeteoWeather } from '../../src/enrichment/providers/open-meteo/open-meteo-weather.ts';
 import { describeWmoCode } from '../../src/enrichment/weather/weather-conditions.ts';
 import { midpointOf, TRICKY_RUNS } from './test-runs.ts';
@@ -146,5 +147,52 @@ describe('Open-Meteo archive client against the simulator', () => {
     expect(batch.halted).toBeInstanceOf(ConfigError);
     expect(batch.halted?.code).toBe('open_meteo_not_found');
     expect(batch.calls).toBe(1);
+  });
+});
+
+describe('what a failed Open-Meteo answer means', () => {
+  const reason = (text: string) => ({ error: true, reason: text });
+
+  it('reads a 400 naming the archive’s last day as the archive ending there', () => {
+    const failure = classifyOpenMeteoFailure(
+      400,
+      reason("Parameter 'end_date' is out of allowed range from 1940-01-01 to 2026-03-02"),
+    );
+    expect(failure).toEqual({ action: 'archive_ends', lastDay: utcDay(Date.parse('2026-03-02')) });
+  });
+
+  it.each([
+    ['Minutely API request limit exceeded. Please try again in one minute.', 'minute'],
+    ['Hourly API request limit exceeded. Please try again in the next hour.', 'hour'],
+    ['Daily API request limit exceeded. Please try again tomorrow.', 'daily'],
+    ['', 'daily'],
+  ])('reads a 429 "%s" as the %s window spent', (text, window) => {
+    expect(classifyOpenMeteoFailure(429, text ? reason(text) : undefined)).toEqual({
+      action: 'rate_limited',
+      window,
+    });
+  });
+
+  it('turns a 404 into one operator error', () => {
+    const failure = classifyOpenMeteoFailure(404, reason('Not Found'));
+    expect(failure.action === 'throw' && failure.error).toBeInstanceOf(ConfigError);
+    expect(failure).toMatchObject({
+      error: { code: 'open_meteo_not_found', message: 'HTTP 404: Not Found' },
+    });
+  });
+
+  it.each([
+    [
+      400,
+      reason('Cannot initialize WeatherVariable from invalid String value tempeature_2m'),
+      'HTTP 400: Cannot initialize WeatherVariable from invalid String value tempeature_2m',
+    ],
+    [400, reason('out of allowed range, no date'), 'HTTP 400: out of allowed range, no date'],
+    [503, undefined, 'HTTP 503'],
+    [418, { unexpected: 'shape' }, 'HTTP 418'],
+  ])('fails only the call at hand on HTTP %s', (status, body, message) => {
+    const failure = classifyOpenMeteoFailure(status, body);
+    expect(failure.action === 'throw' && failure.error).toBeInstanceOf(TransientError);
+    expect(failure).toMatchObject({ error: { code: 'weather_call_failed', message } });
   });
 });

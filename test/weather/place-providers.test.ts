@@ -1,12 +1,13 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../../src/budget/provider-limits.ts';
-import { ConfigError } from '../../src/core/errors.ts';
+import { ConfigError, RateLimitedError } from '../../src/core/errors.ts';
 import { stridesyncUserAgent } from '../../src/enrichment/enrichment-services.ts';
 import type { PlaceProvider } from '../../src/enrichment/geocoding/place-provider.ts';
 import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/enrichment/grid-cell.ts';
 import { createNominatimPlaces } from '../../src/enrichment/providers/nominatim/nominatim-geocoding.ts';
 import { createOpenWeatherMapPlaces } from '../../src/enrichment/providers/openweathermap/openweathermap-geocoding.ts';
-import { useProviderSims } from './weather-sims.ts';
+import { NOW, useProviderSims } from './weather-sims.ts';
 
 /** Start points a few km from gazetteer cities (sim/places.ts), and one at sea. */
 const STARTS = [
@@ -108,5 +109,93 @@ describe('reverse geocoding against the simulators', () => {
     expect(batch.halted).toBeInstanceOf(ConfigError);
     expect(batch.halted?.code).toBe('nominatim_access_denied');
     expect(batch.calls).toBe(1);
+  });
+
+  describe('what each Nominatim answer means', () => {
+    type Answer = { status: number; body: string; headers?: Record<string, string> };
+    let answer: Answer = { status: 200, body: '{}' };
+    const scripted = () =>
+      createNominatimPlaces({
+        ...env.basics(),
+        baseUrl: env.sims.mount(
+          'nominatim-script',
+          new Hono().get('/reverse', (c) =>
+            c.body(answer.body, answer.status as 200, {
+              'content-type': 'application/json',
+              ...answer.headers,
+            }),
+          ),
+        ),
+        userAgent,
+        limits: resolveLimits().nominatim,
+      });
+    const [cell] = cells;
+    const failed = (detail: string) => ({
+      kind: 'failed',
+      reason: `Nominatim could not answer this request: ${detail}`,
+    });
+
+    it.each([
+      [
+        'nothing near (200 "Unable to geocode")',
+        { status: 200, body: '{"error":"Unable to geocode"}' },
+        { kind: 'none', provider: 'nominatim', raw: { error: 'Unable to geocode' } },
+        1,
+      ],
+      [
+        'a 200 that is not JSON',
+        { status: 200, body: '<html>oops</html>' },
+        failed('unexpected reverse body'),
+        1,
+      ],
+      [
+        'a 200 of another shape',
+        { status: 200, body: '{"address":"nowhere"}' },
+        failed('unexpected reverse body'),
+        1,
+      ],
+      ['a 400', { status: 400, body: '{"error":"Invalid coordinates"}' }, failed('HTTP 400'), 1],
+      ['a 404', { status: 404, body: 'not here' }, failed('HTTP 404'), 1],
+      ['a 500 on every attempt', { status: 500, body: '{}' }, failed('HTTP 500'), 4],
+    ])('%s fails or answers only that cell', async (_, scriptedAnswer, outcome, calls) => {
+      answer = scriptedAnswer;
+      const batch = await scripted().resolve([cell!]);
+      expect(batch.halted).toBeUndefined();
+      expect(batch.outcomes.get(cellKey(cell!))).toEqual(outcome);
+      expect(batch.calls).toBe(calls);
+    });
+
+    it('a 403 stops the provider with one operator error naming the host', async () => {
+      answer = { status: 403, body: '<html>Access blocked</html>' };
+      const batch = await scripted().resolve(cells);
+      expect(batch.halted).toBeInstanceOf(ConfigError);
+      expect(batch.halted).toMatchObject({
+        code: 'nominatim_access_denied',
+        message: `HTTP 403 from ${new URL(env.sims.urls.nominatim).host}`,
+      });
+      expect(batch.calls).toBe(1);
+    });
+
+    it('a 429 with a long Retry-After parks the provider until then', async () => {
+      answer = { status: 429, body: '{}', headers: { 'retry-after': '120' } };
+      const batch = await scripted().resolve(cells);
+      expect(batch.halted).toBeInstanceOf(RateLimitedError);
+      expect((batch.halted as RateLimitedError).resumeAt).toEqual(
+        new Date(Date.parse(NOW) + 120_000),
+      );
+      expect(batch.halted?.message).toBe('nominatim 429 with Retry-After');
+      expect(batch.calls).toBe(1);
+    });
+
+    it('a 429 without Retry-After spends the minute, waited out until it keeps refusing', async () => {
+      answer = { status: 429, body: '{}' };
+      const batch = await scripted().resolve(cells);
+      expect(batch.halted).toBeInstanceOf(RateLimitedError);
+      expect(batch.halted?.message).toBe('nominatim 429 (calls:minute)');
+      expect((batch.halted as RateLimitedError).resumeAt).toEqual(
+        new Date(Date.parse(NOW) + 4 * 60_000),
+      );
+      expect(batch.calls).toBe(4);
+    });
   });
 });
