@@ -6,7 +6,8 @@ import { type AppError, ConfigError, RateLimitedError, TransientError } from '..
 /**
  * What the four provider clients (One Call, Open-Meteo, OWM geocoding, Nominatim) share: how a
  * batch of calls runs, which errors stop a provider and which only fail one call, how a spent
- * short window is waited out, and how a provider's 429 is written into the ledger.
+ * short window is waited out, how a provider's 429 is written into the ledger, and the shape of
+ * each provider's failure table.
  */
 
 export interface WindowWaits {
@@ -138,6 +139,26 @@ export async function readJsonBody(response: Response): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One row of a provider's failure table (as strava-errors.ts keeps Strava's): the rows are tried
+ * in order and the first whose `matches` holds builds the outcome. A row may narrow what it
+ * matched (`matches` a type guard), so its `build` gets the facts it checked.
+ */
+export interface FailureRule<Facts, Failure> {
+  matches(facts: Facts): boolean;
+  build(facts: Facts): Failure;
+}
+
+/** The outcome of the first rule matching `facts`, else `otherwise`'s. */
+export function firstMatchingRule<Facts, Failure>(
+  rules: readonly FailureRule<Facts, Failure>[],
+  facts: Facts,
+  otherwise: (facts: Facts) => Failure,
+): Failure {
+  const rule = rules.find((r) => r.matches(facts));
+  return rule ? rule.build(facts) : otherwise(facts);
 }
 
 /** An HTTP 401/403/404 from a provider is the operator's to fix, once, not each run's. */

@@ -1,7 +1,8 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { observe } from '../../sim/weather/weather-model.ts';
 import { resolveLimits } from '../../src/budget/provider-limits.ts';
-import { ConfigError, TransientError } from '../../src/core/errors.ts';
+import { ConfigError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import { HOUR_MS, utcDay, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
 import { planArchiveChunks } from '../../src/enrichment/providers/open-meteo/archive-chunks.ts';
 import {
@@ -137,6 +138,37 @@ describe('Open-Meteo archive client against the simulator', () => {
       '429': 1,
     });
     expect(env.sims.clock.now() - before).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('parks until midnight UTC when the day’s requests are spent', async () => {
+    env.sims.openMeteo.setLimits({ perDay: 1 }); // a day of 12 variables weighs 1.2
+    const slots = ['2025-01-01', '2025-03-01'].map((d) =>
+      weatherSlotOf(52.52, 13.405, Date.parse(`${d}T10:00:00Z`)),
+    );
+    const batch = await client().observe(slots);
+    expect(outcomeOf(batch, slots[0]!)?.kind).toBe('observed');
+    expect(batch.halted).toBeInstanceOf(RateLimitedError);
+    expect(batch.halted?.message).toBe('open-meteo 429 (weighted:daily)');
+    expect((batch.halted as RateLimitedError).resumeAt).toEqual(new Date('2026-03-11T00:00:00Z'));
+  });
+
+  it('parks until the next hour when the hour’s requests are spent', async () => {
+    const hourly = new Hono().get('*', (c) =>
+      c.json(
+        {
+          error: true,
+          reason: 'Hourly API request limit exceeded. Please try again in the next hour.',
+        },
+        429,
+      ),
+    );
+    const batch = await client({ archiveUrl: env.sims.mount('open-meteo-hourly', hourly) }).observe(
+      [weatherSlotOf(52.52, 13.405, Date.parse('2025-01-01T10:00:00Z'))],
+    );
+    expect(batch.halted).toBeInstanceOf(RateLimitedError);
+    expect(batch.halted?.message).toBe('open-meteo 429 (hourly limit)');
+    expect((batch.halted as RateLimitedError).resumeAt).toEqual(new Date('2026-03-10T13:00:00Z'));
+    expect(batch.calls).toBe(1);
   });
 
   it('turns a wrong address into one operator error', async () => {

@@ -17,13 +17,13 @@ import {
 import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from '../../grid-cell.ts';
 import {
   callFailed,
-  operatorError,
   rateLimitedUntil,
   readJsonBody,
   retryAfter,
   spendWindow,
   type WindowWaits,
 } from '../../provider-calls.ts';
+import { classifyNominatimFailure } from './nominatim-failures.ts';
 
 /**
  * A Nominatim-compatible reverse geocoder (`/reverse?format=jsonv2`), used when there is no
@@ -100,21 +100,12 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
         },
       },
     );
-    if (response.status === 429) {
+    if (!response.ok) {
       await response.body?.cancel();
-      throw await refused(response);
-    }
-    if (response.status === 403) {
-      await response.body?.cancel();
-      throw operatorError(
-        'nominatim_access_denied',
-        'Nominatim refused stridesync’s requests (HTTP 403: usage policy).',
-        'The operator must check PUBLIC_URL (it identifies the app in the User-Agent), or point stridesync at another Nominatim-compatible service.',
-        `HTTP 403 from ${url.host}`,
-      );
+      const failure = classifyNominatimFailure(response.status, url.host);
+      throw failure.action === 'rate_limited' ? await refused(response) : failure.error;
     }
     const body = await readJsonBody(response);
-    if (!response.ok) throw callFailed(SERVICE, `HTTP ${response.status}`);
     const parsed = reverseSchema.safeParse(body);
     if (!parsed.success) throw callFailed(SERVICE, 'unexpected reverse body');
     if ('error' in parsed.data)

@@ -42,7 +42,7 @@ import {
   archiveSearchParams,
   parseArchiveBody,
 } from './open-meteo-archive.ts';
-import { classifyOpenMeteoFailure } from './open-meteo-failures.ts';
+import { classifyOpenMeteoFailure, type OpenMeteoWindow } from './open-meteo-failures.ts';
 
 /**
  * The Open-Meteo historical archive (no key): one call per 0.1° cell and date range serves
@@ -81,15 +81,18 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
   const delayDays = o.archiveDelayDays ?? DEFAULT_ARCHIVE_DELAY_DAYS;
   let calls = 0;
 
-  async function refused(window: 'minute' | 'hour' | 'daily'): Promise<RateLimitedError> {
-    if (window === 'hour') {
-      // The ledger has no hour window; the next hour is when Open-Meteo lets us in again.
-      const resumeAt = new Date((Math.floor(o.clock.now() / HOUR_MS) + 1) * HOUR_MS);
-      return rateLimitedUntil(resumeAt, SERVICE, 'open-meteo 429 (hourly limit)');
-    }
-    const line = window === 'minute' ? budget.minute : budget.daily;
-    return spendWindow(o.ledger, LEDGER_PROVIDER.openMeteo, line, o.clock, SERVICE);
-  }
+  /** Open-Meteo's 429 names the window it counts: what each one means until it resets. */
+  const refusals: Record<OpenMeteoWindow, () => Promise<RateLimitedError>> = {
+    minute: () => spendWindow(o.ledger, LEDGER_PROVIDER.openMeteo, budget.minute, o.clock, SERVICE),
+    // The ledger has no hour window; the next hour is when Open-Meteo lets us in again.
+    hour: async () =>
+      rateLimitedUntil(
+        new Date((Math.floor(o.clock.now() / HOUR_MS) + 1) * HOUR_MS),
+        SERVICE,
+        'open-meteo 429 (hourly limit)',
+      ),
+    daily: () => spendWindow(o.ledger, LEDGER_PROVIDER.openMeteo, budget.daily, o.clock, SERVICE),
+  };
 
   async function fetchRange(call: ArchiveCall): Promise<[string, SlotOutcome][]> {
     const centre = cellCentre(call.cell, WEATHER_CELLS_PER_DEGREE);
@@ -108,9 +111,14 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
     const body = await readJsonBody(response);
     if (!response.ok) {
       const failure = classifyOpenMeteoFailure(response.status, body);
-      if (failure.action === 'rate_limited') throw await refused(failure.window);
-      if (failure.action === 'throw') throw failure.error;
-      return archiveEndsEarlier(call, failure.lastDay);
+      switch (failure.action) {
+        case 'archive_ends':
+          return archiveEndsEarlier(call, failure.lastDay);
+        case 'rate_limited':
+          throw await refusals[failure.window]();
+        case 'throw':
+          throw failure.error;
+      }
     }
     const rows = parseArchiveBody(body);
     if (typeof rows === 'string') throw callFailed(SERVICE, rows);

@@ -1,5 +1,10 @@
 import type { AppError } from '../../../core/errors.ts';
-import { callFailed, operatorError } from '../../provider-calls.ts';
+import {
+  callFailed,
+  type FailureRule,
+  firstMatchingRule,
+  operatorError,
+} from '../../provider-calls.ts';
 import { owmErrorBodySchema } from './openweathermap-schemas.ts';
 
 /**
@@ -13,18 +18,18 @@ import { owmErrorBodySchema } from './openweathermap-schemas.ts';
  */
 export type OwmFailure = { action: 'rate_limited' } | { action: 'throw'; error: AppError };
 
-interface Rule {
-  matches(status: number, message: string): boolean;
-  build(status: number, message: string): OwmFailure;
+interface Answer {
+  status: number;
+  message: string;
 }
 
 const SETTINGS_HINT =
   'The operator must fix OPENWEATHER_API_KEY (or unset it to use Open-Meteo); runs keep waiting and are enriched once it works.';
 
-const RULES: readonly Rule[] = [
+const RULES: readonly FailureRule<Answer, OwmFailure>[] = [
   {
-    matches: (status, message) => status === 401 && /subscription/i.test(message),
-    build: (status, message) => ({
+    matches: ({ status, message }) => status === 401 && /subscription/i.test(message),
+    build: ({ status, message }) => ({
       action: 'throw',
       error: operatorError(
         'openweathermap_subscription_missing',
@@ -35,8 +40,8 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    matches: (status) => status === 401 || status === 403,
-    build: (status, message) => ({
+    matches: ({ status }) => status === 401 || status === 403,
+    build: ({ status, message }) => ({
       action: 'throw',
       error: operatorError(
         'openweathermap_key_invalid',
@@ -47,8 +52,8 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    matches: (status) => status === 404,
-    build: (status, message) => ({
+    matches: ({ status }) => status === 404,
+    build: ({ status, message }) => ({
       action: 'throw',
       error: operatorError(
         'openweathermap_not_found',
@@ -58,11 +63,11 @@ const RULES: readonly Rule[] = [
       ),
     }),
   },
-  { matches: (status) => status === 429, build: () => ({ action: 'rate_limited' }) },
+  { matches: ({ status }) => status === 429, build: () => ({ action: 'rate_limited' }) },
 ];
 
 /** Anything else (400 for this request, 5xx after retries) fails only the call at hand. */
-function otherFailure(status: number, message: string): OwmFailure {
+function otherFailure({ status, message }: Answer): OwmFailure {
   const detail = `HTTP ${status}${message ? `: ${message}` : ''}`;
   return { action: 'throw', error: callFailed('OpenWeatherMap', detail) };
 }
@@ -70,6 +75,5 @@ function otherFailure(status: number, message: string): OwmFailure {
 export function classifyOwmFailure(status: number, body: unknown): OwmFailure {
   const parsed = owmErrorBodySchema.safeParse(body);
   const message = parsed.success ? (parsed.data.message ?? '') : '';
-  const rule = RULES.find((r) => r.matches(status, message));
-  return rule ? rule.build(status, message) : otherFailure(status, message);
+  return firstMatchingRule(RULES, { status, message }, otherFailure);
 }
