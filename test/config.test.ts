@@ -44,8 +44,8 @@ describe('loadConfig', () => {
       purgeOnDeauthorize: false,
       tokenEncryptionKeys: undefined,
       supabase: { url: undefined, jwtSecret: undefined },
-      publicUrl: 'http://localhost:8787',
-      corsOrigins: ['http://localhost:8787'],
+      publicUrl: 'http://127.0.0.1:8787',
+      corsOrigins: ['http://127.0.0.1:8787'],
       port: 8787,
       logLevel: 'info',
       worker: {

@@ -248,6 +248,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
   const dataDir = path.resolve(cwd, e.STRIDESYNC_DATA_DIR);
   const mode = e.STRAVA_CLIENT_ID ? 'live' : 'demo';
+  // The address the local server binds and prints, so a browser sent back by Strava's OAuth
+  // lands on the same host it started on (Strava accepts 127.0.0.1 as a callback domain).
+  const publicUrl = e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`;
   return {
     mode,
     dataDir,
@@ -272,10 +275,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     purgeOnDeauthorize: e.PURGE_ON_DEAUTHORIZE,
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
     supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
-    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    publicUrl,
     corsOrigins: [
       ...new Set([
-        new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).origin,
+        new URL(publicUrl).origin,
         ...(e.CORS_ORIGINS ?? []),
       ]),
     ],

@@ -56,6 +56,9 @@ describe('stridesync start on the embedded database', () => {
     expect(authorize.pathname).toBe('/sim/strava/oauth/authorize');
     const approved = await fetch(authorize, { redirect: 'manual' });
     const callback = new URL(approved.headers.get('location') ?? '');
+    // One host throughout: the browser stays where `start` said the dashboard is.
+    const printed = new URL(first.url).origin;
+    expect([authorize.origin, callback.origin]).toEqual([printed, printed]);
     const connected = await fetch(`${first.url}${callback.pathname}${callback.search}`, {
       redirect: 'manual',
     });

@@ -74,7 +74,7 @@ describe('GET /api/local/session', () => {
     expect(JSON.parse(body)).toMatchObject({
       error: {
         code: 'local_session_not_local',
-        hint: expect.stringContaining('localhost'),
+        hint: expect.stringContaining('http://127.0.0.1:'),
       },
     });
     expect(body).not.toContain('accessToken');

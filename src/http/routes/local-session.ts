@@ -37,7 +37,7 @@ export function localSessionRoutes(options: LocalSessionOptions) {
       throw new AuthenticationError({
         code: 'local_session_not_local',
         userMessage: 'The local sign-in is only given to a browser on this computer.',
-        hint: 'Open the dashboard at http://localhost with the port stridesync printed.',
+        hint: 'Open the dashboard at the address stridesync printed (http://127.0.0.1:<port>).',
         detail: `local session refused for host ${host}`,
       });
     }
