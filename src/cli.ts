@@ -9,7 +9,9 @@ import { startCommand } from './cli/start-command.ts';
 import { statusCommand } from './cli/status-command.ts';
 import { syncCommand } from './cli/sync-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
-import { AppError, toAppError } from './core/errors.ts';
+import { AppError, TransientError, toAppError } from './core/errors.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { classifyConnectionError } from './store/pg-database.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
 const COMMANDS: readonly CliCommand[] = [
@@ -35,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`stridesync: unknown command '${name}'\n\n${overview()}`);
     return 2;
   }
+  installProcessHandlers(createLogger('info'));
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -56,6 +59,50 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportFailure(command, error);
   }
+}
+
+let handlersInstalled = false;
+
+/**
+ * The last line of defence of every command, the long-running ones above all (start, serve,
+ * worker, sync, sim): a failure nothing else caught is logged as one structured line, and the
+ * process keeps serving where that is safe.
+ *
+ * - An unhandled rejection is a promise nobody awaited: the work it belonged to has already
+ *   failed, and nothing was left half-done by the rejection itself. Logged; serving goes on.
+ * - An uncaught exception that is a lost database or network connection (a socket's 'error'
+ *   event with no listener left, as a failover produces) concerns only that connection, which
+ *   is gone: logged as transient; serving goes on, and the next call opens a new one.
+ * - Any other uncaught exception left the code that threw it half-way through, in a state
+ *   nobody can vouch for: logged as fatal, and the process exits 1 for its supervisor (systemd,
+ *   a container runtime, Netlify) to restart it.
+ */
+export function installProcessHandlers(logger: Logger): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('unhandledRejection', (reason) => {
+    const error = classifyConnectionError(reason) ?? toAppError(reason);
+    logger.error(
+      { err: reason, code: error.code, failureType: error.failureType },
+      'unhandled rejection (a promise nobody awaited failed); still serving',
+    );
+  });
+  process.on('uncaughtException', (thrown, origin) => {
+    const lost = classifyConnectionError(thrown);
+    if (lost instanceof TransientError) {
+      logger.error(
+        { err: thrown, code: lost.code, failureType: lost.failureType, origin },
+        'uncaught connection error (a lost connection nobody was listening to); still serving',
+      );
+      return;
+    }
+    const error = toAppError(thrown);
+    logger.fatal(
+      { err: thrown, code: error.code, failureType: error.failureType, origin },
+      'uncaught exception: the process state is unknown, exiting',
+    );
+    process.exit(1);
+  });
 }
 
 function reportFailure(command: CliCommand, error: unknown): number {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { TransientError } from '../core/errors.ts';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { retryTransaction } from './database.ts';
 import { TEXT_PARSERS } from './type-parsers.ts';
@@ -12,9 +13,35 @@ const types = {
 export interface PgDatabaseOptions {
   /** Pool size; keep it small on serverless, where every instance has its own pool. */
   max?: number;
-  /** Called when an idle pooled connection or the LISTEN connection fails. */
+  /**
+   * Called when a connection fails outside any call that could report it: an idle pooled
+   * connection, a transaction's connection between statements, the LISTEN connection. A lost
+   * connection arrives as a `TransientError` (`database_connection_lost`) with the driver's
+   * error as its cause. The process goes on either way: the pool replaces the connection.
+   */
   onError?: (error: Error) => void;
 }
+
+/**
+ * Time allowed to open a connection (pool and LISTEN alike) before the call fails with a
+ * `TransientError` (`database_unreachable`): 10 s covers a cold pooler and a TLS handshake
+ * across regions; past it the server is down or unreachable, and waiting longer only holds the
+ * request that asked.
+ */
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest a statement inside `withTransaction` may run: 60 s. The longest legitimate ones are
+ * a slice's upsert and a wait for a ledger row lock, both well under a second; a statement past
+ * a minute is stuck behind a lock or runs away, and would otherwise hold its connection (and its
+ * locks) for ever. It is set with `SET LOCAL` in the same round trip as `begin`, so it dies with
+ * the transaction and never leaks into a pooled session (a startup parameter would be refused
+ * by PgBouncer and not carried per transaction by Supavisor). A migration that needs longer sets
+ * its own `set local statement_timeout` first. Statements outside a transaction keep the
+ * server's (on Supabase, the role's) default.
+ */
+const STATEMENT_TIMEOUT_MS = 60_000;
+const BEGIN = `begin; set local statement_timeout = ${STATEMENT_TIMEOUT_MS}`;
 
 /**
  * The `pg` adapter: any Postgres, Supabase included. It stays safe behind Supabase's
@@ -28,29 +55,51 @@ export interface PgDatabaseOptions {
  */
 export function createPgDatabase(url: string, options: PgDatabaseOptions = {}): Database {
   const onError = options.onError ?? (() => {});
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
-  pool.on('error', onError);
-  const listener = makeListener(url, onError);
+  const report = (error: Error) => onError(classifyConnectionError(error) ?? error);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+    types,
+  });
+  // An idle pooled connection that dies: the pool drops it; without a listener, the process dies.
+  pool.on('error', report);
+  const listener = makeListener(url, report);
 
   return {
     kind: 'postgres',
     ...queryable(pool),
     withTransaction: (fn) =>
       retryTransaction(async () => {
-        const client = await pool.connect();
-        let failed: unknown;
+        const client = await pool.connect().catch(rethrowClassified);
+        // A checked-out client has no error listener of the pool's: a connection lost between
+        // two statements would be an unhandled 'error' event. Record it; the next statement
+        // fails, and the client is destroyed on release instead of going back to the pool.
+        let lost: Error | undefined;
+        const onLost = (error: Error) => {
+          if (lost) return;
+          lost = error;
+          report(error);
+        };
+        client.on('error', onLost);
+        let broken = false;
         try {
-          await client.query('begin');
+          await client.query(BEGIN);
           const result = await fn(queryable(client));
           await client.query('commit');
           return result;
         } catch (error) {
-          failed = error;
-          await client.query('rollback').catch(() => {});
-          throw error;
-        } finally {
           // A connection whose rollback failed may be in any state: destroy it, don't reuse it.
-          client.release(failed instanceof Error && !isSqlError(failed) ? failed : undefined);
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
+          // Lost mid-transaction: whether a commit in flight took effect is unknown, so this is
+          // never re-run here; the caller's retry (a job, a request) starts from what is stored.
+          if (lost) throw connectionLost(lost);
+          return rethrowClassified(error);
+        } finally {
+          client.removeListener('error', onLost);
+          client.release(lost ?? (broken ? new Error('rollback failed') : undefined));
         }
       }),
     listen: listener.listen,
@@ -61,18 +110,79 @@ export function createPgDatabase(url: string, options: PgDatabaseOptions = {}): 
   };
 }
 
-function isSqlError(error: Error): boolean {
-  return typeof (error as { code?: unknown }).code === 'string';
+/**
+ * SQLSTATEs and driver errors that mean the connection, not the statement, failed. Class 08 is
+ * `connection_exception` (but 08P01, a protocol violation, is a bug or a misconfigured pooler,
+ * not worth retrying); 57P01..57P03 are the server shutting a backend down (a failover,
+ * `pg_terminate_backend`, a restart) or not accepting connections yet.
+ */
+const LOST_SQLSTATES = new Set(['57P01', '57P02']);
+const UNREACHABLE_SQLSTATES = new Set(['57P03', '53300']); // cannot_connect_now, too_many_connections
+const LOST_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const LOST_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+const UNREACHABLE_MESSAGES = ['timeout exceeded when trying to connect'];
+
+/** A connection failure as a `TransientError` (retrying can succeed); anything else: undefined. */
+export function classifyConnectionError(error: unknown): TransientError | undefined {
+  if (!(error instanceof Error) || error instanceof TransientError) {
+    return error instanceof TransientError ? error : undefined;
+  }
+  const code = (error as { code?: unknown }).code;
+  const message = error.message;
+  if (
+    (typeof code === 'string' && UNREACHABLE_SQLSTATES.has(code)) ||
+    (typeof code === 'string' && UNREACHABLE_ERRNOS.has(code)) ||
+    UNREACHABLE_MESSAGES.some((m) => message.startsWith(m))
+  ) {
+    return new TransientError({
+      code: 'database_unreachable',
+      userMessage: 'The database cannot be reached right now.',
+      hint: 'Try again in a minute; if it persists, check that the database is up and DATABASE_URL points at it.',
+      detail: `database unreachable: ${message}`,
+      cause: error,
+    });
+  }
+  if (
+    (typeof code === 'string' &&
+      ((code.startsWith('08') && code !== '08P01') || LOST_SQLSTATES.has(code))) ||
+    (typeof code === 'string' && LOST_ERRNOS.has(code)) ||
+    LOST_MESSAGES.some((m) => message.startsWith(m))
+  ) {
+    return connectionLost(error);
+  }
+  return undefined;
+}
+
+function connectionLost(cause: Error): TransientError {
+  return new TransientError({
+    code: 'database_connection_lost',
+    userMessage: 'The connection to the database was lost.',
+    hint: 'Try again in a moment: a new connection is opened on the next call.',
+    detail: `database connection lost: ${cause.message}`,
+    cause,
+  });
+}
+
+/** Throws a connection failure as a `TransientError`; anything else (SQL errors) as it is. */
+function rethrowClassified(error: unknown): never {
+  throw classifyConnectionError(error) ?? error;
 }
 
 function queryable(target: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const result = await target.query({ text, values: params ? [...params] : [] });
+      const result = await target
+        .query({ text, values: params ? [...params] : [] })
+        .catch(rethrowClassified);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string) {
-      await target.query(sql);
+      await target.query(sql).catch(rethrowClassified);
     },
   };
 }
@@ -102,7 +212,11 @@ function makeListener(url: string, onError: (error: Error) => void) {
   };
 
   async function open(): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: url, types });
+    const c = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+      types,
+    });
     c.on('notification', (message) => {
       for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });
@@ -111,8 +225,16 @@ function makeListener(url: string, onError: (error: Error) => void) {
       lost(c);
     });
     c.on('end', () => lost(c));
-    await c.connect();
-    for (const channel of handlers.keys()) await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    try {
+      await c.connect();
+      for (const channel of handlers.keys()) {
+        await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+      }
+    } catch (error) {
+      // Half-open: close it, or it lingers unseen (it is not `current`, so `lost` skips it).
+      c.end().catch(() => {});
+      return rethrowClassified(error);
+    }
     current = c;
     retryMs = RELISTEN_MIN_MS;
     return c;
@@ -141,14 +263,18 @@ function makeListener(url: string, onError: (error: Error) => void) {
   return {
     async listen(channel: string, onNotify: (payload: string) => void) {
       const c = await connect();
-      let channelHandlers = handlers.get(channel);
-      if (!channelHandlers) {
-        channelHandlers = new Set();
-        handlers.set(channel, channelHandlers);
-        await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+      const existing = handlers.get(channel);
+      const subscribed = existing ?? new Set<(payload: string) => void>();
+      subscribed.add(onNotify);
+      if (!existing) {
+        handlers.set(channel, subscribed);
+        await c.query(`listen ${pg.escapeIdentifier(channel)}`).catch((error: unknown) => {
+          // Not listening after all: forget the channel, so a reconnect does not listen to it
+          // for nobody, and let the caller retry (or poll).
+          if (handlers.get(channel) === subscribed) handlers.delete(channel);
+          rethrowClassified(error);
+        });
       }
-      channelHandlers.add(onNotify);
-      const subscribed = channelHandlers;
       return async () => {
         subscribed.delete(onNotify);
         if (subscribed.size === 0 && handlers.get(channel) === subscribed) {
