@@ -1,41 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createStravaSimulator,
-  type SimActivity,
-  type StravaSimulator,
-} from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { SimActivity } from '../../sim/strava/index.ts';
 import { stravaSummaryActivitySchema } from '../../src/core/strava-activity.ts';
 import { readApiSample, readApiSampleText } from '../support/api-samples.ts';
-import { bearer, NOW, shapeOf, startServer, type TestServer } from './strava-helpers.ts';
+import { bearer, NOW, serveStravaSim, shapeOf } from './strava-helpers.ts';
 
 /** The athlete endpoints over real HTTP, compared with the real payloads. */
-const clock = createManualClock(NOW);
-let sim: StravaSimulator;
-let server: TestServer;
-let athleteId: number;
+const env = serveStravaSim({
+  athletes: [{ seed: 'activities-test', activityCount: 450, years: 3 }],
+});
+const { sim, clock, athleteId } = env;
 let token: string;
 
-beforeAll(async () => {
-  sim = createStravaSimulator({
-    clock,
-    athletes: [{ seed: 'activities-test', activityCount: 450, years: 3 }],
-  });
-  server = await startServer(sim.app);
-});
-afterAll(async () => {
-  await sim.close();
-  await server.close();
-});
 beforeEach(() => {
-  sim.reset();
-  clock.set(NOW);
-  athleteId = [...sim.athletes.keys()][0]!;
   token = sim.issueTokens(athleteId, ['read', 'activity:read_all']).access_token;
 });
 
 const get = (path: string, accessToken = token) =>
-  fetch(`${server.url}/api/v3${path}`, { headers: bearer(accessToken) });
+  fetch(`${env.url}/api/v3${path}`, { headers: bearer(accessToken) });
 
 async function listAll(accessToken = token): Promise<Record<string, unknown>[]> {
   const all: Record<string, unknown>[] = [];
@@ -324,7 +305,7 @@ describe('authentication errors', () => {
     const unknown = await get('/athlete', 'deadbeefd7ab44704fb2a146bd98c7a349a2b43d');
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).toBe(readApiSampleText('strava_401_authorization_error.json'));
-    const missing = await fetch(`${server.url}/api/v3/athlete`);
+    const missing = await fetch(`${env.url}/api/v3/athlete`);
     expect(missing.status).toBe(401);
 
     clock.advance(6 * 3600_000 + 1000);

@@ -1,43 +1,19 @@
-import { Hono } from 'hono';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createStravaSimulator,
-  type Inspection,
-  type StravaSimulator,
-} from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
-import { bearer, NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { createStravaSimulator, type Inspection } from '../../sim/strava/index.ts';
+import { bearer, serveStravaSim } from './strava-helpers.ts';
 
 /**
  * The /_sim admin routes, over real HTTP with the simulator mounted under a prefix the way
  * the lead composes simulators (`root.route('/strava', sim.app)`).
  */
-const clock = createManualClock(NOW);
-let sim: StravaSimulator;
-let server: TestServer;
-let base: string;
-
-beforeAll(async () => {
-  sim = createStravaSimulator({ clock });
-  const root = new Hono();
-  root.route('/strava', sim.app);
-  server = await startServer(root);
-  base = `${server.url}/strava`;
-});
-afterAll(async () => {
-  await sim.close();
-  await server.close();
-});
-beforeEach(() => {
-  sim.reset();
-  clock.set(NOW);
-});
+const env = serveStravaSim({ prefix: '/strava' });
+const { sim } = env;
 
 async function post<T = Record<string, unknown>>(
   path: string,
   body: unknown,
 ): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}/_sim${path}`, {
+  const response = await fetch(`${env.url}/_sim${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
@@ -58,7 +34,7 @@ async function addAthlete(seed = 'admin') {
 describe('admin routes', () => {
   it('report base URLs under the mount prefix, and the world', async () => {
     const athlete = await addAthlete();
-    const state = (await (await fetch(`${base}/_sim/state`)).json()) as {
+    const state = (await (await fetch(`${env.url}/_sim/state`)).json()) as {
       baseUrls: unknown;
       now: string;
       apps: unknown[];
@@ -66,9 +42,9 @@ describe('admin routes', () => {
       knobs: { afterOnlyOrder: string };
     };
     expect(state.baseUrls).toEqual({
-      api: `${server.url}/strava/api/v3`,
-      oauth: `${server.url}/strava/oauth`,
-      admin: `${server.url}/strava/_sim`,
+      api: `${env.origin}/strava/api/v3`,
+      oauth: `${env.origin}/strava/oauth`,
+      admin: `${env.origin}/strava/_sim`,
     });
     expect(state.now).toBe('2026-03-10T12:07:30.000Z');
     expect(state.apps).toEqual([
@@ -92,18 +68,18 @@ describe('admin routes', () => {
       athleteId: athlete.id,
       scopes: ['activity:read_all'],
     });
-    const page = await fetch(`${base}/api/v3/athlete/activities`, {
+    const page = await fetch(`${env.url}/api/v3/athlete/activities`, {
       headers: bearer(tokens.access_token),
     });
     expect(page.status).toBe(200);
-    const inspect = (await (await fetch(`${base}/_sim/inspect`)).json()) as Inspection;
+    const inspect = (await (await fetch(`${env.url}/_sim/inspect`)).json()) as Inspection;
     expect(inspect.byEndpoint).toEqual({ 'GET /api/v3/athlete/activities': { '200': 1 } });
     expect(inspect.rateLimits['12345']!.usage.read.fifteenMinute).toBe(1);
     const all = (await (
-      await fetch(`${base}/_sim/athletes/${athlete.id}/activities`)
+      await fetch(`${env.url}/_sim/athletes/${athlete.id}/activities`)
     ).json()) as unknown[];
     expect(all).toHaveLength(40);
-    expect((await fetch(`${base}/_sim/athletes/1/activities`)).status).toBe(404);
+    expect((await fetch(`${env.url}/_sim/athletes/1/activities`)).status).toBe(404);
   });
 
   it('set and reset faults and knobs', async () => {
@@ -141,7 +117,7 @@ describe('admin routes', () => {
     });
     expect(edit.status).toBe(200);
     expect(edit.body.result.name).toBe('Edited over HTTP');
-    const detail = await fetch(`${base}/api/v3/activities/${newest.id}`, {
+    const detail = await fetch(`${env.url}/api/v3/activities/${newest.id}`, {
       headers: bearer(tokens.access_token),
     });
     expect(((await detail.json()) as { name: string }).name).toBe('Edited over HTTP');

@@ -1,33 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readApiSampleText } from '../support/api-samples.ts';
-import { bearer, NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { bearer, serveStravaSim } from './strava-helpers.ts';
 
 /** Each fault knob does what it says, over real HTTP. */
-const clock = createManualClock(NOW);
-let sim: StravaSimulator;
-let server: TestServer;
-let athleteId: number;
+const env = serveStravaSim({ athletes: [{ seed: 'faults', activityCount: 60 }] });
+const { sim, clock, athleteId } = env;
 let tokens: { access_token: string; refresh_token: string };
 
-beforeAll(async () => {
-  sim = createStravaSimulator({ clock, athletes: [{ seed: 'faults', activityCount: 60 }] });
-  server = await startServer(sim.app);
-});
-afterAll(async () => {
-  await sim.close();
-  await server.close();
-});
 beforeEach(() => {
-  sim.reset();
-  clock.set(NOW);
-  athleteId = [...sim.athletes.keys()][0]!;
   tokens = sim.issueTokens(athleteId);
 });
 
 const list = (init: RequestInit = {}) =>
-  fetch(`${server.url}/api/v3/athlete/activities?per_page=10`, {
+  fetch(`${env.url}/api/v3/athlete/activities?per_page=10`, {
     headers: bearer(tokens.access_token),
     ...init,
   });
@@ -121,7 +106,7 @@ describe('fault knobs', () => {
     expect(third.status).toBe(401);
     expect(await third.text()).toBe(readApiSampleText('strava_401_invalid_access_token.json'));
     expect((await list()).status).toBe(401);
-    const refresh = await fetch(`${server.url}/oauth/token`, {
+    const refresh = await fetch(`${env.url}/oauth/token`, {
       method: 'POST',
       body: new URLSearchParams({
         client_id: '12345',
@@ -163,7 +148,7 @@ describe('fault knobs', () => {
 
   it('applies to the token endpoint only with includeOAuth', async () => {
     const refresh = () =>
-      fetch(`${server.url}/oauth/token`, {
+      fetch(`${env.url}/oauth/token`, {
         method: 'POST',
         body: new URLSearchParams({
           client_id: '12345',

@@ -1,8 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import type { SimActivity } from '../../sim/strava/index.ts';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import {
+  createStravaSimulator,
+  type SimActivity,
+  type StravaSimulator,
+  type StravaSimulatorOptions,
+} from '../../sim/strava/index.ts';
+import { createManualClock, type ManualClock } from '../../src/core/clock.ts';
 
 export interface TestServer {
   url: string;
@@ -48,3 +55,67 @@ export function hasGps(
 
 /** The simulated "now" most tests run at. */
 export const NOW = '2026-03-10T12:07:30Z';
+
+export interface StravaSimSetup extends Omit<StravaSimulatorOptions, 'clock'> {
+  /** Where the manual clock stands at the start of every test. Default NOW. */
+  now?: string;
+  /** Serves the simulator under this prefix, the way the lead composes simulators (`/strava`). */
+  prefix?: string;
+}
+
+export interface StravaSimEnv {
+  sim: StravaSimulator;
+  clock: ManualClock;
+  /** The first athlete the setup generates (the same id after every reset). */
+  readonly athleteId: number;
+  /** The server's origin, without the prefix. */
+  readonly origin: string;
+  /** Where the simulator answers: the origin and the prefix. */
+  readonly url: string;
+}
+
+/**
+ * The lifecycle every Strava simulator test file shares: one simulator on a manual clock, made
+ * when the file is collected (so `sim`, `clock` and `athleteId` can be destructured) and served
+ * over real HTTP on a free port for the file; before each test the clock back at `now` and the
+ * simulator reset (its world regenerated at that time). Read `origin` and `url` inside tests.
+ */
+export function serveStravaSim({
+  now = NOW,
+  prefix,
+  ...options
+}: StravaSimSetup = {}): StravaSimEnv {
+  const clock = createManualClock(now);
+  const sim = createStravaSimulator({ ...options, clock });
+  let server: TestServer | undefined;
+  const served = (): TestServer => {
+    if (!server) throw new Error('the Strava simulator is served in beforeAll');
+    return server;
+  };
+  beforeAll(async () => {
+    server = await startServer(prefix ? new Hono().route(prefix, sim.app) : sim.app);
+  });
+  afterAll(async () => {
+    await sim.close();
+    await server?.close();
+  });
+  beforeEach(() => {
+    clock.set(now);
+    sim.reset();
+  });
+  return {
+    sim,
+    clock,
+    get athleteId() {
+      const [first] = sim.athletes.keys();
+      if (first === undefined) throw new Error('the setup generates no athletes');
+      return first;
+    },
+    get origin() {
+      return served().url;
+    },
+    get url() {
+      return `${served().url}${prefix ?? ''}`;
+    },
+  };
+}

@@ -1,29 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
+import { describe, expect, it } from 'vitest';
+import { createStravaSimulator } from '../../sim/strava/index.ts';
 import { readApiSample, readApiSampleText } from '../support/api-samples.ts';
-import { bearer, NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { bearer, serveStravaSim } from './strava-helpers.ts';
 
 /** OAuth over real HTTP, on a manual clock so token lifetimes can be walked through. */
-const clock = createManualClock(NOW);
+const env = serveStravaSim({ athletes: [{ seed: 'oauth-test', activityCount: 30 }] });
+const { sim, clock, athleteId } = env;
 const REDIRECT = 'http://localhost:8788/api/strava/callback';
-let sim: StravaSimulator;
-let server: TestServer;
-let athleteId: number;
-
-beforeAll(async () => {
-  sim = createStravaSimulator({ clock, athletes: [{ seed: 'oauth-test', activityCount: 30 }] });
-  server = await startServer(sim.app);
-});
-afterAll(async () => {
-  await sim.close();
-  await server.close();
-});
-beforeEach(() => {
-  sim.reset();
-  clock.set(NOW);
-  athleteId = [...sim.athletes.keys()][0]!;
-});
 
 function authorizeUrl(params: Record<string, string> = {}) {
   const query = new URLSearchParams({
@@ -35,7 +18,7 @@ function authorizeUrl(params: Record<string, string> = {}) {
     state: 'signed-state',
     ...params,
   });
-  return `${server.url}/oauth/authorize?${query}`;
+  return `${env.url}/oauth/authorize?${query}`;
 }
 
 async function authorize(params: Record<string, string> = {}) {
@@ -44,7 +27,7 @@ async function authorize(params: Record<string, string> = {}) {
 }
 
 function postToken(form: Record<string, string>) {
-  return fetch(`${server.url}/oauth/token`, {
+  return fetch(`${env.url}/oauth/token`, {
     method: 'POST',
     body: new URLSearchParams({ client_id: '12345', client_secret: 'sim-secret', ...form }),
   });
@@ -125,7 +108,7 @@ describe('POST /oauth/token (authorization_code)', () => {
     expect(body.access_token).toMatch(/^[0-9a-f]{40}$/);
     expect(body.refresh_token).toMatch(/^[0-9a-f]{40}$/);
     expect((body.athlete as { id: number }).id).toBe(athleteId);
-    const api = await fetch(`${server.url}/api/v3/athlete/activities?per_page=1`, {
+    const api = await fetch(`${env.url}/api/v3/athlete/activities?per_page=1`, {
       headers: bearer(body.access_token as string),
     });
     expect(api.status).toBe(200);
@@ -154,7 +137,7 @@ describe('POST /oauth/token (authorization_code)', () => {
   it('gives a token with only the granted scopes', async () => {
     sim.knobs.authorizeDecision = { grant: [] };
     const body = (await (await exchange(await codeFor())).json()) as { access_token: string };
-    const response = await fetch(`${server.url}/api/v3/athlete/activities`, {
+    const response = await fetch(`${env.url}/api/v3/athlete/activities`, {
       headers: bearer(body.access_token),
     });
     expect(response.status).toBe(401);
@@ -203,12 +186,11 @@ describe('POST /oauth/token (refresh_token)', () => {
       errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }],
     });
     // The superseded access token still works until it expires (assumed), then answers 401.
-    const old = () =>
-      fetch(`${server.url}/api/v3/athlete`, { headers: bearer(first.access_token) });
+    const old = () => fetch(`${env.url}/api/v3/athlete`, { headers: bearer(first.access_token) });
     expect((await old()).status).toBe(200);
     clock.advance(3600_000);
     expect((await old()).status).toBe(401);
-    const fresh = await fetch(`${server.url}/api/v3/athlete`, {
+    const fresh = await fetch(`${env.url}/api/v3/athlete`, {
       headers: bearer(body.access_token as string),
     });
     expect(fresh.status).toBe(200);
@@ -248,7 +230,7 @@ describe('POST /oauth/token (refresh_token)', () => {
     expect(response.status).toBe(200);
     const { access_token } = (await response.json()) as { access_token: string };
     expect(
-      (await fetch(`${server.url}/api/v3/athlete`, { headers: bearer(access_token) })).status,
+      (await fetch(`${env.url}/api/v3/athlete`, { headers: bearer(access_token) })).status,
     ).toBe(403);
   });
 
@@ -260,7 +242,7 @@ describe('POST /oauth/token (refresh_token)', () => {
 describe('POST /oauth/deauthorize', () => {
   it('answers the real shape and kills every token of the athlete for the app', async () => {
     const tokens = sim.issueTokens(athleteId);
-    const response = await fetch(`${server.url}/oauth/deauthorize`, {
+    const response = await fetch(`${env.url}/oauth/deauthorize`, {
       method: 'POST',
       body: new URLSearchParams({ access_token: tokens.access_token }),
     });
@@ -271,7 +253,7 @@ describe('POST /oauth/deauthorize', () => {
     );
     expect(body).toEqual({ access_token: tokens.access_token });
 
-    const api = await fetch(`${server.url}/api/v3/athlete`, {
+    const api = await fetch(`${env.url}/api/v3/athlete`, {
       headers: bearer(tokens.access_token),
     });
     expect(api.status).toBe(401);
@@ -280,7 +262,7 @@ describe('POST /oauth/deauthorize', () => {
       (await postToken({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))
         .status,
     ).toBe(400);
-    const twice = await fetch(`${server.url}/oauth/deauthorize`, {
+    const twice = await fetch(`${env.url}/oauth/deauthorize`, {
       method: 'POST',
       headers: bearer(tokens.access_token),
     });

@@ -1,18 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
+import { createStravaSimulator } from '../../sim/strava/index.ts';
 import { readApiSampleText } from '../support/api-samples.ts';
-import { bearer } from './strava-helpers.ts';
+import { bearer, serveStravaSim } from './strava-helpers.ts';
 
-/** Windows and headers, in-process on a manual clock (no sleeping through 15 minutes). */
-const clock = createManualClock('2026-03-10T12:00:00Z');
-let sim: StravaSimulator;
+/**
+ * Windows and headers, on a manual clock (no sleeping through 15 minutes). The shared simulator
+ * is served too, but these tests call its app in-process.
+ */
+const { sim, clock, athleteId } = serveStravaSim({
+  now: '2026-03-10T12:00:00Z',
+  athletes: [{ seed: 'limits', activityCount: 10 }],
+});
 let token: string;
 
 beforeEach(() => {
-  clock.set('2026-03-10T12:00:00Z');
-  sim = createStravaSimulator({ clock, athletes: [{ seed: 'limits', activityCount: 10 }] });
-  token = sim.issueTokens([...sim.athletes.keys()][0]!).access_token;
+  token = sim.issueTokens(athleteId).access_token;
 });
 
 const read = () => sim.app.request('/api/v3/athlete', { headers: bearer(token) });
@@ -103,7 +105,7 @@ describe('limits', () => {
     expect(blocked.status).toBe(429);
     expect(usage(blocked)).toMatchObject({ readLimit: '100,150', readUsage: '51,151' });
     clock.set('2026-03-10T23:59:59Z');
-    token = sim.issueTokens([...sim.athletes.keys()][0]!).access_token; // the first one expired
+    token = sim.issueTokens(athleteId).access_token; // the first one expired
     expect((await read()).status).toBe(429);
     clock.set('2026-03-11T00:00:00Z');
     const tomorrow = await read();

@@ -1,10 +1,8 @@
 import { createRequire } from 'node:module';
-import { Hono } from 'hono';
 import type { Strava } from 'strava-v3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { readApiSample } from '../support/api-samples.ts';
-import { startServer, type TestServer } from './strava-helpers.ts';
+import { serveStravaSim } from './strava-helpers.ts';
 
 /**
  * An independent Strava client (node-strava's `strava-v3`, unchanged) against the simulator:
@@ -30,20 +28,17 @@ const require = createRequire(import.meta.url);
 const strava = require('strava-v3') as Strava;
 const axiosUtility = require('strava-v3/axiosUtility.js') as AxiosUtility;
 
-let sim: StravaSimulator;
-let server: TestServer;
+const env = serveStravaSim({
+  prefix: '/strava',
+  athletes: [{ seed: 'strava-v3', activityCount: 80, years: 2 }],
+});
+const { sim, athleteId } = env;
 let oauthBase: string;
 let interceptor: number;
-let athleteId: number;
 
-beforeAll(async () => {
-  sim = createStravaSimulator({ athletes: [{ seed: 'strava-v3', activityCount: 80, years: 2 }] });
-  athleteId = [...sim.athletes.keys()][0]!;
-  const root = new Hono();
-  root.route('/strava', sim.app);
-  server = await startServer(root);
-  oauthBase = `${server.url}/strava/oauth/`;
-  axiosUtility.setBaseURL(`${server.url}/strava/api/v3/`);
+beforeAll(() => {
+  oauthBase = `${env.url}/oauth/`;
+  axiosUtility.setBaseURL(`${env.url}/api/v3/`);
   interceptor = axiosUtility.axiosInstance.interceptors.request.use((config) => ({
     ...config,
     url: config.url?.replace('https://www.strava.com/oauth/', oauthBase),
@@ -54,11 +49,9 @@ beforeAll(async () => {
     redirect_uri: 'http://localhost:8788/callback',
   });
 });
-afterAll(async () => {
+afterAll(() => {
   axiosUtility.axiosInstance.interceptors.request.eject(interceptor);
   axiosUtility.setBaseURL('https://www.strava.com/api/v3/');
-  await sim.close();
-  await server.close();
 });
 
 async function connect(scope = 'read,activity:read_all') {

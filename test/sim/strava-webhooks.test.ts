@@ -1,10 +1,8 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
-import { createManualClock } from '../../src/core/clock.ts';
 import { stravaWebhookEventSchema } from '../../src/core/strava-webhook-event.ts';
 import { readApiSample } from '../support/api-samples.ts';
-import { NOW, startServer, type TestServer } from './strava-helpers.ts';
+import { serveStravaSim, startServer, type TestServer } from './strava-helpers.ts';
 
 /**
  * Push subscriptions and event delivery over real HTTP: the simulator on one server, a
@@ -19,12 +17,8 @@ interface Subscriber {
 }
 
 const subscriber: Subscriber = { handshakes: [], events: [], failNext: [], challenge: 'echo' };
-const clock = createManualClock(NOW);
-let sim: StravaSimulator;
-let simServer: TestServer;
 let hookServer: TestServer;
 let callbackUrl: string;
-let athleteId: number;
 
 beforeAll(async () => {
   const hooks = new Hono();
@@ -42,28 +36,26 @@ beforeAll(async () => {
   });
   hookServer = await startServer(hooks);
   callbackUrl = `${hookServer.url}/webhook`;
-  sim = createStravaSimulator({
-    clock,
-    athletes: [{ seed: 'webhooks', activityCount: 40 }],
-    webhooks: { retryDelayMs: 5 },
-  });
-  simServer = await startServer(sim.app);
 });
 afterAll(async () => {
-  await sim.close();
-  await simServer.close();
   await hookServer.close();
 });
 beforeEach(() => {
-  sim.reset();
   Object.assign(subscriber, { handshakes: [], events: [], failNext: [], challenge: 'echo' });
-  athleteId = [...sim.athletes.keys()][0]!;
 });
+
+// Registered after the subscriber: afterAll hooks run in reverse, so the simulator closes
+// (flushing its deliveries) while the subscriber still listens.
+const env = serveStravaSim({
+  athletes: [{ seed: 'webhooks', activityCount: 40 }],
+  webhooks: { retryDelayMs: 5 },
+});
+const { sim, clock, athleteId } = env;
 
 const credentials = { client_id: '12345', client_secret: 'sim-secret' };
 
 function subscribe(extra: Record<string, string> = {}) {
-  return fetch(`${simServer.url}/api/v3/push_subscriptions`, {
+  return fetch(`${env.url}/api/v3/push_subscriptions`, {
     method: 'POST',
     body: new URLSearchParams({
       ...credentials,
@@ -128,21 +120,20 @@ describe('push subscriptions', () => {
   it('lists and deletes the subscription', async () => {
     const { id } = (await (await subscribe()).json()) as { id: number };
     const list = await fetch(
-      `${simServer.url}/api/v3/push_subscriptions?${new URLSearchParams(credentials)}`,
+      `${env.url}/api/v3/push_subscriptions?${new URLSearchParams(credentials)}`,
     );
     expect(list.status).toBe(200);
     expect(((await list.json()) as { id: number }[]).map((s) => s.id)).toEqual([id]);
     const remove = () =>
-      fetch(
-        `${simServer.url}/api/v3/push_subscriptions/${id}?${new URLSearchParams(credentials)}`,
-        { method: 'DELETE' },
-      );
+      fetch(`${env.url}/api/v3/push_subscriptions/${id}?${new URLSearchParams(credentials)}`, {
+        method: 'DELETE',
+      });
     const deleted = await remove();
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
     expect((await remove()).status).toBe(404);
     const empty = await fetch(
-      `${simServer.url}/api/v3/push_subscriptions?${new URLSearchParams(credentials)}`,
+      `${env.url}/api/v3/push_subscriptions?${new URLSearchParams(credentials)}`,
     );
     expect(await empty.json()).toEqual([]);
   });
