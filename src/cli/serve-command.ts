@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config.ts';
+import { ensurePortFree } from '../http/node-server.ts';
 import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
 import type { CliCommand } from './command.ts';
 
@@ -12,7 +13,9 @@ database the environment names.
 It does not migrate: run 'stridesync migrate' first, or use 'stridesync start' locally.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`,
   async run() {
-    const runtime = await openRuntime(loadConfig(), { migrate: false });
+    const config = loadConfig();
+    await ensurePortFree(config.port);
+    const runtime = await openRuntime(config, { migrate: false });
     await serveUntilStopped(runtime, (url, served) => {
       process.stdout.write(`stridesync API listening on ${url} (health: ${url}/api/health)\n`);
       if (served.dashboard) process.stdout.write(`Dashboard: ${url}/\n`);

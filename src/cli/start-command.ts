@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/config.ts';
 import { signAccessToken } from '../http/jwt.ts';
+import { ensurePortFree } from '../http/node-server.ts';
 import { startWorkers, type Workers } from '../queue/start-workers.ts';
 import { DEMO_USER } from '../wiring/node/demo-user.ts';
 import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
@@ -21,6 +22,7 @@ sync queue in the same process (what 'stridesync worker' does elsewhere).
 Data is kept across restarts. Stops cleanly on Ctrl-C.`,
   async run() {
     const config = loadConfig();
+    await ensurePortFree(config.port);
     const runtime = await openRuntime(config, { migrate: true });
     const where =
       config.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'DATABASE_URL';

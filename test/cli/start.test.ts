@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,4 +149,25 @@ describe('stridesync command line', () => {
     expect(p.stderr()).toContain("PORT must be an integer between 1 and 65535 (got 'eighty')");
     expect(p.stderr()).toContain('Fix PORT in the environment');
   });
+
+  it.each(['start', 'serve'])(
+    '%s: a port in use is named before any work is done',
+    async (command) => {
+      const port = await freePort();
+      const holder: Server = createServer();
+      await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+      const dataDir = mkdtempSync(path.join(tmpdir(), `stridesync-busy-port-${command}-`));
+      try {
+        const p = runCli([command], { PORT: String(port), STRIDESYNC_DATA_DIR: dataDir });
+        expect(await p.exited).toBe(1);
+        expect(p.stderr()).toContain(`PORT ${port} is in use by another program`);
+        expect(p.stderr()).toContain(`PORT=${port + 1} npm start`);
+        // Checked first: no database was created or opened for a server that could not listen.
+        expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+      } finally {
+        await new Promise((resolve) => holder.close(resolve));
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
