@@ -48,32 +48,45 @@ const userClaims = z.object({
 
 /** Where a Supabase project publishes the public keys of its asymmetric signing keys. */
 export function supabaseJwksUrl(supabaseUrl: string): URL {
-  return new URL(
-    'auth/v1/.well-known/jwks.json',
-    supabaseUrl.endsWith('/') ? supabaseUrl : `${supabaseUrl}/`,
-  );
+  return new URL('auth/v1/.well-known/jwks.json', withSlash(supabaseUrl));
+}
+
+/** The `iss` of every token a Supabase project's Auth issues: `<SUPABASE_URL>/auth/v1`. */
+export function supabaseIssuer(supabaseUrl: string): string {
+  return new URL('auth/v1', withSlash(supabaseUrl)).href;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
 }
 
 /**
- * `secret` verifies HS256 tokens; with `jwksUrl`, ES256/RS256 tokens are verified against the
- * keys published there (fetched on first use, cached, and fetched again for an unknown `kid`,
- * so a key rotation needs no restart).
+ * `secret` verifies HS256 tokens; with `supabaseUrl` (a real project), ES256/RS256 tokens are
+ * verified against the keys it publishes (fetched on first use, cached, and fetched again for
+ * an unknown `kid`, so a key rotation needs no restart), and every token, HS256 included, must
+ * name the project's Auth as its issuer. Every token must be for the `authenticated` audience,
+ * as Supabase's and the local signer's are: a token minted for another audience under the same
+ * secret is not a sign-in to this API.
  */
 export function createJwtVerifier({
   secret,
-  jwksUrl,
+  supabaseUrl,
 }: {
   secret: string;
-  jwksUrl?: URL;
+  supabaseUrl?: string;
 }): JwtVerifier {
   const key = secretKey(secret);
-  const jwks = jwksUrl ? createRemoteJWKSet(jwksUrl) : undefined;
+  const jwks = supabaseUrl ? createRemoteJWKSet(supabaseJwksUrl(supabaseUrl)) : undefined;
+  const expected: Expected = {
+    audience: AUDIENCE,
+    ...(supabaseUrl ? { issuer: supabaseIssuer(supabaseUrl) } : {}),
+  };
   return {
     async verify(token) {
       const payload =
         jwks && isAsymmetric(token)
-          ? await verifyWithJwks(token, jwks)
-          : await verifySignature(token, key);
+          ? await verifyWithJwks(token, jwks, expected)
+          : await verifySignature(token, key, expected);
       const claims = userClaims.safeParse(payload);
       if (!claims.success) {
         throw invalidToken('The sign-in token does not belong to a signed-in user.');
@@ -115,9 +128,13 @@ function isAsymmetric(token: string): boolean {
   }
 }
 
-async function verifyWithJwks(token: string, jwks: JWTVerifyGetKey): Promise<JWTPayload> {
+async function verifyWithJwks(
+  token: string,
+  jwks: JWTVerifyGetKey,
+  expected: Expected,
+): Promise<JWTPayload> {
   try {
-    return await verifySignature(token, jwks, JWKS_ALGORITHMS);
+    return await verifySignature(token, jwks, expected, JWKS_ALGORITHMS);
   } catch (error) {
     if (error instanceof AuthenticationError && isJwksUnreachable(error.cause)) {
       throw new TransientError({
@@ -146,9 +163,16 @@ function isJwksUnreachable(error: unknown): boolean {
   );
 }
 
+/** The claims every token must carry: its audience, and with a Supabase project, its issuer. */
+interface Expected {
+  audience: string;
+  issuer?: string;
+}
+
 async function verifySignature(
   token: string,
   key: Uint8Array | JWTVerifyGetKey,
+  expected: Expected,
   algorithms: string[] = [ALGORITHM],
 ): Promise<JWTPayload> {
   try {
@@ -157,6 +181,7 @@ async function verifySignature(
       algorithms,
       requiredClaims: ['exp', 'sub'],
       clockTolerance: CLOCK_TOLERANCE_S,
+      ...expected,
     };
     const { payload } =
       typeof key === 'function'

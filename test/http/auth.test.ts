@@ -50,6 +50,7 @@ describe('GET /api/me', () => {
     const token = await new SignJWT({ role: 'authenticated', email: '' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(USER_ID)
+      .setAudience('authenticated')
       .setExpirationTime(inOneHour())
       .sign(key);
     expect(await (await me(`Bearer ${token}`)).json()).toEqual({ id: USER_ID, email: null });
@@ -112,6 +113,17 @@ describe('401 for requests without a valid token', () => {
   it('a token whose sub is not a UUID', async () => {
     const token = await signAccessToken(JWT_SECRET, { sub: 'user-1' });
     await expect401(await me(`Bearer ${token}`), 'invalid_token');
+  });
+
+  it('a token for another audience, or for none (the local signer always sets authenticated)', async () => {
+    for (const audience of ['anon-app', undefined]) {
+      const jwt = new SignJWT({ role: 'authenticated' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(USER_ID)
+        .setExpirationTime(inOneHour());
+      if (audience) jwt.setAudience(audience);
+      await expect401(await me(`Bearer ${await jwt.sign(key)}`), 'invalid_token');
+    }
   });
 
   it('a token without an expiry', async () => {

@@ -4,7 +4,12 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
-import { createJwtVerifier, signAccessToken, supabaseJwksUrl } from '../../src/http/jwt.ts';
+import {
+  createJwtVerifier,
+  signAccessToken,
+  supabaseIssuer,
+  supabaseJwksUrl,
+} from '../../src/http/jwt.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
@@ -52,20 +57,24 @@ describe('tokens signed with the project’s asymmetric keys (JWKS)', () => {
       db,
       clock: systemClock,
       logger: createLogger('silent'),
-      auth: createJwtVerifier({ secret: JWT_SECRET, jwksUrl: supabaseJwksUrl(supabaseUrl) }),
+      auth: createJwtVerifier({ secret: JWT_SECRET, supabaseUrl }),
     });
   }
 
   const me = (token: string) =>
     app.request('/api/me', { headers: { authorization: `Bearer ${token}` } });
 
-  function es256(key: CryptoKey, kid = 'key-1') {
+  function es256(
+    key: CryptoKey,
+    kid = 'key-1',
+    { audience = 'authenticated', issuer = `${supabaseUrl}/auth/v1` } = {},
+  ) {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ role: 'authenticated', email: 'runner@example.com' })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
       .setSubject(USER_ID)
-      .setAudience('authenticated')
-      .setIssuer(`${supabaseUrl}/auth/v1`)
+      .setAudience(audience)
+      .setIssuer(issuer)
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(key);
@@ -77,9 +86,42 @@ describe('tokens signed with the project’s asymmetric keys (JWKS)', () => {
     const asymmetric = await me(await es256(signing));
     expect(asymmetric.status).toBe(200);
     expect(await asymmetric.json()).toEqual({ id: USER_ID, email: 'runner@example.com' });
-    const legacy = await me(await signAccessToken(JWT_SECRET, { sub: USER_ID }));
+    // The project's HS256 tokens carry its issuer too.
+    const legacy = await me(
+      await signAccessToken(JWT_SECRET, { sub: USER_ID, issuer: `${supabaseUrl}/auth/v1` }),
+    );
     expect(legacy.status).toBe(200);
     expect(await legacy.json()).toEqual({ id: USER_ID, email: null });
+  });
+
+  it('refuses a token for another audience or from another issuer (401), whatever its algorithm', async () => {
+    jwksStatus = 200;
+    freshApp();
+    const refused = [
+      await es256(signing, 'key-1', { audience: 'anon-app' }),
+      await es256(signing, 'key-1', { issuer: 'https://other.supabase.co/auth/v1' }),
+      await es256(signing, 'key-1', { issuer: supabaseUrl }),
+      // Signed with the project's own secret, but not issued by its Auth: no `iss`, or another.
+      await signAccessToken(JWT_SECRET, { sub: USER_ID }),
+      await signAccessToken(JWT_SECRET, {
+        sub: USER_ID,
+        issuer: 'https://other.supabase.co/auth/v1',
+      }),
+      await new SignJWT({ role: 'authenticated' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(USER_ID)
+        .setIssuer(`${supabaseUrl}/auth/v1`)
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(JWT_SECRET)),
+    ];
+    for (const token of refused) {
+      const response = await me(token);
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toMatchObject({
+        code: 'invalid_token',
+        hint: 'Sign in again.',
+      });
+    }
   });
 
   it('refuses a token signed with a key the project never published (401, sign in again)', async () => {
@@ -121,22 +163,21 @@ describe('tokens signed with the project’s asymmetric keys (JWKS)', () => {
       db,
       clock: systemClock,
       logger: createLogger('silent'),
-      auth: createJwtVerifier({
-        secret: JWT_SECRET,
-        jwksUrl: supabaseJwksUrl('http://127.0.0.1:1'),
-      }),
+      auth: createJwtVerifier({ secret: JWT_SECRET, supabaseUrl: 'http://127.0.0.1:1' }),
     });
     const response = await me(await es256(signing));
     expect(response.status).toBe(503);
     expect((await errorOf(response)).code).toBe('auth_keys_unavailable');
   });
 
-  it('finds the JWKS under the project URL with or without a trailing slash', () => {
+  it('finds the JWKS and the issuer under the project URL with or without a trailing slash', () => {
     expect(supabaseJwksUrl('https://abc.supabase.co').href).toBe(
       'https://abc.supabase.co/auth/v1/.well-known/jwks.json',
     );
     expect(supabaseJwksUrl('https://abc.supabase.co/').href).toBe(
       'https://abc.supabase.co/auth/v1/.well-known/jwks.json',
     );
+    expect(supabaseIssuer('https://abc.supabase.co')).toBe('https://abc.supabase.co/auth/v1');
+    expect(supabaseIssuer('https://abc.supabase.co/')).toBe('https://abc.supabase.co/auth/v1');
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../enrichment/enrichment-services.ts';
 import { type AppDeps, createApp } from '../../http/app.ts';
 import { CORRELATION_HEADER } from '../../http/correlation.ts';
-import { createJwtVerifier, supabaseJwksUrl } from '../../http/jwt.ts';
+import { createJwtVerifier } from '../../http/jwt.ts';
 import { estimateSettingsOf } from '../../http/routes/estimate.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
 import { openJobQueue } from '../../queue/job-queue.ts';
@@ -69,7 +69,7 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     logger,
     auth: createJwtVerifier({
       secret: jwtSecret,
-      ...(config.supabase.url ? { jwksUrl: supabaseJwksUrl(config.supabase.url) } : {}),
+      ...(config.supabase.url ? { supabaseUrl: config.supabase.url } : {}),
     }),
     version: packageJson.version,
     webhookVerifyToken: config.strava.webhookVerifyToken,

@@ -11,7 +11,7 @@ import {
 } from '../../enrichment/enrichment-services.ts';
 import { createApp } from '../../http/app.ts';
 import { handleNotFound } from '../../http/error-response.ts';
-import { createJwtVerifier, type JwtVerifier, supabaseJwksUrl } from '../../http/jwt.ts';
+import { createJwtVerifier, type JwtVerifier } from '../../http/jwt.ts';
 import { startServer } from '../../http/node-server.ts';
 import { estimateSettingsOf } from '../../http/routes/estimate.ts';
 import type { StravaDeps } from '../../http/routes/strava-connection.ts';
@@ -113,7 +113,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     clock,
     auth: createJwtVerifier({
       secret: serverSecret,
-      ...(config.supabase.url ? { jwksUrl: supabaseJwksUrl(config.supabase.url) } : {}),
+      ...(config.supabase.url ? { supabaseUrl: config.supabase.url } : {}),
     }),
     localJwtSecret,
     strava: createStravaDeps({
