@@ -12,7 +12,8 @@ import { SCOPES } from './types.ts';
  * The control surface over HTTP, under /_sim (JSON in, JSON out), for runs where the
  * simulator is in another process (`npm start`, benchmarks, a browser). Mirrors the
  * in-process API; docs/simulators.md lists every route. Bad input → 400 `{ "error": … }`, unknown
- * athlete or activity → 404.
+ * athlete or activity → 404, a body that is not JSON (`Content-Type` other than
+ * `application/json` or `*+json`, or none on a route that takes a body) → 415.
  */
 const scopes = z.array(z.enum(SCOPES));
 const time = z
@@ -128,6 +129,13 @@ const tokenBody = z.strictObject({
 });
 
 export function registerAdminRoutes(app: Hono<SimEnv>, sim: StravaSimulator): void {
+  // Before any route runs: a form or text body is refused even where the route takes no body.
+  app.use('/_sim/*', async (c, next) => {
+    const type = c.req.header('content-type');
+    if (c.req.method === 'POST' && type !== undefined && !isJson(type)) return notJson(c);
+    await next();
+  });
+
   app.get('/_sim/state', (c) => {
     const base = new URL(c.req.url);
     const prefix = base.pathname.slice(0, base.pathname.lastIndexOf('/_sim/state'));
@@ -238,8 +246,15 @@ async function withBody<T>(
   schema: z.ZodType<T>,
   handle: (body: T) => Response | Promise<Response>,
 ): Promise<Response> {
-  const raw = await c.req.json().catch(() => undefined);
-  const parsed = schema.safeParse(raw ?? {});
+  if (!isJson(c.req.header('content-type') ?? '')) return notJson(c);
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return c.json({ error: `the body is not valid JSON: ${reason}` }, 400);
+  }
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) return c.json({ error: z.prettifyError(parsed.error) }, 400);
   try {
     return await handle(parsed.data);
@@ -250,4 +265,16 @@ async function withBody<T>(
       /^no (athlete|activity|application)/.test(message) ? 404 : 400,
     );
   }
+}
+
+/** `application/json`, or a JSON-based type (`application/merge-patch+json`), any parameters. */
+function isJson(contentType: string): boolean {
+  return /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);
+}
+
+function notJson(c: Context): Response {
+  return c.json(
+    { error: 'the admin routes take a JSON body: send Content-Type: application/json' },
+    415,
+  );
 }
