@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { AuthUser } from './jwt.ts';
+import type { UserRequestLimit } from './user-request-limit.ts';
 
 /** What every request carries through the middleware chain. */
 export type AppVariables = {
@@ -8,6 +9,8 @@ export type AppVariables = {
   logger: Logger;
   /** Set by `requireUser()`; absent on public routes such as health. */
   user?: AuthUser;
+  /** Each signed-in user's request budget, spent by `requireUser()`. */
+  userRequestLimit?: UserRequestLimit;
 };
 
 export type AppEnv = { Variables: AppVariables };

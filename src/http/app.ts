@@ -19,6 +19,11 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
 import { stravaWebhookRoutes } from './routes/strava-webhook.ts';
 import { syncRoutes } from './routes/syncs.ts';
+import {
+  createUserRequestLimit,
+  DEFAULT_USER_REQUEST_LIMIT,
+  type UserRequestLimitSettings,
+} from './user-request-limit.ts';
 import { limitBody } from './validate.ts';
 
 export interface AppDeps {
@@ -49,6 +54,8 @@ export interface AppDeps {
   localSession?: LocalSessionOptions;
   /** When set, `GET /api/metrics` wants `Authorization: Bearer <token>`; unset, it is open. */
   metricsToken?: string;
+  /** Each signed-in user's request budget (default: 10 a second, 60 at once). */
+  userRequestLimit?: UserRequestLimitSettings;
 }
 
 /**
@@ -75,6 +82,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', correlation(deps.logger));
   app.use('/api/*', allowOrigins(deps.corsOrigins ?? []));
   app.use('/api/*', limitBody());
+  const userRequestLimit = createUserRequestLimit(
+    deps.clock,
+    deps.userRequestLimit ?? DEFAULT_USER_REQUEST_LIMIT,
+  );
+  app.use('/api/*', async (c, next) => {
+    c.set('userRequestLimit', userRequestLimit);
+    await next();
+  });
   app.route('/', healthRoutes(deps));
   app.route('/', meRoutes(deps));
   app.route('/', syncRoutes(deps));

@@ -5,7 +5,10 @@ import type { JwtVerifier } from './jwt.ts';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
-/** Lets a request through only with a valid `Authorization: Bearer <jwt>`; sets `user`. */
+/**
+ * Lets a request through only with a valid `Authorization: Bearer <jwt>`; sets `user` and spends
+ * the request from that user's budget (429 when it is spent).
+ */
 export function requireUser(verifier: JwtVerifier): MiddlewareHandler<AuthedEnv> {
   return async (c, next) => {
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
@@ -16,7 +19,9 @@ export function requireUser(verifier: JwtVerifier): MiddlewareHandler<AuthedEnv>
         hint: 'Sign in again.',
       });
     }
-    c.set('user', await verifier.verify(token));
+    const user = await verifier.verify(token);
+    c.get('userRequestLimit')?.take(user.id, c.req.path);
+    c.set('user', user);
     await next();
   };
 }

@@ -1035,6 +1035,9 @@ describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
         webhookVerifyToken: VERIFY_TOKEN,
         metricsToken: METRICS_TOKEN,
         localSession: { jwtSecret: JWT_SECRET, user: DEMO_USER },
+        // The fuzz judges validation, one user sending every case as fast as it can: a budget
+        // that covers them all (test/http/user-request-limit.test.ts judges the budget itself).
+        userRequestLimit: { perSecond: 1000, burst: 100_000 },
         strava: {
           client: h.client,
           tokens: h.tokens,
