@@ -41,31 +41,53 @@ export function budgetLines(pair: BudgetPair): BudgetLine[] {
   return [pair.minute, pair.daily];
 }
 
-export function oneCallBudget(limits: ProviderLimits['openWeatherMap']): BudgetPair {
-  return {
-    minute: { bucket: 'calls:minute', window: 'minute', limit: limits.perMinute },
-    daily: { bucket: 'onecall:daily', window: 'daily', limit: limits.oneCallPerDay },
-  };
+/** A ledger line of a provider's calls and which of its limits holds it. */
+interface LineSource<Limits> {
+  bucket: string;
+  limit: keyof Limits;
 }
 
-export function owmGeocodingBudget(limits: ProviderLimits['openWeatherMap']): BudgetPair {
-  return {
-    minute: { bucket: 'calls:minute', window: 'minute', limit: limits.perMinute },
-    daily: { bucket: 'geocoding:daily', window: 'daily', limit: limits.geocodingPerDay },
-  };
+interface BudgetSource<Limits> {
+  minute: LineSource<Limits>;
+  daily: LineSource<Limits>;
 }
 
-export function openMeteoBudget(limits: ProviderLimits['openMeteo']): BudgetPair {
-  return {
-    minute: { bucket: 'weighted:minute', window: 'minute', limit: limits.weightedPerMinute },
-    daily: { bucket: 'weighted:daily', window: 'daily', limit: limits.weightedPerDay },
-  };
-}
+/**
+ * The ledger lines each kind of call spends. OpenWeatherMap's One Call and geocoding share the
+ * key's minute line but each has its own day.
+ */
+export const PROVIDER_BUDGETS: {
+  oneCall: BudgetSource<ProviderLimits['openWeatherMap']>;
+  owmGeocoding: BudgetSource<ProviderLimits['openWeatherMap']>;
+  openMeteo: BudgetSource<ProviderLimits['openMeteo']>;
+  nominatim: BudgetSource<ProviderLimits['nominatim']>;
+} = {
+  oneCall: {
+    minute: { bucket: 'calls:minute', limit: 'perMinute' },
+    daily: { bucket: 'onecall:daily', limit: 'oneCallPerDay' },
+  },
+  owmGeocoding: {
+    minute: { bucket: 'calls:minute', limit: 'perMinute' },
+    daily: { bucket: 'geocoding:daily', limit: 'geocodingPerDay' },
+  },
+  openMeteo: {
+    minute: { bucket: 'weighted:minute', limit: 'weightedPerMinute' },
+    daily: { bucket: 'weighted:daily', limit: 'weightedPerDay' },
+  },
+  nominatim: {
+    minute: { bucket: 'calls:minute', limit: 'perMinute' },
+    daily: { bucket: 'calls:daily', limit: 'perDay' },
+  },
+};
 
-export function nominatimBudget(limits: ProviderLimits['nominatim']): BudgetPair {
+/** The lines `source` names, held to the provider's `limits`. */
+export function budgetOf<Limits extends Record<keyof Limits, number>>(
+  source: BudgetSource<Limits>,
+  limits: Limits,
+): BudgetPair {
   return {
-    minute: { bucket: 'calls:minute', window: 'minute', limit: limits.perMinute },
-    daily: { bucket: 'calls:daily', window: 'daily', limit: limits.perDay },
+    minute: { bucket: source.minute.bucket, window: 'minute', limit: limits[source.minute.limit] },
+    daily: { bucket: source.daily.bucket, window: 'daily', limit: limits[source.daily.limit] },
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { budgetOf, PROVIDER_BUDGETS, resolveLimits } from '../../src/budget/provider-limits.ts';
 import { type BudgetLine, stravaBudgetLines } from '../../src/budget/rate-windows.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { RateLimitedError } from '../../src/core/errors.ts';
@@ -140,5 +141,40 @@ describe('API ledger shared by many connections', () => {
     } finally {
       await Promise.all(handles.map((db) => db.close()));
     }
+  });
+});
+
+describe('the lines each provider call spends', () => {
+  it('holds every line to its default limit (docs/weather.md, Budgets)', () => {
+    const limits = resolveLimits();
+    const line = (bucket: string, window: 'minute' | 'daily', limit: number) => ({
+      bucket,
+      window,
+      limit,
+    });
+    expect(budgetOf(PROVIDER_BUDGETS.oneCall, limits.openWeatherMap)).toEqual({
+      minute: line('calls:minute', 'minute', 60),
+      daily: line('onecall:daily', 'daily', 1000),
+    });
+    expect(budgetOf(PROVIDER_BUDGETS.owmGeocoding, limits.openWeatherMap)).toEqual({
+      minute: line('calls:minute', 'minute', 60),
+      daily: line('geocoding:daily', 'daily', 10_000),
+    });
+    expect(budgetOf(PROVIDER_BUDGETS.openMeteo, limits.openMeteo)).toEqual({
+      minute: line('weighted:minute', 'minute', 600),
+      daily: line('weighted:daily', 'daily', 5000),
+    });
+    expect(budgetOf(PROVIDER_BUDGETS.nominatim, limits.nominatim)).toEqual({
+      minute: line('calls:minute', 'minute', 60),
+      daily: line('calls:daily', 'daily', 2500),
+    });
+  });
+
+  it('takes overridden limits', () => {
+    const limits = resolveLimits({ openWeatherMap: { oneCallPerDay: 5000, perMinute: 600 } });
+    expect(budgetOf(PROVIDER_BUDGETS.oneCall, limits.openWeatherMap)).toEqual({
+      minute: { bucket: 'calls:minute', window: 'minute', limit: 600 },
+      daily: { bucket: 'onecall:daily', window: 'daily', limit: 5000 },
+    });
   });
 });

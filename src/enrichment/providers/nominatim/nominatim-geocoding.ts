@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { ApiLedger } from '../../../budget/api-ledger.ts';
 import {
   budgetLines,
+  budgetOf,
   LEDGER_PROVIDER,
-  nominatimBudget,
+  PROVIDER_BUDGETS,
   type ProviderLimits,
 } from '../../../budget/provider-limits.ts';
 import { createRequestPacer } from '../../../budget/request-pacer.ts';
@@ -68,7 +69,7 @@ const reverseSchema = z.union([
 
 export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider {
   const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
-  const budget = nominatimBudget(o.limits);
+  const budget = budgetOf(PROVIDER_BUDGETS.nominatim, o.limits);
   const pacer = createRequestPacer(o.minIntervalMs ?? POLICY_INTERVAL_MS, o.clock, o.waits.sleep);
   let calls = 0;
 

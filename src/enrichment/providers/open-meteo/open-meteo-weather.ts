@@ -1,8 +1,9 @@
 import type { ApiLedger } from '../../../budget/api-ledger.ts';
 import {
   budgetLines,
+  budgetOf,
   LEDGER_PROVIDER,
-  openMeteoBudget,
+  PROVIDER_BUDGETS,
   type ProviderLimits,
 } from '../../../budget/provider-limits.ts';
 import type { Clock } from '../../../core/clock.ts';
@@ -77,7 +78,7 @@ const MISSING_MEANS_NOT_YET_MS = 14 * DAY_MS;
 
 export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvider {
   const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
-  const budget = openMeteoBudget(o.limits);
+  const budget = budgetOf(PROVIDER_BUDGETS.openMeteo, o.limits);
   const delayDays = o.archiveDelayDays ?? DEFAULT_ARCHIVE_DELAY_DAYS;
   let calls = 0;
 

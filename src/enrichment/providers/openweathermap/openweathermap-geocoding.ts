@@ -1,4 +1,4 @@
-import { LEDGER_PROVIDER, owmGeocodingBudget } from '../../../budget/provider-limits.ts';
+import { budgetOf, LEDGER_PROVIDER, PROVIDER_BUDGETS } from '../../../budget/provider-limits.ts';
 import { countryName } from '../../geocoding/country-names.ts';
 import {
   type PlaceOutcome,
@@ -21,7 +21,7 @@ const REVERSE_PATH = '/geo/1.0/reverse';
  * line, never the One Call budget.
  */
 export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvider {
-  const budget = owmGeocodingBudget(o.limits);
+  const budget = budgetOf(PROVIDER_BUDGETS.owmGeocoding, o.limits);
   const owm = createOwmRequester(o, SERVICE, budget);
 
   async function resolveCell(cell: Cell): Promise<[string, PlaceOutcome][]> {

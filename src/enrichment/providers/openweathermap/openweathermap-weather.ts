@@ -1,4 +1,4 @@
-import { LEDGER_PROVIDER, oneCallBudget } from '../../../budget/provider-limits.ts';
+import { budgetOf, LEDGER_PROVIDER, PROVIDER_BUDGETS } from '../../../budget/provider-limits.ts';
 import type { RateLimitedError } from '../../../core/errors.ts';
 import {
   cellCentre,
@@ -46,7 +46,7 @@ const DEFAULT_SETTLE_MS = HOUR_MS;
 const REPEATED_429_MS = 2 * 60_000;
 
 export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): WeatherProvider {
-  const budget = oneCallBudget(o.limits);
+  const budget = budgetOf(PROVIDER_BUDGETS.oneCall, o.limits);
   const owm = createOwmRequester(o, SERVICE, budget);
   const settleMs = o.settleMs ?? DEFAULT_SETTLE_MS;
   let last429At: number | undefined;
