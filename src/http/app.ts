@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Clock } from '../core/clock.ts';
+import type { EstimateSettings } from '../estimate/estimate-settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProgressHub } from '../progress/progress-hub.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
@@ -11,7 +12,7 @@ import { handleError, handleNotFound } from './error-response.ts';
 import type { JwtVerifier } from './jwt.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { activityStatsRoutes } from './routes/activity-stats.ts';
-import { type EstimateSettings, estimateRoutes } from './routes/estimate.ts';
+import { estimateRoutes } from './routes/estimate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type LocalSessionOptions, localSessionRoutes } from './routes/local-session.ts';
 import { meRoutes } from './routes/me.ts';

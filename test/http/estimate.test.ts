@@ -14,14 +14,12 @@ import { runMidpoint } from '../../src/enrichment/weather/run-midpoint.ts';
 import { storeWeather } from '../../src/enrichment/weather/weather-cache.ts';
 import type { WeatherObservation } from '../../src/enrichment/weather/weather-observation.ts';
 import { type EstimatePoint, estimateEnrichment } from '../../src/estimate/enrichment-estimate.ts';
+import type { EstimateSettings } from '../../src/estimate/estimate-settings.ts';
+import { STRAVA_CALL_MS } from '../../src/estimate/strava-duration.ts';
+import { STRAVA_TOTALS_MEMO_MS } from '../../src/estimate/strava-totals.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
-import {
-  type EstimateSettings,
-  STRAVA_CALL_MS,
-  STRAVA_TOTALS_MEMO_MS,
-} from '../../src/http/routes/estimate.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';

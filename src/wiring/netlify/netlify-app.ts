@@ -9,10 +9,10 @@ import {
   type EnrichmentServices,
   stridesyncUserAgent,
 } from '../../enrichment/enrichment-services.ts';
+import { estimateSettingsOf } from '../../estimate/estimate-settings.ts';
 import { type AppDeps, createApp } from '../../http/app.ts';
 import { CORRELATION_HEADER } from '../../http/correlation.ts';
 import { createJwtVerifier } from '../../http/jwt.ts';
-import { estimateSettingsOf } from '../../http/routes/estimate.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
 import { openJobQueue } from '../../queue/job-queue.ts';
 import { wakeWorker } from '../../queue/wake-worker.ts';

@@ -9,11 +9,11 @@ import {
   type EnrichmentServices,
   stridesyncUserAgent,
 } from '../../enrichment/enrichment-services.ts';
+import { estimateSettingsOf } from '../../estimate/estimate-settings.ts';
 import { createApp } from '../../http/app.ts';
 import { handleNotFound } from '../../http/error-response.ts';
 import { createJwtVerifier, type JwtVerifier } from '../../http/jwt.ts';
 import { startServer } from '../../http/node-server.ts';
-import { estimateSettingsOf } from '../../http/routes/estimate.ts';
 import type { StravaDeps } from '../../http/routes/strava-connection.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
 import { createProgressHub, type ProgressHub } from '../../progress/progress-hub.ts';
