@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ProgressHub } from '../progress/progress-hub.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Database } from '../store/database.ts';
+import type { StravaDeps } from '../strava/strava-deps.ts';
 import type { AppEnv } from './app-env.ts';
 import { CORRELATION_HEADER, correlation } from './correlation.ts';
 import { handleError, handleNotFound } from './error-response.ts';
@@ -17,7 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { type LocalSessionOptions, localSessionRoutes } from './routes/local-session.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { type StravaDeps, stravaConnectionRoutes } from './routes/strava-connection.ts';
+import { stravaConnectionRoutes } from './routes/strava-connection.ts';
 import { stravaWebhookRoutes } from './routes/strava-webhook.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import {

@@ -1,6 +1,7 @@
 import { type StravaWebhookEvent, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { Database } from '../store/database.ts';
 import { sessionStore } from '../store/session-store.ts';
+import { findConnectedUser } from '../strava/connection-store.ts';
 import { bossDatabase } from './boss-database.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { sendSyncJob } from './sync-job.ts';
@@ -36,11 +37,7 @@ export async function handleStravaEvent(
   options: { jobId: string; nowMs: number },
 ): Promise<StravaEventOutcome> {
   const event = stravaWebhookEventSchema.parse(data);
-  const { rows } = await db.query<{ user_id: string }>(
-    'select user_id from strava_connections where athlete_id = $1 and revoked_at is null',
-    [event.owner_id],
-  );
-  const userId = rows[0]?.user_id;
+  const userId = await findConnectedUser(db, event.owner_id);
   // Not (or no longer) connected: Strava sends events for every athlete of the app, and after a
   // disconnect there is nothing we could fetch or revoke.
   if (!userId) return { outcome: 'not_connected' };

@@ -1,5 +1,6 @@
 import type { SyncKind } from '../core/glossary.ts';
 import type { Database } from '../store/database.ts';
+import { listSyncableUsers } from '../strava/connection-store.ts';
 import { type JobQueue, QUEUES, type QueueName } from './job-queue.ts';
 import { startSync } from './start-sync.ts';
 
@@ -44,14 +45,11 @@ export async function startSyncForConnectedUsers(
   kind: Extract<SyncKind, 'incremental' | 'reconcile'>,
   correlationId: string,
 ): Promise<{ users: number; started: number }> {
-  const { rows } = await db.query<{ user_id: string }>(
-    `select user_id from strava_connections
-     where revoked_at is null and refresh_token_enc is not null order by user_id`,
-  );
+  const users = await listSyncableUsers(db);
   let started = 0;
-  for (const { user_id: userId } of rows) {
+  for (const userId of users) {
     const { created } = await startSync(db, queue, { userId, kind, correlationId });
     if (created) started += 1;
   }
-  return { users: rows.length, started };
+  return { users: users.length, started };
 }

@@ -101,3 +101,162 @@ export async function softDeleteActivities(
   );
   return rowCount;
 }
+
+/** A run as `GET /api/activities` lists it. */
+export interface ActivityListRow {
+  id: string;
+  name: string;
+  sport_type: string;
+  start_date: Date;
+  start_date_local: string;
+  timezone: string | null;
+  distance_m: number;
+  moving_time_s: number;
+  elapsed_time_s: number;
+  total_elevation_gain_m: number | null;
+  average_speed_mps: number | null;
+  average_heartrate_bpm: number | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  country_code: string | null;
+  place_status: string;
+  weather_status: string;
+  weather_error: string | null;
+  weather_provider: string | null;
+  weather_observed_at: Date | null;
+  temperature_c: number | null;
+  feels_like_c: number | null;
+  humidity_pct: number | null;
+  wind_speed_mps: number | null;
+  wind_deg: number | null;
+  precipitation_mm: number | null;
+  weather_description: string | null;
+  weather_icon: string | null;
+  quality_flags: string[];
+}
+
+export interface ActivityListFilter {
+  /** How many rows to read. */
+  limit: number;
+  /** Only runs before this (start, id): the last row of the previous page. */
+  before?: readonly [startDate: string, id: string];
+  /** Local dates (`YYYY-MM-DD`), both included. */
+  from?: string;
+  to?: string;
+  sportType?: string;
+}
+
+/**
+ * The user's live runs, newest first (start, then id), from the index activities_user_start.
+ * Paging by (start, id) rather than by offset keeps pages right while a sync adds runs.
+ */
+export async function listActivities(
+  db: Queryable,
+  userId: string,
+  filter: ActivityListFilter,
+): Promise<ActivityListRow[]> {
+  const params: unknown[] = [userId, filter.limit];
+  const where = ['user_id = $1', 'deleted_at is null'];
+  const add = (clause: string, ...values: unknown[]) => {
+    let sql = clause;
+    for (const value of values) {
+      params.push(value);
+      sql = sql.replace('?', `$${params.length}`);
+    }
+    where.push(sql);
+  };
+  if (filter.before) add('(start_date, id) < (?::timestamptz, ?::bigint)', ...filter.before);
+  if (filter.from) add('start_date_local >= ?::date', filter.from);
+  if (filter.to) add("start_date_local < (?::date + interval '1 day')", filter.to);
+  if (filter.sportType) add('sport_type = ?', filter.sportType);
+  const { rows } = await db.query<ActivityListRow>(
+    `select id, name, sport_type, start_date, start_date_local, timezone, distance_m, moving_time_s,
+            elapsed_time_s, total_elevation_gain_m, average_speed_mps, average_heartrate_bpm,
+            city, state, country, country_code, place_status, weather_status, weather_error,
+            weather_provider, weather_observed_at, temperature_c, feels_like_c, humidity_pct,
+            wind_speed_mps, wind_deg, precipitation_mm, weather_description, weather_icon, quality_flags
+     from activities where ${where.join(' and ')}
+     order by start_date desc, id desc limit $2`,
+    params,
+  );
+  return rows;
+}
+
+export interface MonthTotalRow {
+  month: string;
+  runs: number;
+  distance_m: number;
+  moving_time_s: number;
+}
+
+/**
+ * The user's live runs totalled by local month (`YYYY-MM` of `start_date_local`, so a run at
+ * 23:30 on 31 January in New York is January's), oldest first; months without runs are absent.
+ */
+export async function monthlyActivityTotals(
+  db: Queryable,
+  userId: string,
+): Promise<MonthTotalRow[]> {
+  const { rows } = await db.query<MonthTotalRow>(
+    `select to_char(start_date_local, 'YYYY-MM') as month, count(*)::int as runs,
+            sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
+     from activities where user_id = $1 and deleted_at is null
+     group by 1 order by 1`,
+    [userId],
+  );
+  return rows;
+}
+
+export interface PaceSampleRow {
+  id: string;
+  start_date_local: string;
+  distance_m: number;
+  moving_time_s: number;
+  temperature_c: number;
+}
+
+/**
+ * The user's `limit` most recent live runs with a temperature and a pace to plot (enriched
+ * weather, distance and moving time above zero), newest first.
+ */
+export async function recentRunsWithTemperature(
+  db: Queryable,
+  userId: string,
+  limit: number,
+): Promise<PaceSampleRow[]> {
+  const { rows } = await db.query<PaceSampleRow>(
+    `select id, start_date_local, distance_m, moving_time_s, temperature_c
+     from activities
+     where user_id = $1 and deleted_at is null and weather_status = 'enriched'
+       and temperature_c is not null and distance_m > 0 and moving_time_s > 0
+     order by start_date desc, id desc limit $2`,
+    [userId, limit],
+  );
+  return rows;
+}
+
+/**
+ * Ids of the user's live runs that started after `since` and that their connection may list:
+ * private runs only with `activity:read_all`, since without it Strava leaves them out of every
+ * listing and their absence proves nothing.
+ */
+export async function listableActivityIdsSince(
+  db: Queryable,
+  userId: string,
+  since: Date,
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select a.id from activities a join strava_connections c on c.user_id = a.user_id
+     where a.user_id = $1 and a.deleted_at is null and a.start_date > $2
+       and (not a.is_private or 'activity:read_all' = any(c.scopes))`,
+    [userId, since.toISOString()],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Deletes every stored run of the user, soft-deleted ones included; returns how many. */
+export async function deleteUserActivities(tx: Queryable, userId: string): Promise<number> {
+  const { rowCount } = await tx.query('delete from activities where user_id = $1', [userId]);
+  return rowCount;
+}

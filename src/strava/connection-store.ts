@@ -165,3 +165,51 @@ export function createConnectionStore(cipher: TokenCipher) {
 }
 
 export type ConnectionStore = ReturnType<typeof createConnectionStore>;
+
+/*
+ * The reads below touch no token column, so they need no cipher and take only the database.
+ */
+
+/** The user whose connection to `athleteId` is live; webhook events name only the athlete. */
+export async function findConnectedUser(
+  db: Queryable,
+  athleteId: string,
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ user_id: string }>(
+    'select user_id from strava_connections where athlete_id = $1 and revoked_at is null',
+    [athleteId],
+  );
+  return rows[0]?.user_id;
+}
+
+/** Every user a scheduled sync can run for (live connection, refresh token held), in id order. */
+export async function listSyncableUsers(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `select user_id from strava_connections
+     where revoked_at is null and refresh_token_enc is not null order by user_id`,
+  );
+  return rows.map((row) => row.user_id);
+}
+
+/** A connection as the dashboard may see it: who, which scopes, since when, why it ended. */
+export interface ConnectionProfile {
+  athlete_id: string;
+  athlete: { firstname?: string | null; lastname?: string | null; profile?: string | null } | null;
+  scopes: string[];
+  connected_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+/** The user's connection, live or revoked, without its tokens; undefined if they never had one. */
+export async function readConnectionProfile(
+  db: Queryable,
+  userId: string,
+): Promise<ConnectionProfile | undefined> {
+  const { rows } = await db.query<ConnectionProfile>(
+    `select athlete_id, athlete, scopes, connected_at, revoked_at, revoked_reason
+     from strava_connections where user_id = $1`,
+    [userId],
+  );
+  return rows[0];
+}

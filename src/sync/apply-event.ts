@@ -4,6 +4,7 @@ import type { SyncEventMap } from '../core/sync-events.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
 import type { Queryable } from '../store/database.ts';
+import { purgeUserData } from '../store/purge-user-data.ts';
 import { appendEvent } from '../store/session-store.ts';
 import { classifyRecords } from './classify-records.ts';
 import type { Step, SyncDeps } from './sync-deps.ts';
@@ -14,7 +15,8 @@ type Applied = SyncEventMap['event:applied'];
  * An `event` session applies one webhook event: an activity created or updated is fetched and
  * stored (or soft-deleted if it is no longer a run, or gone); a deleted one is soft-deleted; an
  * athlete's deauthorization revokes the connection (tokens deleted) and, when so configured,
- * purges their synced data. Applying the same event twice ends in the same state.
+ * purges their synced data as a disconnect with purge does, this session excepted (see
+ * purgeUserData). Applying the same event twice ends in the same state.
  */
 export async function applyEvent(
   deps: SyncDeps,
@@ -38,7 +40,7 @@ export async function applyEvent(
         'the athlete revoked access on Strava',
       );
       if (deps.purgeOnDeauthorize)
-        await tx.query('delete from activities where user_id = $1', [session.user_id]);
+        await purgeUserData(tx, session.user_id, { runningSessionId: session.id });
       await record(tx, 'revoked');
     });
     return;

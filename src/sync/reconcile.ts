@@ -1,5 +1,5 @@
 import type { SyncSessionRow } from '../core/sync-session.ts';
-import { softDeleteActivities } from '../store/activity-store.ts';
+import { listableActivityIdsSince, softDeleteActivities } from '../store/activity-store.ts';
 import type { Queryable } from '../store/database.ts';
 import { appendEvent } from '../store/session-store.ts';
 import type { SyncDeps } from './sync-deps.ts';
@@ -27,25 +27,19 @@ export async function deleteUnlisted(
   session: SyncSessionRow,
   seenIds: readonly string[],
 ) {
-  const windowStart = new Date(
-    deps.clock.now() - RECONCILE_WINDOW_DAYS * 24 * 3600 * 1000,
-  ).toISOString();
-  const { rows } = await tx.query<{ id: string }>(
-    `select a.id from activities a join strava_connections c on c.user_id = a.user_id
-     where a.user_id = $1 and a.deleted_at is null and a.start_date > $2
-       and (not a.is_private or 'activity:read_all' = any(c.scopes))`,
-    [session.user_id, windowStart],
-  );
+  const windowStart = new Date(deps.clock.now() - RECONCILE_WINDOW_DAYS * 24 * 3600 * 1000);
+  const stored = await listableActivityIdsSince(tx, session.user_id, windowStart);
   const seen = new Set(seenIds);
-  const candidates = rows.map((r) => r.id).filter((id) => !seen.has(id));
+  const candidates = stored.filter((id) => !seen.has(id));
   if (candidates.length === 0) return;
   const tooMany =
     seenIds.length === 0 ||
-    (candidates.length > TRUSTED_DELETIONS && candidates.length > rows.length * MAX_DELETED_SHARE);
+    (candidates.length > TRUSTED_DELETIONS &&
+      candidates.length > stored.length * MAX_DELETED_SHARE);
   if (tooMany) {
     await appendEvent(tx, session, {
       type: 'reconcile:refused',
-      payload: { candidates: candidates.length, stored: rows.length, listed: seenIds.length },
+      payload: { candidates: candidates.length, stored: stored.length, listed: seenIds.length },
     });
     return;
   }

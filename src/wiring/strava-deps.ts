@@ -1,10 +1,10 @@
 import type { ApiLedger } from '../budget/api-ledger.ts';
 import type { Clock } from '../core/clock.ts';
-import type { StravaDeps } from '../http/routes/strava-connection.ts';
 import type { Database } from '../store/database.ts';
 import { createConnectionStore } from '../strava/connection-store.ts';
 import { createOAuthStates } from '../strava/oauth-state.ts';
 import { createStravaClient } from '../strava/strava-client.ts';
+import type { StravaDeps } from '../strava/strava-deps.ts';
 import type { TokenCipher } from '../strava/token-crypto.ts';
 import { createTokenManager } from '../strava/token-manager.ts';
 

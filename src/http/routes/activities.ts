@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type ActivityView, activityListQuery, isNotYearZero } from '../../api/contract.ts';
 import { stravaIdSchema } from '../../core/strava-id.ts';
+import { type ActivityListRow, listActivities } from '../../store/activity-store.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -31,39 +32,6 @@ const listQuery = activityListQuery.extend({
     .optional(),
 });
 
-interface ActivityListRow {
-  id: string;
-  name: string;
-  sport_type: string;
-  start_date: Date;
-  start_date_local: string;
-  timezone: string | null;
-  distance_m: number;
-  moving_time_s: number;
-  elapsed_time_s: number;
-  total_elevation_gain_m: number | null;
-  average_speed_mps: number | null;
-  average_heartrate_bpm: number | null;
-  city: string | null;
-  state: string | null;
-  country: string | null;
-  country_code: string | null;
-  place_status: string;
-  weather_status: string;
-  weather_error: string | null;
-  weather_provider: string | null;
-  weather_observed_at: Date | null;
-  temperature_c: number | null;
-  feels_like_c: number | null;
-  humidity_pct: number | null;
-  wind_speed_mps: number | null;
-  wind_deg: number | null;
-  precipitation_mm: number | null;
-  weather_description: string | null;
-  weather_icon: string | null;
-  quality_flags: string[];
-}
-
 export function activityRoutes(deps: { db: Database; auth: JwtVerifier }) {
   return new Hono<AppEnv>().get(
     '/api/activities',
@@ -71,31 +39,14 @@ export function activityRoutes(deps: { db: Database; auth: JwtVerifier }) {
     validateQuery(listQuery),
     async (c) => {
       const q = c.req.valid('query');
-      const params: unknown[] = [c.get('user').id, q.limit + 1];
-      const where = ['user_id = $1', 'deleted_at is null'];
-      const add = (clause: string, value: unknown) => {
-        params.push(value);
-        where.push(clause.replace('?', `$${params.length}`));
-      };
-      if (q.cursor) {
-        params.push(q.cursor[0], q.cursor[1]);
-        where.push(
-          `(start_date, id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`,
-        );
-      }
-      if (q.from) add('start_date_local >= ?::date', q.from);
-      if (q.to) add("start_date_local < (?::date + interval '1 day')", q.to);
-      if (q.sportType) add('sport_type = ?', q.sportType);
-      const { rows } = await deps.db.query<ActivityListRow>(
-        `select id, name, sport_type, start_date, start_date_local, timezone, distance_m, moving_time_s,
-              elapsed_time_s, total_elevation_gain_m, average_speed_mps, average_heartrate_bpm,
-              city, state, country, country_code, place_status, weather_status, weather_error,
-              weather_provider, weather_observed_at, temperature_c, feels_like_c, humidity_pct,
-              wind_speed_mps, wind_deg, precipitation_mm, weather_description, weather_icon, quality_flags
-       from activities where ${where.join(' and ')}
-       order by start_date desc, id desc limit $2`,
-        params,
-      );
+      // One row more than the page: whether it exists says whether there is a next page.
+      const rows = await listActivities(deps.db, c.get('user').id, {
+        limit: q.limit + 1,
+        before: q.cursor,
+        from: q.from,
+        to: q.to,
+        sportType: q.sportType,
+      });
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       c.header('cache-control', 'no-store');

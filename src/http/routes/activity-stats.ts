@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { ActivityStatsView } from '../../api/contract.ts';
+import { monthlyActivityTotals, recentRunsWithTemperature } from '../../store/activity-store.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -30,18 +31,7 @@ export function activityStatsRoutes(deps: { db: Database; auth: JwtVerifier }) {
 }
 
 async function monthTotals(db: Database, userId: string): Promise<ActivityStatsView['months']> {
-  const { rows } = await db.query<{
-    month: string;
-    runs: number;
-    distance_m: number;
-    moving_time_s: number;
-  }>(
-    `select to_char(start_date_local, 'YYYY-MM') as month, count(*)::int as runs,
-            sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
-     from activities where user_id = $1 and deleted_at is null
-     group by 1 order by 1`,
-    [userId],
-  );
+  const rows = await monthlyActivityTotals(db, userId);
   const byMonth = new Map(rows.map((r) => [r.month, r]));
   const first = rows[0]?.month;
   const last = rows.at(-1)?.month;
@@ -71,20 +61,7 @@ async function pacePoints(
   db: Database,
   userId: string,
 ): Promise<ActivityStatsView['paceVsTemperature']> {
-  const { rows } = await db.query<{
-    id: string;
-    start_date_local: string;
-    distance_m: number;
-    moving_time_s: number;
-    temperature_c: number;
-  }>(
-    `select id, start_date_local, distance_m, moving_time_s, temperature_c
-     from activities
-     where user_id = $1 and deleted_at is null and weather_status = 'enriched'
-       and temperature_c is not null and distance_m > 0 and moving_time_s > 0
-     order by start_date desc, id desc limit $2`,
-    [userId, PACE_POINTS_LIMIT],
-  );
+  const rows = await recentRunsWithTemperature(db, userId, PACE_POINTS_LIMIT);
   return rows.map((r) => ({
     id: r.id,
     date: r.start_date_local.slice(0, 10),

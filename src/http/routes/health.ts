@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Database } from '../../store/database.ts';
+import { roundTrip } from '../../store/round-trip.ts';
 import type { AppEnv } from '../app-env.ts';
 
 /** A database slower than this is as good as down for a user waiting on a page. */
@@ -15,7 +16,7 @@ export type DatabaseCheck =
       error: unknown;
     };
 
-/** One `select 1` round trip, bounded by `timeoutMs`; never throws. */
+/** One round trip to the database, bounded by `timeoutMs`; never throws. */
 export async function checkDatabase(
   db: Database,
   timeoutMs = HEALTH_TIMEOUT_MS,
@@ -28,7 +29,7 @@ export async function checkDatabase(
   });
   try {
     // A timed-out query keeps running on its connection; the answer just does not wait for it.
-    const outcome = await Promise.race([db.query('select 1'), timeout]);
+    const outcome = await Promise.race([roundTrip(db), timeout]);
     if (outcome === 'timeout') {
       return {
         kind: db.kind,

@@ -5,8 +5,10 @@ import { LEDGER_PROVIDER } from '../../budget/provider-limits.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AuthenticationError } from '../../core/errors.ts';
 import { ENRICHMENT_STATUSES, SESSION_STATUSES, SYNC_KINDS } from '../../core/glossary.ts';
-import { QUEUE_SCHEMA, QUEUES } from '../../queue/job-queue.ts';
+import { jobCounts } from '../../queue/job-counts.ts';
+import { QUEUES } from '../../queue/job-queue.ts';
 import type { Database } from '../../store/database.ts';
+import { metricCounts } from '../../store/metric-counts.ts';
 import { STRAVA_PROVIDER } from '../../strava/strava-client.ts';
 import type { AppEnv } from '../app-env.ts';
 
@@ -72,9 +74,7 @@ function requireToken(header: string | undefined, token: string): void {
 }
 
 async function sessionFamilies(db: Database): Promise<Family[]> {
-  const { rows } = await db.query<{ kind: string; status: string; n: number }>(
-    'select kind, status, count(*)::int as n from sync_sessions group by 1, 2',
-  );
+  const rows = await metricCounts.sessions(db);
   const count = (kind: string, status: string) =>
     rows.find((r) => r.kind === kind && r.status === status)?.n ?? 0;
   const statusTotal = (status: string) =>
@@ -104,10 +104,7 @@ async function sessionFamilies(db: Database): Promise<Family[]> {
 }
 
 async function activityFamilies(db: Database): Promise<Family[]> {
-  const { rows } = await db.query<{ weather_status: string; place_status: string; n: number }>(
-    `select weather_status, place_status, count(*)::int as n from activities
-     where deleted_at is null group by 1, 2`,
-  );
+  const rows = await metricCounts.activities(db);
   const by = (column: 'weather_status' | 'place_status') =>
     ENRICHMENT_STATUSES.map((status) => ({
       labels: { status },
@@ -134,13 +131,8 @@ async function activityFamilies(db: Database): Promise<Family[]> {
 
 /** Absent where pg-boss was never installed in this database (no queue, nothing to count). */
 async function queueFamilies(db: Database): Promise<Family[]> {
-  const { rows: installed } = await db.query<{ present: boolean }>(
-    `select to_regclass('${QUEUE_SCHEMA}.job') is not null as present`,
-  );
-  if (!installed[0]?.present) return [];
-  const { rows } = await db.query<{ name: string; state: string; n: number }>(
-    `select name, state::text as state, count(*)::int as n from ${QUEUE_SCHEMA}.job group by 1, 2`,
-  );
+  const rows = await jobCounts(db);
+  if (!rows) return [];
   const names = [...new Set([...Object.values(QUEUES), ...rows.map((r) => r.name)])].sort();
   return [
     {

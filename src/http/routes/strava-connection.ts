@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { type ConnectionView, disconnectQuery } from '../../api/contract.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Database, Queryable } from '../../store/database.ts';
-import { type ConnectionStore, DISCONNECTED_BY_USER } from '../../strava/connection-store.ts';
-import type { OAuthStates } from '../../strava/oauth-state.ts';
-import type { StravaClient } from '../../strava/strava-client.ts';
-import type { TokenManager } from '../../strava/token-manager.ts';
+import { purgeUserData } from '../../store/purge-user-data.ts';
+import {
+  type ConnectionProfile,
+  DISCONNECTED_BY_USER,
+  readConnectionProfile,
+} from '../../strava/connection-store.ts';
+import type { StravaDeps } from '../../strava/strava-deps.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
@@ -15,18 +18,6 @@ import { validateQuery } from '../validate.ts';
 /** What stridesync asks Strava for: the profile, and every activity including private ones. */
 export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
 const ACTIVITY_SCOPES = ['activity:read_all', 'activity:read'];
-
-/** What the Strava routes need beyond the app's database and verifier. */
-export interface StravaDeps {
-  client: StravaClient;
-  tokens: TokenManager;
-  store: ConnectionStore;
-  states: OAuthStates;
-  oauthUrl: string;
-  clientId: string;
-  /** Where users reach the app (PUBLIC_URL): the callback and the final redirect are under it. */
-  publicUrl: string;
-}
 
 type StravaConnectionDeps = StravaDeps & { db: Database; auth: JwtVerifier };
 
@@ -131,9 +122,7 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         await deauthorizeAtStrava(deps, user.id);
         const purged = await deps.db.withTransaction(async (tx) => {
           await deps.store.revoke(tx, user.id, DISCONNECTED_BY_USER);
-          if (!purge) return 0;
-          await tx.query('delete from sync_sessions where user_id = $1', [user.id]);
-          return (await tx.query('delete from activities where user_id = $1', [user.id])).rowCount;
+          return purge ? (await purgeUserData(tx, user.id)).activities : 0;
         });
         c.get('logger').info({ userId: user.id, purge, purged }, 'strava disconnected');
         return c.json({ disconnected: true, purgedActivities: purged });
@@ -141,28 +130,14 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
     );
 }
 
-interface ConnectionRow {
-  athlete_id: string;
-  athlete: { firstname?: string | null; lastname?: string | null; profile?: string | null } | null;
-  scopes: string[];
-  connected_at: Date;
-  revoked_at: Date | null;
-  revoked_reason: string | null;
-}
-
-function connectionStatus(row: ConnectionRow | undefined): ConnectionView['status'] {
+function connectionStatus(row: ConnectionProfile | undefined): ConnectionView['status'] {
   if (!row || row.revoked_reason === DISCONNECTED_BY_USER) return 'not_connected';
   return row.revoked_at ? 'revoked' : 'connected';
 }
 
 /** The user's `strava_connections` row as the dashboard shows it; never a token column. */
 export async function connectionView(db: Queryable, userId: string): Promise<ConnectionView> {
-  const { rows } = await db.query<ConnectionRow>(
-    `select athlete_id, athlete, scopes, connected_at, revoked_at, revoked_reason
-     from strava_connections where user_id = $1`,
-    [userId],
-  );
-  const row = rows[0];
+  const row = await readConnectionProfile(db, userId);
   const scopes = row?.scopes ?? [];
   return {
     status: connectionStatus(row),

@@ -1,0 +1,16 @@
+import type { ConnectionStore } from './connection-store.ts';
+import type { OAuthStates } from './oauth-state.ts';
+import type { StravaClient } from './strava-client.ts';
+import type { TokenManager } from './token-manager.ts';
+
+/** What the Strava routes need beyond the app's database and verifier. */
+export interface StravaDeps {
+  client: StravaClient;
+  tokens: TokenManager;
+  store: ConnectionStore;
+  states: OAuthStates;
+  oauthUrl: string;
+  clientId: string;
+  /** Where users reach the app (PUBLIC_URL): the callback and the final redirect are under it. */
+  publicUrl: string;
+}
