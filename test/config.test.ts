@@ -41,7 +41,7 @@ describe('loadConfig', () => {
         openMeteoArchiveUrl: 'https://archive-api.open-meteo.com/v1/archive',
         nominatimUrl: 'https://nominatim.openstreetmap.org',
       },
-      purgeOnDeauthorize: false,
+      purgeOnDeauthorize: true,
       tokenEncryptionKeys: undefined,
       supabase: { url: undefined, jwtSecret: undefined },
       publicUrl: 'http://127.0.0.1:8787',

@@ -42,7 +42,10 @@ export interface Config {
     webhookVerifyToken: string | undefined;
   };
   weather: WeatherSettings;
-  /** When an athlete revokes stridesync on Strava: delete their synced runs, or keep them. */
+  /**
+   * When an athlete revokes stridesync on Strava: delete their synced data (the default, as
+   * Strava's API agreement asks), or keep it (a runner hosting their own copy).
+   */
   purgeOnDeauthorize: boolean;
   /** Newest first: the first key encrypts, every key decrypts. Undefined → a local demo key. */
   tokenEncryptionKeys: readonly EncryptionKey[] | undefined;
@@ -155,7 +158,7 @@ const envSchema = z.object({
   TOKEN_ENCRYPTION_KEY: encryptionKeys.optional(),
   PURGE_ON_DEAUTHORIZE: z
     .enum(['true', 'false'], { error: 'must be true or false' })
-    .default('false')
+    .default('true')
     .transform((value) => value === 'true'),
   SUPABASE_URL: httpUrl.optional(),
   SUPABASE_JWT_SECRET: z
