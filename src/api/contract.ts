@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldIssue } from '../core/errors.ts';
+import { STARTABLE_SYNC_KINDS, type StartableSyncKind } from '../core/glossary.ts';
 import type { SessionView } from './session-view.ts';
 
 /**
@@ -8,11 +9,10 @@ import type { SessionView } from './session-view.ts';
  * reaches the database or Node's modules.
  */
 
-export const SYNC_KINDS = ['backfill', 'incremental', 'reconcile'] as const;
-export type StartableSyncKind = (typeof SYNC_KINDS)[number];
+export type { StartableSyncKind };
 
 /** `POST /api/syncs`: the kind, or the server's choice (a backfill first, then incremental). */
-export const startSyncBody = z.object({ kind: z.enum(SYNC_KINDS).optional() });
+export const startSyncBody = z.object({ kind: z.enum(STARTABLE_SYNC_KINDS).optional() });
 export type StartSyncBody = z.infer<typeof startSyncBody>;
 
 /** `GET /api/syncs?limit=`: the most recent sessions first. */

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { openDatabase } from '../store/open-database.ts';
+import { listEvents, sessionStore } from '../store/session-store.ts';
 import { type CliCommand, CliUsageError } from './command.ts';
 
 export const inspectCommand: CliCommand = {
@@ -17,12 +18,7 @@ retries, and how it ended. For a runbook: what happened, and where it stopped.`,
       throw new CliUsageError(`'${sessionId}' is not a session id`);
     const db = await openDatabase(loadConfig().database, { max: 1 });
     try {
-      const { rows: sessions } = await db.query<{
-        status: string;
-        kind: string;
-        correlation_id: string;
-      }>('select status, kind, correlation_id from sync_sessions where id = $1', [sessionId]);
-      const session = sessions[0];
+      const session = await sessionStore.get(db, sessionId);
       if (!session) {
         throw new NotFoundError({
           code: 'sync_not_found',
@@ -33,11 +29,7 @@ retries, and how it ended. For a runbook: what happened, and where it stopped.`,
       process.stdout.write(
         `${session.kind} session ${sessionId}: ${session.status} (correlation id ${session.correlation_id})\n`,
       );
-      const { rows } = await db.query<{ created_at: Date; type: string; payload: unknown }>(
-        'select created_at, type, payload from sync_events where session_id = $1 order by id',
-        [sessionId],
-      );
-      for (const event of rows) {
+      for (const event of await listEvents(db, sessionId)) {
         process.stdout.write(
           `${event.created_at.toISOString()}  ${event.type.padEnd(18)} ${JSON.stringify(event.payload)}\n`,
         );

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/config.ts';
 import { computeProgress } from '../core/progress.ts';
-import { syncSessionRowSchema } from '../core/sync-session.ts';
 import { openDatabase } from '../store/open-database.ts';
+import { sessionStore } from '../store/session-store.ts';
 import type { CliCommand } from './command.ts';
 
 export const statusCommand: CliCommand = {
@@ -21,17 +21,12 @@ Options:
     const limit = Number(values.limit ?? 20);
     const db = await openDatabase(loadConfig().database, { max: 1 });
     try {
-      const { rows } = await db.query(
-        `select * from sync_sessions where ($1::uuid is null or user_id = $1::uuid)
-         order by created_at desc limit $2`,
-        [
-          typeof values.user === 'string' ? values.user : null,
-          Number.isInteger(limit) && limit > 0 ? limit : 20,
-        ],
-      );
-      if (rows.length === 0) process.stdout.write('No sync sessions yet.\n');
-      for (const row of rows) {
-        const s = syncSessionRowSchema.parse(row);
+      const sessions = await sessionStore.list(db, {
+        userId: typeof values.user === 'string' ? values.user : null,
+        limit: Number.isInteger(limit) && limit > 0 ? limit : 20,
+      });
+      if (sessions.length === 0) process.stdout.write('No sync sessions yet.\n');
+      for (const s of sessions) {
         const p = computeProgress(s, Date.now());
         const percent = p.percent === null ? '?' : `${p.percent}%`;
         const eta = p.etaSeconds ? `, ETA ${Math.round(p.etaSeconds)} s` : '';

@@ -3,12 +3,11 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { loadConfig } from '../config/config.ts';
 import { ConfigError, IllegalTransitionError } from '../core/errors.ts';
-import type { SyncEventMap } from '../core/sync-events.ts';
+import { STARTABLE_SYNC_KINDS, type StartableSyncKind } from '../core/glossary.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { type StartedSync, startSync } from '../queue/start-sync.ts';
-import type { Queryable } from '../store/database.ts';
-import { sessionStore } from '../store/session-store.ts';
+import { latestEvent, sessionStore } from '../store/session-store.ts';
 import { defaultKind, requireConnection } from '../sync/start-rules.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
 import { openRuntime, type Runtime } from '../wiring/node/open-runtime.ts';
@@ -17,10 +16,6 @@ import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
 import { formatDuration, summaryLine } from './progress-line.ts';
 import { createProgressPrinter, type ProgressPrinter } from './progress-printer.ts';
 import { readSession, workSession } from './work-session.ts';
-
-/** The kinds a person starts; `event` sessions come from Strava's webhook only. */
-const KINDS = ['backfill', 'incremental', 'reconcile'] as const;
-type StartableKind = (typeof KINDS)[number];
 
 /** How often the progress is read from the session row and shown. */
 const DISPLAY_MS = 500;
@@ -68,22 +63,27 @@ Options:
   },
 };
 
-function syncArguments(values: CliValues): { userId: string; kind: StartableKind | undefined } {
+function syncArguments(values: CliValues): {
+  userId: string;
+  kind: StartableSyncKind | undefined;
+} {
   const { user, kind } = values;
   if (typeof user !== 'string') throw new CliUsageError('--user <id> is required');
   if (!z.guid().safeParse(user).success) {
     throw new CliUsageError(`--user must be a user id, a UUID (got '${user}')`);
   }
-  if (kind !== undefined && !KINDS.some((k) => k === kind)) {
-    throw new CliUsageError(`--kind must be one of ${KINDS.join(', ')} (got '${String(kind)}')`);
+  if (kind !== undefined && !STARTABLE_SYNC_KINDS.some((k) => k === kind)) {
+    throw new CliUsageError(
+      `--kind must be one of ${STARTABLE_SYNC_KINDS.join(', ')} (got '${String(kind)}')`,
+    );
   }
-  return { userId: user, kind: kind as StartableKind | undefined };
+  return { userId: user, kind: kind as StartableSyncKind | undefined };
 }
 
 async function syncInForeground(
   runtime: Runtime,
   userId: string,
-  kind: StartableKind | undefined,
+  kind: StartableSyncKind | undefined,
 ): Promise<number> {
   const { db, clock } = runtime;
   if (runtime.simulators) await requireSimulatedStrava(runtime.strava.oauthUrl);
@@ -136,7 +136,9 @@ async function syncInForeground(
   printer.update(ended, clock.now());
   printer.finish();
   process.stdout.write(`${summaryLine(ended, clock.now())}\n`);
-  const deferred = ended.status === 'completed' ? await enrichmentDeferral(db, sessionId) : null;
+  // Why enrichment stopped before every run had its weather, if it did: the summary says why.
+  const deferred =
+    ended.status === 'completed' ? await latestEvent(db, sessionId, 'enrich:deferred') : undefined;
   if (deferred) {
     process.stdout.write(
       `Weather and places were put off: ${deferred.message} The runs wait for the weather backfill ('stridesync worker' runs it).\n`,
@@ -145,20 +147,7 @@ async function syncInForeground(
   return exitCode(ended, interrupted);
 }
 
-/** Why enrichment stopped before every run had its weather, if it did: the summary says why. */
-async function enrichmentDeferral(
-  db: Queryable,
-  sessionId: string,
-): Promise<SyncEventMap['enrich:deferred'] | null> {
-  const { rows } = await db.query<{ payload: SyncEventMap['enrich:deferred'] }>(
-    `select payload from sync_events where session_id = $1 and type = 'enrich:deferred'
-     order by id desc limit 1`,
-    [sessionId],
-  );
-  return rows[0]?.payload ?? null;
-}
-
-function startedLine(started: StartedSync, userId: string, asked: StartableKind | undefined) {
+function startedLine(started: StartedSync, userId: string, asked: StartableSyncKind | undefined) {
   const { session } = started;
   const ids = `session ${session.id}, correlation id ${session.correlation_id}`;
   if (started.created) return `Started ${article(session.kind)} sync for user ${userId} (${ids}).`;

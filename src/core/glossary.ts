@@ -24,6 +24,14 @@
 export const SYNC_KINDS = ['backfill', 'incremental', 'event', 'reconcile'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
 
+/** The kinds a person may start (the API, `stridesync sync`); `event` comes from Strava's webhook only. */
+export const STARTABLE_SYNC_KINDS = [
+  'backfill',
+  'incremental',
+  'reconcile',
+] as const satisfies readonly SyncKind[];
+export type StartableSyncKind = (typeof STARTABLE_SYNC_KINDS)[number];
+
 export const SESSION_STATUSES = [
   'queued',
   'running',

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import type { SessionStatus } from '../core/glossary.ts';
-import { ACTIVE_SESSION_STATUSES } from '../core/glossary.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
+import { sessionStore } from '../store/session-store.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { sendSyncJob } from './sync-job.ts';
 
@@ -13,16 +13,6 @@ export interface ReapedSession {
   /** Null when a job for the user was queued meanwhile by someone else: that one carries it. */
   jobId: string | null;
 }
-
-interface UnattendedRow {
-  id: string;
-  user_id: string;
-  status: SessionStatus;
-  correlation_id: string;
-  resume_at: Date | null;
-}
-
-const ACTIVE = ACTIVE_SESSION_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
  * Queues a job for every active session no worker is carrying forward, which is how a session
@@ -42,16 +32,10 @@ export async function reapSessions(
   queue: JobQueue,
   nowMs: number,
 ): Promise<ReapedSession[]> {
-  const { rows } = await db.query<UnattendedRow>(
-    `select s.id, s.user_id, s.status, s.correlation_id, s.resume_at from sync_sessions s
-     where s.status in (${ACTIVE})
-       and (s.status <> 'running' or s.lease_expires_at is null or s.lease_expires_at < $1)
-       and not exists (select 1 from ${queue.schema}.job j
-                       where j.name = $2 and j.singleton_key = s.user_id::text
-                         and j.state in ('created', 'retry'))
-     order by s.created_at`,
-    [new Date(nowMs).toISOString(), QUEUES.sync],
-  );
+  const rows = await sessionStore.listUnattended(db, nowMs, {
+    schema: queue.schema,
+    queue: QUEUES.sync,
+  });
   const reaped: ReapedSession[] = [];
   for (const row of rows) {
     const jobId = await sendSyncJob(

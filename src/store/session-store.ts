@@ -5,7 +5,7 @@ import {
   type SyncKind,
   type SyncPhase,
 } from '../core/glossary.ts';
-import type { SyncEvent } from '../core/sync-events.ts';
+import type { SyncEvent, SyncEventMap, SyncEventType } from '../core/sync-events.ts';
 import {
   assertPhaseTransition,
   assertTransition,
@@ -22,6 +22,32 @@ export class LeaseLostError extends Error {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What one slice adds to its session, written with the slice's rows. */
+export interface SliceRecord {
+  /** The runner's bookmark after the slice; saved as given. */
+  checkpoint: unknown;
+  listed: number;
+  stored: number;
+  /** Skip reason code → how many of the slice's records it skipped. */
+  skipped: Record<string, number>;
+}
+
+/** An active session no worker is carrying forward (see `listUnattended`). */
+export interface UnattendedSession {
+  id: string;
+  user_id: string;
+  status: SessionStatus;
+  correlation_id: string;
+  resume_at: Date | null;
+}
+
+/** One entry of a session's timeline. */
+export interface TimelineEvent {
+  created_at: Date;
+  type: string;
+  payload: unknown;
+}
 
 /**
  * `sync_sessions` as the runner and the API use it. Every status change checks the state
@@ -64,6 +90,99 @@ export const sessionStore = {
   async get(db: Queryable, sessionId: string): Promise<SyncSessionRow | undefined> {
     const { rows } = await db.query('select * from sync_sessions where id = $1', [sessionId]);
     return rows[0] ? syncSessionRowSchema.parse(rows[0]) : undefined;
+  },
+
+  /** The session if it is the user's: someone else's is as absent as an unknown one. */
+  async getForUser(
+    db: Queryable,
+    userId: string,
+    sessionId: string,
+  ): Promise<SyncSessionRow | undefined> {
+    const { rows } = await db.query('select * from sync_sessions where id = $1 and user_id = $2', [
+      sessionId,
+      userId,
+    ]);
+    return rows[0] ? syncSessionRowSchema.parse(rows[0]) : undefined;
+  },
+
+  /** The most recent sessions, newest first: of one user, or (`userId: null`) of everyone. */
+  async list(
+    db: Queryable,
+    filter: { userId: string | null; limit: number },
+  ): Promise<SyncSessionRow[]> {
+    const { rows } = await db.query(
+      `select * from sync_sessions where ($1::uuid is null or user_id = $1::uuid)
+       order by created_at desc limit $2`,
+      [filter.userId, filter.limit],
+    );
+    return rows.map((row) => syncSessionRowSchema.parse(row));
+  },
+
+  /** When the user's sessions created after `sinceMs` were started, newest first, at most `limit`. */
+  async startTimesSince(
+    db: Queryable,
+    userId: string,
+    sinceMs: number,
+    limit: number,
+  ): Promise<Date[]> {
+    const { rows } = await db.query<{ created_at: Date }>(
+      `select created_at from sync_sessions where user_id = $1 and created_at > $2
+       order by created_at desc limit $3`,
+      [userId, iso(sinceMs), limit],
+    );
+    return rows.map((row) => row.created_at);
+  },
+
+  async hasCompletedBackfill(db: Queryable, userId: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `select 1 from sync_sessions where user_id = $1 and kind = 'backfill' and status = 'completed' limit 1`,
+      [userId],
+    );
+    return rowCount > 0;
+  },
+
+  /**
+   * The checkpoint of the user's latest backfill that was cancelled or failed part-way (its
+   * cursor still open) since their last completed backfill, `sessionId` aside.
+   */
+  async interruptedBackfillCheckpoint(
+    db: Queryable,
+    userId: string,
+    sessionId: string,
+  ): Promise<unknown> {
+    const { rows } = await db.query<{ checkpoint: unknown }>(
+      `select checkpoint from sync_sessions
+       where user_id = $1 and kind = 'backfill' and id <> $2 and status in ('cancelled', 'failed')
+         and jsonb_typeof(checkpoint -> 'cursor') = 'object'
+         and created_at > coalesce((select max(created_at) from sync_sessions
+                                    where user_id = $1 and kind = 'backfill' and status = 'completed'), '-infinity')
+       order by created_at desc limit 1`,
+      [userId, sessionId],
+    );
+    return rows[0]?.checkpoint;
+  },
+
+  /**
+   * Active sessions no worker is carrying forward, oldest first: not running under a live lease,
+   * and no job of `jobs.queue` created or waiting to retry for the user in pg-boss's job table
+   * (in `jobs.schema`), which is read, never written.
+   */
+  async listUnattended(
+    db: Queryable,
+    nowMs: number,
+    jobs: { schema: string; queue: string },
+  ): Promise<UnattendedSession[]> {
+    const { rows } = await db.query<UnattendedSession>(
+      `select s.id, s.user_id, s.status, s.correlation_id, s.resume_at from sync_sessions s
+       where s.${ACTIVE}
+         and (s.status <> 'running' or s.lease_expires_at is null or s.lease_expires_at < $1)
+         and not exists (select 1 from ${jobs.schema}.job j
+                         where j.name = $2 and j.singleton_key = s.user_id::text
+                           and j.state in ('created', 'retry'))
+       order by s.created_at`,
+      [iso(nowMs), jobs.queue],
+    );
+    return rows;
   },
 
   /** The user's one active session (queued, running or rate_limited), if any. */
@@ -159,6 +278,55 @@ export const sessionStore = {
     if (updated.rowCount === 0) throw new LeaseLostError(`lease on ${session.id} lost`);
   },
 
+  /** The athlete's run count, which a backfill's percent and ETA are measured against. */
+  async setTotalEstimate(db: Queryable, sessionId: string, total: number): Promise<void> {
+    await db.query('update sync_sessions set total_estimate = $2 where id = $1', [
+      sessionId,
+      total,
+    ]);
+  },
+
+  /**
+   * Saves a slice's checkpoint and adds its counts, in the transaction that stores its rows: the
+   * rows, the bookmark after them and the counters commit together or not at all. Returns the
+   * session as it now stands.
+   */
+  async saveSlice(
+    tx: Queryable,
+    session: Pick<SyncSessionRow, 'id' | 'skipped_reasons'>,
+    slice: SliceRecord,
+  ): Promise<SyncSessionRow> {
+    const skippedCount = Object.values(slice.skipped).reduce((sum, n) => sum + n, 0);
+    const { rows } = await tx.query(
+      `update sync_sessions set checkpoint = $2,
+         activities_listed = activities_listed + $3, activities_stored = activities_stored + $4,
+         activities_skipped = activities_skipped + $5, skipped_reasons = $6
+       where id = $1 returning *`,
+      [
+        session.id,
+        JSON.stringify(slice.checkpoint),
+        slice.listed,
+        slice.stored,
+        skippedCount,
+        JSON.stringify(mergeCounts(session.skipped_reasons, slice.skipped)),
+      ],
+    );
+    return syncSessionRowSchema.parse(rows[0]);
+  },
+
+  /** Adds an enrichment batch's counts, in the caller's transaction. */
+  async addEnriched(
+    tx: Queryable,
+    sessionId: string,
+    batch: { enriched: number; unavailable: number },
+  ): Promise<void> {
+    await tx.query(
+      `update sync_sessions set activities_enriched = activities_enriched + $2,
+         weather_unavailable = weather_unavailable + $3 where id = $1`,
+      [sessionId, batch.enriched, batch.unavailable],
+    );
+  },
+
   /** Ends this worker's hold: moves running → `to`, clears the lease, records what it says. */
   async release(
     tx: Queryable,
@@ -221,6 +389,12 @@ export const sessionStore = {
   },
 };
 
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const merged = { ...a };
+  for (const [key, n] of Object.entries(b)) merged[key] = (merged[key] ?? 0) + n;
+  return merged;
+}
+
 /** Adds an event to the session's timeline, in the caller's transaction. */
 export async function appendEvent(
   tx: Queryable,
@@ -231,4 +405,27 @@ export async function appendEvent(
     'insert into sync_events (session_id, user_id, type, payload) values ($1, $2, $3, $4)',
     [session.id, session.user_id, event.type, JSON.stringify(event.payload)],
   );
+}
+
+/** The session's timeline, in the order it was written. */
+export async function listEvents(db: Queryable, sessionId: string): Promise<TimelineEvent[]> {
+  const { rows } = await db.query<TimelineEvent>(
+    'select created_at, type, payload from sync_events where session_id = $1 order by id',
+    [sessionId],
+  );
+  return rows;
+}
+
+/** The payload of the session's latest event of `type`, if it has one. */
+export async function latestEvent<T extends SyncEventType>(
+  db: Queryable,
+  sessionId: string,
+  type: T,
+): Promise<SyncEventMap[T] | undefined> {
+  const { rows } = await db.query<{ payload: SyncEventMap[T] }>(
+    `select payload from sync_events where session_id = $1 and type = $2
+     order by id desc limit 1`,
+    [sessionId, type],
+  );
+  return rows[0]?.payload;
 }

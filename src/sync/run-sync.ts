@@ -2,7 +2,7 @@ import { AppError, RateLimitedError, SystemError, toAppError } from '../core/err
 import type { SyncPhase } from '../core/glossary.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
-import { type SyncSessionRow, syncSessionRowSchema } from '../core/sync-session.ts';
+import type { SyncSessionRow } from '../core/sync-session.ts';
 import type { Logger } from '../observability/logger.ts';
 import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
 import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
@@ -130,12 +130,7 @@ async function authenticate(deps: SyncDeps, session: SyncSessionRow) {
     if (session.kind !== 'backfill' || session.total_estimate !== null) return undefined;
     return fetchAthleteStats(deps.strava.client, token);
   });
-  if (stats) {
-    await deps.db.query('update sync_sessions set total_estimate = $2 where id = $1', [
-      session.id,
-      stats.all_run_totals.count,
-    ]);
-  }
+  if (stats) await sessionStore.setTotalEstimate(deps.db, session.id, stats.all_run_totals.count);
 }
 
 async function fetchAll(
@@ -177,23 +172,12 @@ async function fetchAll(
     await step(session, async (tx) => {
       const written = await upsertActivities(tx, rows);
       await softDeleteActivities(tx, session.user_id, notRuns);
-      const skippedCount = Object.values(skipped).reduce((sum, n) => sum + n, 0);
-      // Order matters: rows, checkpoint and counters commit together or not at all.
-      const { rows: updated } = await tx.query(
-        `update sync_sessions set checkpoint = $2,
-           activities_listed = activities_listed + $3, activities_stored = activities_stored + $4,
-           activities_skipped = activities_skipped + $5, skipped_reasons = $6
-         where id = $1 returning *`,
-        [
-          session.id,
-          JSON.stringify(next),
-          slice.records.length,
-          rows.length,
-          skippedCount,
-          JSON.stringify(mergeCounts(session.skipped_reasons, skipped)),
-        ],
-      );
-      session = syncSessionRowSchema.parse(updated[0]);
+      session = await sessionStore.saveSlice(tx, session, {
+        checkpoint: next,
+        listed: slice.records.length,
+        stored: rows.length,
+        skipped,
+      });
       await appendEvent(tx, session, {
         type: 'slice:stored',
         payload: {
@@ -230,16 +214,12 @@ function listedIds(records: readonly unknown[]): string[] {
  */
 async function firstCursor(deps: SyncDeps, session: SyncSessionRow): Promise<WalkCursor> {
   if (session.kind === 'backfill') {
-    const { rows } = await deps.db.query<{ checkpoint: SyncCheckpoint }>(
-      `select checkpoint from sync_sessions
-       where user_id = $1 and kind = 'backfill' and id <> $2 and status in ('cancelled', 'failed')
-         and jsonb_typeof(checkpoint -> 'cursor') = 'object'
-         and created_at > coalesce((select max(created_at) from sync_sessions
-                                    where user_id = $1 and kind = 'backfill' and status = 'completed'), '-infinity')
-       order by created_at desc limit 1`,
-      [session.user_id, session.id],
-    );
-    return rows[0]?.checkpoint.cursor ?? startCursor(deps.clock.now());
+    const interrupted = (await sessionStore.interruptedBackfillCheckpoint(
+      deps.db,
+      session.user_id,
+      session.id,
+    )) as SyncCheckpoint | undefined;
+    return interrupted?.cursor ?? startCursor(deps.clock.now());
   }
   if (session.kind === 'incremental') {
     const { rows } = await deps.db.query<{ newest: Date | null }>(
@@ -304,12 +284,6 @@ async function yieldSession(
   return { status: 'yielded' } as const;
 }
 
-function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const merged = { ...a };
-  for (const [key, n] of Object.entries(b)) merged[key] = (merged[key] ?? 0) + n;
-  return merged;
-}
-
 async function enrichAll(
   deps: SyncDeps,
   options: RunOptions,
@@ -346,11 +320,7 @@ async function enrichAll(
       return undefined;
     }
     await step(session, async (tx) => {
-      await tx.query(
-        `update sync_sessions set activities_enriched = activities_enriched + $2,
-           weather_unavailable = weather_unavailable + $3 where id = $1`,
-        [session.id, result.enriched, result.unavailable],
-      );
+      await sessionStore.addEnriched(tx, session.id, result);
       await appendEvent(tx, session, { type: 'enrich:batch', payload: result });
     });
     // A batch is at most `enrichBatch` runs: go on while batches make progress. One that makes
@@ -367,10 +337,7 @@ async function finish(
   session: SyncSessionRow,
 ): Promise<RunOutcome> {
   await deps.db.withTransaction(async (tx) => {
-    const { rows } = await tx.query<SyncSessionRow>('select * from sync_sessions where id = $1', [
-      session.id,
-    ]);
-    const current = rows[0] ?? session;
+    const current = (await sessionStore.get(tx, session.id)) ?? session;
     await sessionStore.release(tx, session.id, options.owner, 'completed', {
       finishedAtMs: deps.clock.now(),
     });

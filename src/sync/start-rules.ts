@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/database.ts';
+import { sessionStore } from '../store/session-store.ts';
 import {
   DISCONNECTED_BY_USER,
   notConnected,
@@ -25,9 +26,5 @@ export async function defaultKind(
   db: Queryable,
   userId: string,
 ): Promise<'backfill' | 'incremental'> {
-  const { rowCount } = await db.query(
-    `select 1 from sync_sessions where user_id = $1 and kind = 'backfill' and status = 'completed' limit 1`,
-    [userId],
-  );
-  return rowCount > 0 ? 'incremental' : 'backfill';
+  return (await sessionStore.hasCompletedBackfill(db, userId)) ? 'incremental' : 'backfill';
 }

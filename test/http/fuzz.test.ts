@@ -1,8 +1,8 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_KINDS } from '../../src/api/contract.ts';
 import { createManualClock, systemClock } from '../../src/core/clock.ts';
+import { STARTABLE_SYNC_KINDS } from '../../src/core/glossary.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
@@ -349,11 +349,24 @@ function startSyncCase(f: Fixture): FuzzCase {
 /** The start body's rule restated independently of the contract: an object, `kind` absent or known. */
 function isValidStartBody(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return !Object.hasOwn(value, 'kind') || SYNC_KINDS.some((k) => k === Reflect.get(value, 'kind'));
+  return (
+    !Object.hasOwn(value, 'kind') ||
+    STARTABLE_SYNC_KINDS.some((k) => k === Reflect.get(value, 'kind'))
+  );
 }
 
 function startBody(r: Random): Buffer {
-  const kinds = [...SYNC_KINDS, 'Backfill', 'backfill ', 'full', '', null, 1, ['backfill'], {}];
+  const kinds = [
+    ...STARTABLE_SYNC_KINDS,
+    'Backfill',
+    'backfill ',
+    'full',
+    '',
+    null,
+    1,
+    ['backfill'],
+    {},
+  ];
   switch (r.int(0, 6)) {
     case 0:
       return malformedJson(r);

@@ -1,16 +1,12 @@
 import { Hono } from 'hono';
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { startSyncBody, syncListQuery } from '../../api/contract.ts';
 import { sessionView } from '../../api/session-view.ts';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
-import {
-  isTerminalStatus,
-  type SyncSessionRow,
-  syncSessionRowSchema,
-} from '../../core/sync-session.ts';
 import type { ProgressHub } from '../../progress/progress-hub.ts';
+import { streamSessionEvents } from '../../progress/session-event-stream.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
@@ -22,11 +18,6 @@ import type { JwtVerifier } from '../jwt.ts';
 import { validateJson, validateQuery } from '../validate.ts';
 
 const sessionId = z.guid();
-
-/** Live progress: at most two updates a second, a poll as the floor, a heartbeat for proxies. */
-const MIN_UPDATE_GAP_MS = 500;
-const POLL_MS = 2_000;
-const HEARTBEAT_MS = 15_000;
 
 /**
  * Starting, reading and cancelling sync sessions. Every query names the signed-in user, so a
@@ -43,12 +34,9 @@ export function syncRoutes(deps: {
   const { db, clock } = deps;
   const own = async (userId: string, id: string) => {
     if (!sessionId.safeParse(id).success) throw notFound();
-    const { rows } = await db.query('select * from sync_sessions where id = $1 and user_id = $2', [
-      id,
-      userId,
-    ]);
-    if (!rows[0]) throw notFound();
-    return syncSessionRowSchema.parse(rows[0]);
+    const session = await sessionStore.getForUser(db, userId, id);
+    if (!session) throw notFound();
+    return session;
   };
 
   return new Hono<AppEnv>()
@@ -71,14 +59,12 @@ export function syncRoutes(deps: {
       return c.json(sessionView(started.session, clock.now()), started.created ? 202 : 200);
     })
     .get('/api/syncs', requireUser(deps.auth), validateQuery(syncListQuery), async (c) => {
-      const { rows } = await db.query(
-        'select * from sync_sessions where user_id = $1 order by created_at desc limit $2',
-        [c.get('user').id, c.req.valid('query').limit],
-      );
-      c.header('cache-control', 'no-store');
-      return c.json({
-        items: rows.map((row) => sessionView(syncSessionRowSchema.parse(row), clock.now())),
+      const sessions = await sessionStore.list(db, {
+        userId: c.get('user').id,
+        limit: c.req.valid('query').limit,
       });
+      c.header('cache-control', 'no-store');
+      return c.json({ items: sessions.map((session) => sessionView(session, clock.now())) });
     })
     .get('/api/syncs/:id', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));
@@ -86,20 +72,9 @@ export function syncRoutes(deps: {
       return c.json(sessionView(session, clock.now()));
     })
     .get('/api/syncs/:id/events', requireUser(deps.auth), async (c) => {
-      const userId = c.get('user').id;
-      const first = await own(userId, c.req.param('id'));
+      const session = await own(c.get('user').id, c.req.param('id'));
       c.header('cache-control', 'no-store');
-      return streamSSE(c, (stream) =>
-        streamProgress(stream, {
-          first,
-          read: () => own(userId, first.id),
-          subscribe: (wake) =>
-            deps.progressHub?.subscribe(`sync:${userId}`, (payload) => {
-              if (payload.sessionId === first.id) wake();
-            }) ?? (() => {}),
-          now: () => clock.now(),
-        }),
-      );
+      return streamSSE(c, (stream) => streamSessionEvents(stream, deps, session));
     })
     .post('/api/syncs/:id/cancel', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));
@@ -113,95 +88,25 @@ export function syncRoutes(deps: {
     });
 }
 
-/**
- * Server-Sent Events for one session: a `snapshot` first, then a `progress` event whenever the
- * session changed (woken by the broadcast, or found by the poll), heartbeats between, and the
- * stream ends after the session reaches a terminal state.
- */
-async function streamProgress(
-  stream: SSEStreamingApi,
-  io: {
-    first: SyncSessionRow;
-    read: () => Promise<SyncSessionRow>;
-    subscribe: (wake: () => void) => () => void;
-    now: () => number;
-  },
-) {
-  // A change announced while an event is written or the gap is kept must not be lost: it is
-  // remembered, and the next wait returns at once instead of sleeping until the poll.
-  let pending = false;
-  let wake: () => void = () => {
-    pending = true;
-  };
-  const unsubscribe = io.subscribe(() => wake());
-  let aborted = false;
-  stream.onAbort(() => {
-    aborted = true;
-    wake();
-  });
-  const nextChange = () =>
-    new Promise<void>((resolve) => {
-      if (pending) {
-        pending = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, POLL_MS);
-      function done() {
-        clearTimeout(timer);
-        wake = () => {
-          pending = true;
-        };
-        resolve();
-      }
-      wake = done;
-    });
-  try {
-    let session = io.first;
-    await stream.writeSSE({
-      event: 'snapshot',
-      data: JSON.stringify(sessionView(session, io.now())),
-    });
-    let lastBeat = io.now();
-    while (!aborted && !isTerminalStatus(session.status)) {
-      await nextChange();
-      if (aborted) break;
-      const next = await io.read();
-      if (next.updated_at.getTime() !== session.updated_at.getTime()) {
-        session = next;
-        await stream.writeSSE({
-          event: 'progress',
-          data: JSON.stringify(sessionView(session, io.now())),
-        });
-        await stream.sleep(MIN_UPDATE_GAP_MS);
-      } else if (io.now() - lastBeat >= HEARTBEAT_MS) {
-        await stream.write(': heartbeat\n\n');
-        lastBeat = io.now();
-      }
-    }
-  } finally {
-    unsubscribe();
-  }
-}
-
 /** Sessions a user may start per hour: far above any real need, low enough to stop a loop. */
 export const MAX_STARTS_PER_HOUR = 20;
 const HOUR_MS = 3_600_000;
 
 /** A client stuck in a loop (or a script) cannot fill the queue: 429 until the oldest start ages out. */
 async function limitStarts(db: Database, userId: string, nowMs: number): Promise<void> {
-  const { rows } = await db.query<{ created_at: Date }>(
-    `select created_at from sync_sessions where user_id = $1 and created_at > $2
-     order by created_at desc limit $3`,
-    [userId, new Date(nowMs - HOUR_MS).toISOString(), MAX_STARTS_PER_HOUR],
+  const starts = await sessionStore.startTimesSince(
+    db,
+    userId,
+    nowMs - HOUR_MS,
+    MAX_STARTS_PER_HOUR,
   );
-  const oldest = rows.at(-1);
-  if (rows.length < MAX_STARTS_PER_HOUR || !oldest) return;
+  const oldest = starts.at(-1);
+  if (starts.length < MAX_STARTS_PER_HOUR || !oldest) return;
   throw new RateLimitedError({
     code: 'sync_starts_limited',
     userMessage: `You started ${MAX_STARTS_PER_HOUR} syncs in the last hour, which is the most allowed.`,
     hint: 'Your runs keep syncing on their own; try again later.',
-    resumeAt: new Date(oldest.created_at.getTime() + HOUR_MS),
+    resumeAt: new Date(oldest.getTime() + HOUR_MS),
   });
 }
 
