@@ -11,7 +11,7 @@ import { syncCommand } from './cli/sync-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, TransientError, toAppError } from './core/errors.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { classifyConnectionError } from './store/pg-database.ts';
+import { classifyDatabaseError } from './store/pg-database.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
 const COMMANDS: readonly CliCommand[] = [
@@ -81,14 +81,14 @@ export function installProcessHandlers(logger: Logger): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('unhandledRejection', (reason) => {
-    const error = classifyConnectionError(reason) ?? toAppError(reason);
+    const error = classifyDatabaseError(reason) ?? toAppError(reason);
     logger.error(
       { err: reason, code: error.code, failureType: error.failureType },
       'unhandled rejection (a promise nobody awaited failed); still serving',
     );
   });
   process.on('uncaughtException', (thrown, origin) => {
-    const lost = classifyConnectionError(thrown);
+    const lost = classifyDatabaseError(thrown);
     if (lost instanceof TransientError) {
       logger.error(
         { err: thrown, code: lost.code, failureType: lost.failureType, origin },

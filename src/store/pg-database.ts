@@ -55,7 +55,7 @@ const BEGIN = `begin; set local statement_timeout = ${STATEMENT_TIMEOUT_MS}`;
  */
 export function createPgDatabase(url: string, options: PgDatabaseOptions = {}): Database {
   const onError = options.onError ?? (() => {});
-  const report = (error: Error) => onError(classifyConnectionError(error) ?? error);
+  const report = (error: Error) => onError(classifyDatabaseError(error) ?? error);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
@@ -99,7 +99,7 @@ export function createPgDatabase(url: string, options: PgDatabaseOptions = {}): 
           return rethrowClassified(error);
         } finally {
           client.removeListener('error', onLost);
-          client.release(lost ?? (broken ? new Error('rollback failed') : undefined));
+          client.release(lost ?? broken);
         }
       }),
     listen: listener.listen,
@@ -126,9 +126,14 @@ const LOST_MESSAGES = [
   'Client was closed and is not queryable',
 ];
 const UNREACHABLE_MESSAGES = ['timeout exceeded when trying to connect'];
+/** `statement_timeout` ran out (or an operator cancelled): the statement, not the data, failed. */
+const QUERY_CANCELED = '57014';
 
-/** A connection failure as a `TransientError` (retrying can succeed); anything else: undefined. */
-export function classifyConnectionError(error: unknown): TransientError | undefined {
+/**
+ * A connection failure or a cancelled statement as a `TransientError` (retrying can succeed);
+ * anything else (constraint violations, serialization failures for the retry loop): undefined.
+ */
+export function classifyDatabaseError(error: unknown): TransientError | undefined {
   if (!(error instanceof Error) || error instanceof TransientError) {
     return error instanceof TransientError ? error : undefined;
   }
@@ -155,6 +160,15 @@ export function classifyConnectionError(error: unknown): TransientError | undefi
   ) {
     return connectionLost(error);
   }
+  if (code === QUERY_CANCELED) {
+    return new TransientError({
+      code: 'database_timeout',
+      userMessage: 'The database took too long to answer.',
+      hint: 'Try again in a moment.',
+      detail: `statement cancelled: ${message}`,
+      cause: error,
+    });
+  }
   return undefined;
 }
 
@@ -170,7 +184,7 @@ function connectionLost(cause: Error): TransientError {
 
 /** Throws a connection failure as a `TransientError`; anything else (SQL errors) as it is. */
 function rethrowClassified(error: unknown): never {
-  throw classifyConnectionError(error) ?? error;
+  throw classifyDatabaseError(error) ?? error;
 }
 
 function queryable(target: pg.Pool | pg.PoolClient): Queryable {

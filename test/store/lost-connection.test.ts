@@ -150,6 +150,15 @@ describe('pg adapter when the server terminates a connection', () => {
           .statement_timeout,
     );
     expect(timeout).toBe('1min');
+    // A statement past it fails as retryable, and the connection goes on serving.
+    const failure = await db
+      .withTransaction(async (tx) => {
+        await tx.query('set local statement_timeout = 50');
+        await tx.query('select pg_sleep(2)');
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(failure).toMatchObject({ code: 'database_timeout', cause: { code: '57014' } });
     // Set with SET LOCAL: nothing leaks into the session, which a pooler hands to others.
     const session = await db.query<{ statement_timeout: string }>('show statement_timeout');
     expect(session.rows[0]!.statement_timeout).toBe('0');
