@@ -11,6 +11,8 @@ export function sessionView(session: SyncSessionRow, nowMs: number) {
     counts: {
       listed: session.activities_listed,
       stored: session.activities_stored,
+      /** Of `stored`, the runs new or changed at Strava: zero for a sync that found nothing new. */
+      changed: session.activities_changed,
       skipped: session.activities_skipped,
       enriched: session.activities_enriched,
       weatherUnavailable: session.weather_unavailable,

@@ -19,6 +19,20 @@ export const QUALITY_FLAGS = [
 ] as const;
 export type QualityFlag = (typeof QUALITY_FLAGS)[number];
 
+/** Flags that make a run's pace meaningless: such runs stay out of pace charts. */
+export const PACE_DISTORTING_FLAGS: readonly QualityFlag[] = [
+  'zero_distance',
+  'impossible_pace',
+  'zero_duration',
+  'implausibly_slow',
+];
+
+/**
+ * Flags that make a run's distance untrustworthy (a ride saved as a run): such runs stay out of
+ * distance totals. A run logged by time alone (no distance) still counts its time.
+ */
+export const DISTANCE_DISTORTING_FLAGS: readonly QualityFlag[] = ['impossible_pace'];
+
 /** Postgres `bigint` in decimal; ids are strings everywhere in our TypeScript. */
 const decimalId = z.string().regex(/^[1-9]\d*$/, 'must be a positive decimal integer');
 const nonNegative = z.number().nonnegative();

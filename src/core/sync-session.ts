@@ -134,6 +134,8 @@ export const syncSessionRowSchema = z.object({
   phase: z.enum(SYNC_PHASES).nullable(),
   activities_listed: count,
   activities_stored: count,
+  /** Of the stored runs, those new or changed at Strava (the rest were stored already, unchanged). */
+  activities_changed: count,
   activities_skipped: count,
   activities_enriched: count,
   weather_unavailable: count,

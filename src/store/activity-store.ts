@@ -1,4 +1,8 @@
-import type { ActivityRow } from '../core/activity.ts';
+import {
+  type ActivityRow,
+  DISTANCE_DISTORTING_FLAGS,
+  PACE_DISTORTING_FLAGS,
+} from '../core/activity.ts';
 import type { Queryable } from './database.ts';
 
 /** Columns written from Strava on every sync; weather and place are the enricher's. */
@@ -193,6 +197,7 @@ export interface MonthTotalRow {
 /**
  * The user's live runs totalled by local month (`YYYY-MM` of `start_date_local`, so a run at
  * 23:30 on 31 January in New York is January's), oldest first; months without runs are absent.
+ * Runs whose distance cannot be trusted (DISTANCE_DISTORTING_FLAGS) are left out.
  */
 export async function monthlyActivityTotals(
   db: Queryable,
@@ -201,9 +206,9 @@ export async function monthlyActivityTotals(
   const { rows } = await db.query<MonthTotalRow>(
     `select to_char(start_date_local, 'YYYY-MM') as month, count(*)::int as runs,
             sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
-     from activities where user_id = $1 and deleted_at is null
+     from activities where user_id = $1 and deleted_at is null and not (quality_flags && $2::text[])
      group by 1 order by 1`,
-    [userId],
+    [userId, DISTANCE_DISTORTING_FLAGS],
   );
   return rows;
 }
@@ -218,7 +223,7 @@ export interface PaceSampleRow {
 
 /**
  * The user's `limit` most recent live runs with a temperature and a pace to plot (enriched
- * weather, distance and moving time above zero), newest first.
+ * weather, distance and moving time above zero, no PACE_DISTORTING_FLAGS), newest first.
  */
 export async function recentRunsWithTemperature(
   db: Queryable,
@@ -230,8 +235,9 @@ export async function recentRunsWithTemperature(
      from activities
      where user_id = $1 and deleted_at is null and weather_status = 'enriched'
        and temperature_c is not null and distance_m > 0 and moving_time_s > 0
+       and not (quality_flags && $3::text[])
      order by start_date desc, id desc limit $2`,
-    [userId, limit],
+    [userId, limit, PACE_DISTORTING_FLAGS],
   );
   return rows;
 }

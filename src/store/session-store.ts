@@ -29,6 +29,8 @@ export interface SliceRecord {
   checkpoint: unknown;
   listed: number;
   stored: number;
+  /** Of `stored`, the runs inserted or changed (the rest were unchanged). */
+  changed: number;
   /** Skip reason code → how many of the slice's records it skipped. */
   skipped: Record<string, number>;
 }
@@ -300,7 +302,8 @@ export const sessionStore = {
     const { rows } = await tx.query(
       `update sync_sessions set checkpoint = $2,
          activities_listed = activities_listed + $3, activities_stored = activities_stored + $4,
-         activities_skipped = activities_skipped + $5, skipped_reasons = $6
+         activities_skipped = activities_skipped + $5, skipped_reasons = $6,
+         activities_changed = activities_changed + $7
        where id = $1 returning *`,
       [
         session.id,
@@ -309,6 +312,7 @@ export const sessionStore = {
         slice.stored,
         skippedCount,
         JSON.stringify(mergeCounts(session.skipped_reasons, slice.skipped)),
+        slice.changed,
       ],
     );
     return syncSessionRowSchema.parse(rows[0]);

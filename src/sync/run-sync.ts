@@ -176,6 +176,7 @@ async function fetchAll(
         checkpoint: next,
         listed: slice.records.length,
         stored: rows.length,
+        changed: written.inserted + written.updated,
         skipped,
       });
       await appendEvent(tx, session, {

@@ -102,7 +102,9 @@ describe('the dashboard on the demo', () => {
     await screenshot(page, 'sync-progress-desktop');
 
     await demo.simAdmin('/faults/reset', {});
-    await page.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    await page
+      .getByText(/Last completed sync at .+: ([\d,]+ runs? new or changed|no new runs)\./)
+      .waitFor({ timeout: 180_000 });
     expect(await status()).toMatch(/Sync completed: [\d,]+ runs stored\./);
 
     const rows = page.locator('table.runs tbody tr');
@@ -180,8 +182,13 @@ describe('the dashboard on the demo', () => {
       },
     );
     await button('Cancel sync').click();
-    await page.getByText(/Last sync: Cancelled/).waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/The latest sync at .+: Cancelled, [\d,]+ runs? stored before it stopped\./)
+      .waitFor({ timeout: 60_000 });
     expect(await status()).toBe('Sync cancelled.');
+    // Runs stored before the cancel wait for weather, and nothing is looking it up now.
+    await page.getByText('waiting for the next sync').first().waitFor();
+    expect(await page.getByText('looking up…').count()).toBe(0);
     await demo.simAdmin('/faults/reset', {});
     await screenshot(page, 'cancelled-desktop');
   });
@@ -217,7 +224,9 @@ describe('the dashboard on the demo', () => {
     expect(await percentOf(blocked)).toBeGreaterThanOrEqual(first);
 
     await demo.simAdmin('/faults/reset', {});
-    await blocked.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    await blocked
+      .getByText(/Last completed sync at .+: ([\d,]+ runs? new or changed|no new runs)\./)
+      .waitFor({ timeout: 180_000 });
     await blocked.context().close();
   });
 
@@ -242,7 +251,9 @@ describe('the dashboard on the demo', () => {
     await page.getByText('Strava is connected. Sync to bring in your runs.').waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
     await button('Sync now').click();
-    await page.getByText(/Last sync: Completed/).waitFor({ timeout: 180_000 });
+    await page
+      .getByText(/Last completed sync at .+: ([\d,]+ runs? new or changed|no new runs)\./)
+      .waitFor({ timeout: 180_000 });
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
@@ -278,7 +289,11 @@ describe('the dashboard on the demo', () => {
     await screenshot(parked, 'rate-limited-desktop');
 
     await parked.getByRole('button', { name: 'Cancel sync' }).click();
-    await parked.getByText(/Last sync: Cancelled/).waitFor({ timeout: 30_000 });
+    await parked
+      .getByText(/The latest sync at .+: Cancelled, [\d,]+ runs? stored before it stopped\./)
+      .waitFor({ timeout: 30_000 });
+    // The cancelled sync does not hide the last good one.
+    await parked.getByText(/Last completed sync at /).waitFor();
     await parked.context().close();
   });
 

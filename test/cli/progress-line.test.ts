@@ -14,6 +14,7 @@ function session(patch: Partial<SyncSessionRow> = {}): SyncSessionRow {
     phase: 'fetching',
     activities_listed: 0,
     activities_stored: 0,
+    activities_changed: 0,
     activities_skipped: 0,
     activities_enriched: 0,
     weather_unavailable: 0,

@@ -12,6 +12,7 @@ function session(overrides: Partial<SessionView> & { stored?: number } = {}): Se
     counts: {
       listed: stored,
       stored,
+      changed: stored,
       skipped: 0,
       enriched: 0,
       weatherUnavailable: 0,

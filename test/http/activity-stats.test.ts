@@ -15,6 +15,7 @@ interface Run {
   movingTimeS: number;
   temperatureC?: number;
   deleted?: boolean;
+  qualityFlags?: string[];
 }
 
 describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
@@ -39,8 +40,9 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
     for (const run of runs) {
       await t.db.query(
         `insert into activities (id, user_id, athlete_id, name, sport_type, start_date, start_date_local,
-           distance_m, moving_time_s, elapsed_time_s, strava_summary, weather_status, temperature_c, deleted_at)
-         values ($1, $2, 1, 'Run', 'Run', $3, $4, $5, $6, $6, '{}', $7, $8, $9)`,
+           distance_m, moving_time_s, elapsed_time_s, strava_summary, weather_status, temperature_c, deleted_at,
+           quality_flags)
+         values ($1, $2, 1, 'Run', 'Run', $3, $4, $5, $6, $6, '{}', $7, $8, $9, $10)`,
         [
           run.id,
           userId,
@@ -51,6 +53,7 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
           run.temperatureC === undefined ? 'pending' : 'enriched',
           run.temperatureC ?? null,
           run.deleted ? run.startDate : null,
+          run.qualityFlags ?? [],
         ],
       );
     }
@@ -164,6 +167,45 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
         },
       ],
     });
+  });
+
+  it('keeps flagged runs out of the charts: an impossible pace everywhere, a slow one from the pace plot', async () => {
+    const erin = await newUser();
+    await insertRuns(erin.id, [
+      {
+        id: '7200000001',
+        startDate: '2026-05-02T08:00:00Z',
+        startDateLocal: '2026-05-02T09:00:00',
+        distanceM: 10_000,
+        movingTimeS: 3000,
+        temperatureC: 14,
+      },
+      // A car ride saved as a run: 1:25/km would stretch the pace axis and pad the month.
+      {
+        id: '7200000002',
+        startDate: '2026-05-03T08:00:00Z',
+        startDateLocal: '2026-05-03T09:00:00',
+        distanceM: 60_000,
+        movingTimeS: 5100,
+        temperatureC: 15,
+        qualityFlags: ['impossible_pace'],
+      },
+      // A watch left running on a bench: a real outing, but its pace says nothing.
+      {
+        id: '7200000003',
+        startDate: '2026-05-04T08:00:00Z',
+        startDateLocal: '2026-05-04T09:00:00',
+        distanceM: 1000,
+        movingTimeS: 3600,
+        temperatureC: 16,
+        qualityFlags: ['implausibly_slow'],
+      },
+    ]);
+    const stats = await statsOf(erin.authorization);
+    expect(stats.months).toEqual([
+      { month: '2026-05', runs: 2, distanceM: 11_000, movingTimeS: 6600 },
+    ]);
+    expect(stats.paceVsTemperature.map((p) => p.id)).toEqual(['7200000001']);
   });
 
   it('answers empty charts for a runner with no runs', async () => {

@@ -233,8 +233,9 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
     expect(await eventTypes(t.db, session.id)).toContain('budget:exhausted');
   });
 
-  it('an unchanged re-sync writes zero rows', async () => {
-    await runToEnd(syncDeps(t.db, h), (await startSession(t.db, userId)).id, { perPage: 200 });
+  it('an unchanged re-sync writes zero rows, and counts none as new or changed', async () => {
+    const first = await startSession(t.db, userId);
+    await runToEnd(syncDeps(t.db, h), first.id, { perPage: 200 });
     const versions = async () =>
       (
         await t.db.query<{ v: string }>(
@@ -251,6 +252,15 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
     );
     expect(rows.reduce((sum, r) => sum + r.payload.stored, 0)).toBe(0);
     expect(rows.reduce((sum, r) => sum + r.payload.unchanged, 0)).toBe(simRunIds(h).length);
+    const counts = async (id: string) => (await sessionStore.get(t.db, id))!;
+    expect(await counts(first.id)).toMatchObject({
+      activities_stored: simRunIds(h).length,
+      activities_changed: simRunIds(h).length,
+    });
+    expect(await counts(again.id)).toMatchObject({
+      activities_stored: simRunIds(h).length,
+      activities_changed: 0,
+    });
   });
 
   it('an edit reaches the stored run on the next sync, weather kept unless the place or time moved', async () => {

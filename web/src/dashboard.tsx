@@ -1,4 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import type { SessionView } from '../../src/api/contract.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import type { RealtimeSource } from '../../src/client/realtime.ts';
 import { ActivityList } from './components/activity-list.tsx';
@@ -10,7 +11,7 @@ import { type Problem, problemFromError, problemFromSession } from './problem.ts
 import { takeStravaReturn } from './strava-return.ts';
 import { useConnection } from './use-connection.ts';
 import { useHistory } from './use-history.ts';
-import { useSessionOutcome, useSyncSession } from './use-sync-session.ts';
+import { isTerminal, useSessionOutcome, useSyncSession } from './use-sync-session.ts';
 
 /** Chart.js is the largest part of the bundle: fetched while the rest of the page already works. */
 const Charts = lazy(() => import('./components/charts.tsx').then((m) => ({ default: m.Charts })));
@@ -29,6 +30,15 @@ const REVOKED: Problem = {
   hint: 'Your stored runs are kept; syncing resumes once you reconnect.',
   action: 'reconnect',
 };
+
+/** How many recent syncs are read to find the newest completed one. */
+const RECENT_SYNCS = 10;
+
+/**
+ * A sync the runner's data is as fresh as: a completed whole-history or periodic sync (a webhook
+ * event brings one run, not the history up to date).
+ */
+const isLastGood = (s: SessionView) => s.status === 'completed' && s.kind !== 'event';
 
 /** A problem on screen and what its Retry button does again. */
 interface ShownProblem {
@@ -59,15 +69,17 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
     show(problemFromError('Live progress stopped', error), () => void refollow()),
   );
   const { session, follow } = sync;
+  const [lastCompleted, setLastCompleted] = useState<SessionView | null>(null);
 
   /** Everything from the server again; a sync still going is followed at once (resume). */
   const reloadAll = useCallback(async () => {
     const [, , recent] = await Promise.all([
       strava.reload(),
       history.reload(),
-      client.listSyncs(1),
+      client.listSyncs(RECENT_SYNCS),
     ]);
     follow(recent[0] ?? null);
+    setLastCompleted(recent.find(isLastGood) ?? null);
   }, [client, follow, strava.reload, history.reload]);
 
   const load = useCallback(async () => {
@@ -117,6 +129,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       if (phase === 'enriching' || phase === 'finalizing') void history.reload().catch(() => {});
     },
     onFinished: (finished) => {
+      if (isLastGood(finished)) setLastCompleted(finished);
       if (finished.status === 'completed')
         setAnnouncement(`Sync completed: ${formatRuns(finished.counts.stored)} stored.`);
       else if (finished.status === 'cancelled') setAnnouncement('Sync cancelled.');
@@ -228,6 +241,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
         <SyncCard
           connection={strava.connection?.status ?? null}
           session={session}
+          lastCompleted={lastCompleted}
           transport={sync.transport}
           estimate={strava.estimate}
           busy={busy === 'start' || busy === 'cancel'}
@@ -242,6 +256,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
         runs={history.runs}
         loading={busy === 'more'}
         hasMore={history.hasMore}
+        syncing={session !== null && !isTerminal(session)}
         onLoadMore={loadMore}
       />
     </>

@@ -20,11 +20,14 @@ export function ActivityList({
   runs,
   loading,
   hasMore,
+  syncing,
   onLoadMore,
 }: {
   runs: ActivityView[] | null;
   loading: boolean;
   hasMore: boolean;
+  /** A sync is under way: runs still waiting for weather or a place are being looked up. */
+  syncing: boolean;
   onLoadMore: () => void;
 }) {
   return (
@@ -51,7 +54,7 @@ export function ActivityList({
           </thead>
           <tbody>
             {runs.map((run) => (
-              <RunRow key={run.id} run={run} />
+              <RunRow key={run.id} run={run} syncing={syncing} />
             ))}
           </tbody>
         </table>
@@ -71,25 +74,44 @@ export function ActivityList({
   );
 }
 
-function RunRow({ run }: { run: ActivityView }) {
+/**
+ * Quality flags a runner should see beside the run: its figures are off, so the charts leave it
+ * out. (No GPS shows as the place; a long name is only truncated.)
+ */
+const FLAG_LABELS: Record<string, string> = {
+  impossible_pace: 'pace too fast for a run',
+  implausibly_slow: 'pace implausibly slow',
+  zero_distance: 'no distance',
+  zero_duration: 'no moving time',
+  coordinates_out_of_range: 'start position invalid',
+};
+
+function RunRow({ run, syncing }: { run: ActivityView; syncing: boolean }) {
   const { weather } = run;
   const place = formatPlace(run.place);
+  const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
+  const pending = syncing ? 'looking up…' : 'waiting for the next sync';
   return (
     <tr data-activity-id={run.id}>
       <td data-label="Date">{formatRunDate(run.startDateLocal)}</td>
       <th scope="row" data-label="Name" className="run-name">
         {run.name}
+        {flags.length > 0 && (
+          <small className="quality-flags" title="Left out of the charts">
+            {flags.join(', ')}
+          </small>
+        )}
       </th>
       <td data-label="Distance">{formatDistanceKm(run.distanceM)}</td>
       <td data-label="Pace">{formatPace(paceSecondsPerKm(run.distanceM, run.movingTimeS))}</td>
       <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
       <td data-label="Place" className="place">
-        {place || <span className="muted">{placeNote(run.place.status)}</span>}
+        {place || <span className="muted">{placeNote(run.place.status, pending)}</span>}
       </td>
       <td data-label="Weather" className="weather">
         <WeatherIcon icon={weather.icon} description={weather.description} />
         {weather.status !== 'enriched' && (
-          <span className="muted">{weatherNote(weather.status)}</span>
+          <span className="muted">{weatherNote(weather.status, pending)}</span>
         )}
       </td>
       <td data-label="Temp.">{formatTemperature(weather.temperatureC)}</td>
@@ -98,12 +120,12 @@ function RunRow({ run }: { run: ActivityView }) {
   );
 }
 
-function placeNote(status: string): string {
-  return status === 'pending' ? 'looking up…' : status === 'not_applicable' ? 'no GPS' : '–';
+function placeNote(status: string, pending: string): string {
+  return status === 'pending' ? pending : status === 'not_applicable' ? 'no GPS' : '–';
 }
 
-function weatherNote(status: string): string {
-  if (status === 'pending') return 'looking up…';
+function weatherNote(status: string, pending: string): string {
+  if (status === 'pending') return pending;
   if (status === 'not_applicable') return 'indoors';
   return 'unavailable';
 }

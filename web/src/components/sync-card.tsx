@@ -31,6 +31,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
 export function SyncCard({
   connection,
   session,
+  lastCompleted,
   transport,
   estimate,
   busy,
@@ -39,6 +40,8 @@ export function SyncCard({
 }: {
   connection: ConnectionView['status'] | null;
   session: SessionView | null;
+  /** The newest sync that completed, which the runner's data is as fresh as. */
+  lastCompleted: SessionView | null;
   transport: Transport | null;
   /** What a sync will cost, or why that is not known right now. */
   estimate: EstimateView | string | null;
@@ -61,7 +64,7 @@ export function SyncCard({
             </p>
           )}
           {estimate && typeof estimate !== 'string' && <EstimateSummary estimate={estimate} />}
-          {session && <LastSync session={session} />}
+          <LastSync latest={session} lastCompleted={lastCompleted} />
           <button
             type="button"
             aria-busy={busy}
@@ -94,14 +97,41 @@ function EstimateSummary({ estimate }: { estimate: EstimateView }) {
   );
 }
 
-function LastSync({ session }: { session: SessionView }) {
-  const when = session.finishedAt ? ` at ${formatLocalTime(session.finishedAt)}` : '';
+/**
+ * The newest completed sync (what the runs are as fresh as) and, when the latest one ended
+ * otherwise, that one too: a cancelled or failed sync never hides the last good one.
+ */
+function LastSync({
+  latest,
+  lastCompleted,
+}: {
+  latest: SessionView | null;
+  lastCompleted: SessionView | null;
+}) {
+  const at = (session: SessionView) =>
+    session.finishedAt ? ` at ${formatLocalTime(session.finishedAt)}` : '';
+  const unfinished = latest && latest.status !== 'completed' ? latest : null;
   return (
-    <p className="last-sync" data-status={session.status}>
-      Last sync: <strong>{STATUS_LABELS[session.status]}</strong>
-      {when}, {formatRuns(session.counts.stored)} stored.
-    </p>
+    <>
+      {lastCompleted && (
+        <p className="last-sync" data-status="completed">
+          Last completed sync{at(lastCompleted)}: {syncOutcome(lastCompleted)}.
+        </p>
+      )}
+      {unfinished && (
+        <p className="last-sync" data-status={unfinished.status}>
+          The latest sync{at(unfinished)}: <strong>{STATUS_LABELS[unfinished.status]}</strong>,{' '}
+          {formatRuns(unfinished.counts.stored)} stored before it stopped.
+        </p>
+      )}
+    </>
   );
+}
+
+/** What a completed sync brought: one that found nothing new or changed says so. */
+function syncOutcome(session: SessionView): string {
+  const { changed } = session.counts;
+  return changed === 0 ? 'no new runs' : `${formatRuns(changed)} new or changed`;
 }
 
 function SyncProgress({
