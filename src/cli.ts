@@ -7,6 +7,7 @@ import { serveCommand } from './cli/serve-command.ts';
 import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
 import { statusCommand } from './cli/status-command.ts';
+import { stravaCommand } from './cli/strava-command.ts';
 import { syncCommand } from './cli/sync-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, TransientError, toAppError } from './core/errors.ts';
@@ -23,6 +24,7 @@ const COMMANDS: readonly CliCommand[] = [
   inspectCommand,
   migrateCommand,
   migrateLegacyTokensCommand,
+  stravaCommand,
   simCommand,
 ];
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import { RateLimitedError } from '../core/errors.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, Queryable } from '../store/database.ts';
 import { type BudgetLine, type ObservedUsage, windowAt } from './rate-windows.ts';
 
 /**
@@ -15,13 +15,43 @@ import { type BudgetLine, type ObservedUsage, windowAt } from './rate-windows.ts
  * counts calls we did not make (other users of the same application) and calls that failed.
  */
 export interface ApiLedger {
-  /** Reserves `cost` on every line; throws RateLimitedError with the moment all lines allow it again. */
-  reserve(provider: string, lines: readonly BudgetLine[], cost?: number): Promise<void>;
+  /**
+   * Reserves `cost` on every line, and on each share's own line; throws RateLimitedError with
+   * the moment all lines allow it again.
+   */
+  reserve(
+    provider: string,
+    lines: readonly BudgetLine[],
+    cost?: number,
+    shares?: readonly BudgetShare[],
+  ): Promise<void>;
   /** Corrects the ledger with usage the API reported at `atMs` (default now). */
   observe(provider: string, usage: readonly ObservedUsage[], atMs?: number): Promise<void>;
   /** The current windows of `provider`, for estimates and the dashboard. */
   snapshot(provider: string): Promise<LedgerLine[]>;
 }
+
+/**
+ * A lower ceiling for one kind of work: besides the lines every call spends, that work counts on
+ * its own line (`bucket`, in the window of the line `of`), whose limit is `share` of `of`'s
+ * current limit (the one the API last reported). Other callers reserve as before and never
+ * touch it; they only find that this work left them the rest of the window.
+ */
+export interface BudgetShare {
+  bucket: string;
+  of: string;
+  share: number;
+}
+
+/**
+ * Webhook events: Strava's pushes are unsigned, so whatever a flood of them (forged or real)
+ * makes us read must leave users' syncs most of the read budget: at most a fifth of each read
+ * window.
+ */
+export const STRAVA_EVENT_SHARES: readonly BudgetShare[] = [
+  { bucket: 'events:15min', of: 'read:15min', share: 0.2 },
+  { bucket: 'events:daily', of: 'read:daily', share: 0.2 },
+];
 
 export interface LedgerLine {
   bucket: string;
@@ -36,9 +66,9 @@ const PAST_WINDOWS_KEPT_MS = 2 * 24 * 3600 * 1000;
 
 export function createApiLedger(db: Database, clock: Clock): ApiLedger {
   return {
-    async reserve(provider, lines, cost = 1) {
+    async reserve(provider, lines, cost = 1, shares = []) {
       const at = clock.now();
-      const keyed = [...lines]
+      const keyed = [...lines, ...shares.map((share) => shareLine(lines, share))]
         .sort((a, b) => a.bucket.localeCompare(b.bucket))
         .map((line) => ({
           ...line,
@@ -66,15 +96,18 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
           ]);
         }
         const { rows } = await tx.query<{
+          bucket: string;
+          window_start: Date;
           window_end: Date;
           limit_count: number;
           used_count: number;
         }>(
-          `select window_end, limit_count, used_count from api_budget
+          `select bucket, window_start, window_end, limit_count, used_count from api_budget
            where provider = $1 and (bucket, window_start) in (select * from unnest($2::text[], $3::timestamptz[]))
            order by bucket for update`,
           params.slice(0, 3),
         );
+        for (const share of shares) await followLimit(tx, provider, rows, share);
         const full = rows.filter((r) => r.used_count + cost > r.limit_count);
         if (full.length > 0) return full;
         await tx.query(
@@ -139,6 +172,33 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
       }));
     },
   };
+}
+
+/** A share's own line, in the window of the line it is a share of. */
+function shareLine(lines: readonly BudgetLine[], share: BudgetShare): BudgetLine {
+  const of = lines.find((line) => line.bucket === share.of);
+  if (!of) throw new Error(`budget share ${share.bucket} of ${share.of}: no such line reserved`);
+  return { bucket: share.bucket, window: of.window, limit: Math.floor(of.limit * share.share) };
+}
+
+/** A share's limit follows the limit of its line as the API last reported it (rows locked). */
+async function followLimit(
+  tx: Queryable,
+  provider: string,
+  rows: { bucket: string; window_start: Date; limit_count: number }[],
+  share: BudgetShare,
+) {
+  const of = rows.find((row) => row.bucket === share.of);
+  const own = rows.find((row) => row.bucket === share.bucket);
+  if (!of || !own) return;
+  const limit = Math.floor(of.limit_count * share.share);
+  if (own.limit_count === limit) return;
+  own.limit_count = limit;
+  await tx.query(
+    `update api_budget set limit_count = $4, updated_at = now()
+     where provider = $1 and bucket = $2 and window_start = $3`,
+    [provider, share.bucket, own.window_start.toISOString(), limit],
+  );
 }
 
 function displayName(provider: string): string {

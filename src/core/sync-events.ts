@@ -10,6 +10,8 @@ import type { SessionStatus, SyncKind, SyncPhase } from './glossary.ts';
 export interface SyncEventMap {
   'sync:started': { kind: SyncKind; resumed: boolean };
   'sync:phase': { from: SyncPhase | null; to: SyncPhase };
+  /** Strava's athlete stats could not be read: the backfill goes on without a total (no percent). */
+  'total:unknown': { code: string; message: string };
   'slice:stored': {
     listed: number;
     stored: number;
@@ -19,7 +21,15 @@ export interface SyncEventMap {
   };
   'event:applied': {
     object: 'activity' | 'athlete';
-    action: 'stored' | 'unchanged' | 'deleted' | 'not_a_run' | 'revoked' | 'ignored';
+    /** `unconfirmed`: Strava did not confirm a deauthorization or deletion; nothing changed. */
+    action:
+      | 'stored'
+      | 'unchanged'
+      | 'deleted'
+      | 'not_a_run'
+      | 'revoked'
+      | 'ignored'
+      | 'unconfirmed';
     objectId: string;
   };
   'reconcile:deleted': { count: number; windowDays: number };

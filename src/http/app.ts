@@ -99,7 +99,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', activityStatsRoutes(deps));
   app.route('/', estimateRoutes({ ...deps, settings: deps.estimate }));
   app.route('/', metricsRoutes({ db: deps.db, clock: deps.clock, token: deps.metricsToken }));
-  app.route('/', stravaWebhookRoutes({ verifyToken: deps.webhookVerifyToken, queue: deps.queue }));
+  app.route(
+    '/',
+    stravaWebhookRoutes({
+      db: deps.db,
+      clock: deps.clock,
+      verifyToken: deps.webhookVerifyToken,
+      queue: deps.queue,
+    }),
+  );
   if (deps.strava)
     app.route('/', stravaConnectionRoutes({ ...deps.strava, db: deps.db, auth: deps.auth }));
   if (deps.localSession) app.route('/', localSessionRoutes(deps.localSession));

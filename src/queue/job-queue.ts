@@ -56,9 +56,10 @@ function queueDefinitions(syncRetry: QueueRetry): Record<QueueName, PgBoss.Queue
       retryBackoff: true,
       expireInSeconds: SYNC_JOB_EXPIRE_S,
     },
+    // Short too: one queued event per (owner, object, aspect) key (strava-event-job.ts).
     'strava-event': {
       name: QUEUES.stravaEvent,
-      policy: 'standard',
+      policy: 'short',
       retryLimit: SYNC_RETRY.limit,
       retryDelay: SYNC_RETRY.delayS,
       retryBackoff: true,
@@ -117,6 +118,8 @@ export async function openJobQueue(db: Database, options: JobQueueOptions): Prom
   await keepSchemaPrivate(db);
   for (const definition of Object.values(queueDefinitions(options.syncRetry ?? SYNC_RETRY))) {
     await boss.createQueue(definition.name, definition);
+    // createQueue leaves an existing queue as it was: a changed definition lands here.
+    await boss.updateQueue(definition.name, definition);
   }
   return {
     boss,

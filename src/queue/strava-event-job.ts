@@ -9,12 +9,25 @@ import { sendSyncJob } from './sync-job.ts';
 /** How long an event waits before asking again while its user's other sync is active. */
 export const EVENT_DEFER_MS = 60_000;
 
-/** Queues a webhook event (the webhook route answers Strava at once; the work happens here). */
+/**
+ * One event job per (owner, object, aspect) waits at a time: the `strava-event` queue's `short`
+ * policy keeps queued jobs unique per singleton key. A second event for the same object and
+ * aspect while one waits adds nothing: the waiting job reads the object as Strava has it when it
+ * runs, which covers both (a forged flood of one id queues one job).
+ */
+export function eventKey(event: StravaWebhookEvent): string {
+  return `${event.owner_id}:${event.object_type}:${event.object_id}:${event.aspect_type}`;
+}
+
+/**
+ * Queues a webhook event (the webhook route answers Strava at once; the work happens here).
+ * Resolves with the job id, or null when the same event already waits (deduplicated).
+ */
 export function sendStravaEvent(
   queue: JobQueue,
   event: StravaWebhookEvent,
 ): Promise<string | null> {
-  return queue.boss.send(QUEUES.stravaEvent, event);
+  return queue.boss.send(QUEUES.stravaEvent, event, { singletonKey: eventKey(event) });
 }
 
 export type StravaEventOutcome =
@@ -56,6 +69,7 @@ export async function handleStravaEvent(
     const soonest = options.nowMs + EVENT_DEFER_MS;
     const until = new Date(Math.max(soonest, session.resume_at?.getTime() ?? 0));
     await queue.boss.send(QUEUES.stravaEvent, event, {
+      singletonKey: eventKey(event),
       startAfter: until,
       db: bossDatabase(tx),
     });

@@ -36,6 +36,24 @@ export function isSignedWake(secret: string, header: string | null, nowMs: numbe
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** Wake-ups a process sends for the work its requests queue: at most one per this interval. */
+export const WAKE_DEBOUNCE_MS = 5_000;
+
+/**
+ * A debounce for wake-ups: answers true at most once per `intervalMs` (by the times it is
+ * given), so a burst of requests that queue work (a flood of webhook events) wakes one worker,
+ * not one per request. One worker works the whole queue until it is idle, and anything the
+ * skipped wake-ups were for is already queued for it (or for the next scheduled tick).
+ */
+export function createWakeDebounce(intervalMs = WAKE_DEBOUNCE_MS): (nowMs: number) => boolean {
+  let lastMs: number | undefined;
+  return (nowMs) => {
+    if (lastMs !== undefined && nowMs >= lastMs && nowMs - lastMs < intervalMs) return false;
+    lastMs = nowMs;
+    return true;
+  };
+}
+
 /**
  * Asks the worker at `url` to start. A background function answers 202 at once and works on.
  * Anything else (an error status, no answer) is a TransientError for the caller to log: the work

@@ -1,4 +1,4 @@
-import type { ApiLedger } from '../budget/api-ledger.ts';
+import type { ApiLedger, BudgetShare } from '../budget/api-ledger.ts';
 import { parseStravaUsageHeaders, stravaBudgetLines, windowAt } from '../budget/rate-windows.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, type RateLimitedError, TransientError } from '../core/errors.ts';
@@ -44,11 +44,16 @@ export interface StravaClient {
   exchangeCode(code: string): Promise<StravaTokenResponse>;
   refreshToken(refreshToken: string): Promise<StravaTokenResponse>;
   deauthorize(accessToken: string): Promise<void>;
-  getAthlete(accessToken: string): Promise<StravaAthlete>;
+  /** `shares`: the lower ceilings of the work asking (webhook events: STRAVA_EVENT_SHARES). */
+  getAthlete(accessToken: string, shares?: readonly BudgetShare[]): Promise<StravaAthlete>;
   getAthleteStats(accessToken: string, athleteId: string): Promise<StravaAthleteStats>;
   /** One page of summaries, raw: each is validated by the caller, so one bad record skips alone. */
   listActivities(accessToken: string, params: ListActivitiesParams): Promise<unknown[]>;
-  getActivity(accessToken: string, activityId: string): Promise<unknown>;
+  getActivity(
+    accessToken: string,
+    activityId: string,
+    shares?: readonly BudgetShare[],
+  ): Promise<unknown>;
 }
 
 export const STRAVA_PROVIDER = 'strava';
@@ -63,6 +68,7 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
     path: string,
     token: string,
     query: Record<string, unknown> = {},
+    shares: readonly BudgetShare[] = [],
   ) {
     const url = new URL(`${options.apiUrl}${path}`);
     for (const [key, value] of Object.entries(query))
@@ -71,7 +77,7 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
       url.toString(),
       { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
       {
-        beforeAttempt: () => ledger.reserve(STRAVA_PROVIDER, stravaBudgetLines(method)),
+        beforeAttempt: () => ledger.reserve(STRAVA_PROVIDER, stravaBudgetLines(method), 1, shares),
         onResponse: (r) => ledger.observe(STRAVA_PROVIDER, parseStravaUsageHeaders(r.headers)),
       },
     );
@@ -157,7 +163,8 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
         });
       }
     },
-    getAthlete: async (token) => stravaAthleteSchema.parse(await api('GET', '/athlete', token)),
+    getAthlete: async (token, shares) =>
+      stravaAthleteSchema.parse(await api('GET', '/athlete', token, {}, shares)),
     getAthleteStats: async (token, athleteId) =>
       stravaAthleteStatsSchema.parse(await api('GET', `/athletes/${athleteId}/stats`, token)),
     async listActivities(token, params) {
@@ -177,7 +184,8 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
       }
       return body;
     },
-    getActivity: (token, activityId) => api('GET', `/activities/${activityId}`, token),
+    getActivity: (token, activityId, shares) =>
+      api('GET', `/activities/${activityId}`, token, {}, shares),
   };
 }
 

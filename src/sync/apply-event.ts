@@ -1,3 +1,4 @@
+import { STRAVA_EVENT_SHARES } from '../budget/api-ledger.ts';
 import { AppError } from '../core/errors.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { SyncEventMap } from '../core/sync-events.ts';
@@ -17,6 +18,12 @@ type Applied = SyncEventMap['event:applied'];
  * athlete's deauthorization revokes the connection (tokens deleted) and, when so configured,
  * purges their synced data as a disconnect with purge does, this session excepted (see
  * purgeUserData). Applying the same event twice ends in the same state.
+ *
+ * Strava's events are unsigned, so nothing is destroyed on an event's word: a deauthorization
+ * holds only once Strava refuses the athlete's tokens (GET /athlete, refreshing once), a deletion
+ * only once Strava answers 404 for the activity. Otherwise the event is `unconfirmed`: logged,
+ * and nothing changes. Every Strava read here spends at most the events' share of the budget
+ * (STRAVA_EVENT_SHARES), so a flood of events cannot starve users' syncs.
  */
 export async function applyEvent(
   deps: SyncDeps,
@@ -31,9 +38,27 @@ export async function applyEvent(
       payload: { object: event.object_type, action, objectId },
     });
 
+  const unconfirmed = (tx: Queryable, why: string) => {
+    deps.logger.warn(
+      {
+        correlationId: session.correlation_id,
+        sessionId: session.id,
+        ownerId: event.owner_id,
+        objectType: event.object_type,
+        objectId,
+        aspect: event.aspect_type,
+        subscriptionId: event.subscription_id,
+      },
+      `strava event not confirmed by Strava, nothing changed: ${why}`,
+    );
+    return record(tx, 'unconfirmed');
+  };
+
   if (event.object_type === 'athlete') {
+    const revoked = isDeauthorization(event) && (await accessRevoked(deps, session.user_id));
     await step(session, async (tx) => {
       if (!isDeauthorization(event)) return record(tx, 'ignored');
+      if (!revoked) return unconfirmed(tx, 'Strava still accepts the athlete’s token');
       await deps.strava.connections.revoke(
         tx,
         session.user_id,
@@ -45,14 +70,15 @@ export async function applyEvent(
     });
     return;
   }
+  const raw = await fetchActivity(deps, session.user_id, objectId);
   if (event.aspect_type === 'delete') {
     await step(session, async (tx) => {
+      if (raw !== undefined) return unconfirmed(tx, 'Strava still has the activity');
       await softDeleteActivities(tx, session.user_id, [objectId]);
       await record(tx, 'deleted');
     });
     return;
   }
-  const raw = await fetchActivity(deps, session.user_id, objectId);
   await step(session, async (tx) => {
     if (raw === undefined) {
       await softDeleteActivities(tx, session.user_id, [objectId]);
@@ -73,11 +99,28 @@ export async function applyEvent(
   });
 }
 
+/**
+ * Whether Strava has really ended our access: it refuses the athlete's token, and the refreshed
+ * one too (the token manager then revokes the connection itself and says "reconnect"). A token
+ * Strava accepts means the deauthorization event was forged.
+ */
+async function accessRevoked(deps: SyncDeps, userId: string): Promise<boolean> {
+  try {
+    await deps.strava.tokens.withAccessToken(userId, (token) =>
+      deps.strava.client.getAthlete(token, STRAVA_EVENT_SHARES),
+    );
+    return false;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'strava_reconnect_required') return true;
+    throw error;
+  }
+}
+
 /** The activity as Strava has it now; undefined when Strava says it is gone (or not ours to see). */
 async function fetchActivity(deps: SyncDeps, userId: string, activityId: string): Promise<unknown> {
   try {
     return await deps.strava.tokens.withAccessToken(userId, (token) =>
-      deps.strava.client.getActivity(token, activityId),
+      deps.strava.client.getActivity(token, activityId, STRAVA_EVENT_SHARES),
     );
   } catch (error) {
     if (error instanceof AppError && error.code === 'strava_not_found') return undefined;

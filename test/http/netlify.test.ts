@@ -9,6 +9,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { isSignedWake, WAKE_HEADER } from '../../src/queue/wake-worker.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { pushSubscriptionStore } from '../../src/store/push-subscription-store.ts';
 import { buildNetlifyApp } from '../../src/wiring/netlify/netlify-app.ts';
 import { createNetlifyHandler } from '../../src/wiring/netlify/netlify-handler.ts';
 import { startWakeReceiver } from '../netlify/netlify-harness.ts';
@@ -100,6 +101,14 @@ describe('the API functions, called as Netlify calls them', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase('postgres');
+    // The webhook events below name subscription 1 and athlete 424242: stored and connected.
+    await pushSubscriptionStore.save(t.db, { id: '1', callbackUrl: 'https://x.test/hook' });
+    await t.db.query(
+      `insert into strava_connections
+         (user_id, athlete_id, access_token_enc, refresh_token_enc, token_key_version, expires_at)
+       values ($1, 424242, 'a', 'r', 1, now() + interval '6 hours')`,
+      [await insertUser(t.db)],
+    );
   });
   afterAll(() => t.dispose());
 

@@ -34,7 +34,7 @@ describe.each(ADAPTERS)('the job queue on %s', (kind) => {
     const queues = await queue.boss.getQueues();
     expect(Object.fromEntries(queues.map((q) => [q.name, q.policy]))).toEqual({
       [QUEUES.sync]: 'short',
-      [QUEUES.stravaEvent]: 'standard',
+      [QUEUES.stravaEvent]: 'short',
       [QUEUES.weatherBackfill]: 'short',
       [QUEUES.reconcile]: 'short',
       [QUEUES.incrementalSync]: 'short',
@@ -43,6 +43,14 @@ describe.each(ADAPTERS)('the job queue on %s', (kind) => {
     const again = await openTestQueue(t.db);
     await again.stop({ timeoutMs: 0 });
     expect(await queue.boss.getQueues()).toHaveLength(queues.length);
+    // A queue made by an older version with another policy gets the one defined now.
+    await queue.boss.updateQueue(QUEUES.stravaEvent, {
+      name: QUEUES.stravaEvent,
+      policy: 'standard',
+    });
+    const upgraded = await openTestQueue(t.db);
+    await upgraded.stop({ timeoutMs: 0 });
+    expect((await queue.boss.getQueue(QUEUES.stravaEvent))?.policy).toBe('short');
   });
 
   it.each(['anon', 'authenticated'] as const)('gives %s nothing in its schema', async (role) => {

@@ -6,7 +6,13 @@ import { asRole, insertUser, seedUserRows } from '../support/seed.ts';
 /** Tables a signed-in runner may read (their own rows only). */
 const OWN_ROW_TABLES = ['strava_connections', 'sync_sessions', 'sync_events', 'activities'];
 /** Tables only the server (service role) may touch. */
-const SERVER_ONLY_TABLES = ['api_budget', 'weather_cache', 'place_cache', 'oauth_states'];
+const SERVER_ONLY_TABLES = [
+  'api_budget',
+  'weather_cache',
+  'place_cache',
+  'oauth_states',
+  'strava_push_subscription',
+];
 const TOKEN_COLUMNS = ['access_token_enc', 'refresh_token_enc', 'token_key_version'];
 
 const PERMISSION_DENIED = { code: '42501' };
@@ -40,6 +46,9 @@ describe.each(ADAPTERS)('row level security on %s', (kind) => {
     await t.db.query(
       `insert into oauth_states (nonce, user_id, expires_at) values ('n1', $1, now())`,
       [userA],
+    );
+    await t.db.query(
+      `insert into strava_push_subscription (id, callback_url) values (120475, 'https://x.test/hook')`,
     );
   });
   afterAll(() => t.dispose());

@@ -116,11 +116,18 @@ describe.each(ADAPTERS)('webhook events and reconcile on %s', (kind) => {
     expect((await stored(run.id))?.deleted_at).toBeInstanceOf(Date);
   });
 
-  it('delete: soft-deleted; an update for an activity Strava no longer has deletes it too', async () => {
+  it('delete: soft-deleted once Strava confirms; an update for an activity Strava no longer has deletes it too', async () => {
     const [a, b] = h.sim
       .activitiesOf(athlete)
       .filter((x) => x.sportType === 'Run')
       .slice(-2);
+    // Strava still has it: the event is not believed, the run stays.
+    expect(
+      (await applyEvent({ aspect_type: 'delete', object_type: 'activity', object_id: a!.id }))
+        .action,
+    ).toBe('unconfirmed');
+    expect((await stored(a!.id))?.deleted_at).toBeNull();
+    h.sim.deleteActivity(a!.id, { deliverWebhooks: false });
     expect(
       (await applyEvent({ aspect_type: 'delete', object_type: 'activity', object_id: a!.id }))
         .action,
@@ -132,6 +139,24 @@ describe.each(ADAPTERS)('webhook events and reconcile on %s', (kind) => {
         .action,
     ).toBe('deleted');
     expect((await stored(b!.id))?.deleted_at).toBeInstanceOf(Date);
+  });
+
+  it('a deauthorization Strava does not confirm (the token still works) changes nothing', async () => {
+    const { action, session } = await applyEvent(
+      {
+        aspect_type: 'update',
+        object_type: 'athlete',
+        object_id: athlete,
+        updates: { authorized: 'false' },
+      },
+      true,
+    );
+    expect({ action, status: session?.status }).toEqual({
+      action: 'unconfirmed',
+      status: 'completed',
+    });
+    expect((await h.store.load(t.db, userId)).athleteId).toBe(String(athlete));
+    expect(await stored(latestRun().id)).toMatchObject({ deleted_at: null });
   });
 
   it.each([

@@ -1,10 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AuthenticationError, TransientError } from '../../core/errors.ts';
+import { createApiLedger } from '../../budget/api-ledger.ts';
+import type { BudgetLine } from '../../budget/rate-windows.ts';
+import type { Clock } from '../../core/clock.ts';
+import { AuthenticationError, RateLimitedError, TransientError } from '../../core/errors.ts';
 import { stravaWebhookEventSchema } from '../../core/strava-webhook-event.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { sendStravaEvent } from '../../queue/strava-event-job.ts';
+import type { Database } from '../../store/database.ts';
+import { pushSubscriptionStore } from '../../store/push-subscription-store.ts';
+import { findConnectedUser } from '../../strava/connection-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { validateJson, validateQuery } from '../validate.ts';
 
@@ -14,13 +20,41 @@ const handshakeQuery = z.object({
   'hub.verify_token': z.string().max(256),
 });
 
+/** The ledger line that caps one athlete's webhook events: 60 in a quarter hour. */
+export const WEBHOOK_LEDGER_PROVIDER = 'strava-webhook';
+export const EVENTS_PER_ATHLETE: Omit<BudgetLine, 'bucket'> = { window: '15min', limit: 60 };
+
+/** Set on the answer to an event that was queued: only those wake a worker (Netlify). */
+export const EVENT_QUEUED_HEADER = 'x-stridesync-event-queued';
+
+/** Why an event was not queued; logged as `dropped`, so drops can be counted by reason. */
+export type DropReason =
+  | 'no_subscription'
+  | 'wrong_subscription'
+  | 'not_connected'
+  | 'athlete_rate'
+  | 'duplicate';
+
 /**
  * Strava's push subscription. The handshake echoes the challenge only for our verify token.
- * An event is validated, queued and acknowledged at once (Strava wants an answer within 2 s and
- * retries otherwise); the `strava-event` job applies it, ignoring athletes who are not connected.
- * Applying an event twice is harmless, so Strava's retries are too.
+ *
+ * Events are not signed and athlete and activity ids are public, so an event is trusted only as
+ * far as this: it must name the subscription `stridesync strava subscribe` made and stored,
+ * its athlete must be connected, and an athlete gets at most EVENTS_PER_ATHLETE in a window
+ * (counted in the shared ledger, so every process and function counts together). Past that
+ * it is queued, once per (owner, object, aspect) while one waits, and the job confirms with
+ * Strava whatever it would destroy (apply-event.ts). A dropped event is answered 200 like a
+ * queued one: anything else makes Strava retry it, and tells a forger nothing.
+ * Strava wants an answer within 2 s and retries otherwise; applying an event twice is
+ * harmless, so Strava's retries are too.
  */
-export function stravaWebhookRoutes(deps: { verifyToken: string | undefined; queue?: JobQueue }) {
+export function stravaWebhookRoutes(deps: {
+  db: Database;
+  clock: Clock;
+  verifyToken: string | undefined;
+  queue?: JobQueue;
+}) {
+  const ledger = createApiLedger(deps.db, deps.clock);
   return new Hono<AppEnv>()
     .get('/api/strava/webhook', validateQuery(handshakeQuery), (c) => {
       const query = c.req.valid('query');
@@ -35,7 +69,8 @@ export function stravaWebhookRoutes(deps: { verifyToken: string | undefined; que
       return c.json({ 'hub.challenge': query['hub.challenge'] });
     })
     .post('/api/strava/webhook', validateJson(stravaWebhookEventSchema), async (c) => {
-      if (!deps.queue) {
+      const queue = deps.queue;
+      if (!queue) {
         throw new TransientError({
           code: 'webhook_queue_unavailable',
           userMessage: 'Webhook events cannot be queued here.',
@@ -43,16 +78,42 @@ export function stravaWebhookRoutes(deps: { verifyToken: string | undefined; que
         });
       }
       const event = c.req.valid('json');
-      const jobId = await sendStravaEvent(deps.queue, event);
-      c.get('logger').info(
-        {
-          jobId,
-          objectType: event.object_type,
-          aspect: event.aspect_type,
-          ownerId: event.owner_id,
-        },
-        'strava event queued',
-      );
+      const logger = c.get('logger');
+      const about = {
+        subscriptionId: event.subscription_id,
+        ownerId: event.owner_id,
+        objectType: event.object_type,
+        objectId: event.object_id,
+        aspect: event.aspect_type,
+      };
+      const drop = (dropped: DropReason, extra: Record<string, unknown> = {}) => {
+        const level = dropped === 'duplicate' ? 'info' : 'warn';
+        logger[level]({ ...about, ...extra, dropped }, 'strava event dropped');
+        return c.json({ received: true });
+      };
+      const subscription = await pushSubscriptionStore.load(deps.db);
+      // None stored: Strava sends events only to a subscription that exists, and ours stores its
+      // id when `stridesync strava subscribe` makes it. So with none, every event is forged or
+      // comes from a subscription made by hand or deleted: dropped, yet answered 200, as a
+      // 404 or 503 would only make Strava retry a stale subscription's events.
+      if (!subscription) return drop('no_subscription');
+      if (subscription.id !== event.subscription_id)
+        return drop('wrong_subscription', { expectedSubscriptionId: subscription.id });
+      // Not (or no longer) connected: nothing to fetch or revoke; the job would find nothing.
+      if (!(await findConnectedUser(deps.db, event.owner_id))) return drop('not_connected');
+      try {
+        await ledger.reserve(WEBHOOK_LEDGER_PROVIDER, [
+          { bucket: `athlete:${event.owner_id}`, ...EVENTS_PER_ATHLETE },
+        ]);
+      } catch (error) {
+        if (error instanceof RateLimitedError)
+          return drop('athlete_rate', { until: error.resumeAt.toISOString() });
+        throw error;
+      }
+      const jobId = await sendStravaEvent(queue, event);
+      if (!jobId) return drop('duplicate');
+      logger.info({ ...about, jobId }, 'strava event queued');
+      c.header(EVENT_QUEUED_HEADER, 'true');
       return c.json({ received: true });
     });
 }

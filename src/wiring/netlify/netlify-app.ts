@@ -13,9 +13,10 @@ import { estimateSettingsOf } from '../../estimate/estimate-settings.ts';
 import { type AppDeps, createApp } from '../../http/app.ts';
 import { CORRELATION_HEADER } from '../../http/correlation.ts';
 import { createJwtVerifier } from '../../http/jwt.ts';
+import { EVENT_QUEUED_HEADER } from '../../http/routes/strava-webhook.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
 import { openJobQueue } from '../../queue/job-queue.ts';
-import { wakeWorker } from '../../queue/wake-worker.ts';
+import { createWakeDebounce, wakeWorker } from '../../queue/wake-worker.ts';
 import type { Database } from '../../store/database.ts';
 import { openDatabase } from '../../store/open-database.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
@@ -81,10 +82,11 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     metricsToken: config.metricsToken,
   };
   const app = createApp(deps);
+  const wakeNow = createWakeDebounce();
   return {
     async fetch(req, env) {
       const response = await app.fetch(req, env);
-      if (wakesWorker(req, response)) {
+      if (wakesWorker(req, response) && wakeNow(Date.now())) {
         const wake = wakeNetlifyWorker(new URL(req.url).origin, jwtSecret, {
           logger,
           correlationId: response.headers.get(CORRELATION_HEADER) ?? undefined,
@@ -99,15 +101,16 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
 }
 
 /**
- * Requests that queued work for a worker: a new sync session (202) and a webhook event. On
- * Netlify nothing runs between requests, so each wakes the background function; anything the
- * wake misses is picked up by the scheduled tick.
+ * Requests that queued work for a worker: a new sync session (202) and a webhook event queued
+ * (not one dropped). On Netlify nothing runs between requests, so these wake the background
+ * function, at most once per WAKE_DEBOUNCE_MS per instance; anything a wake misses is picked up
+ * by the scheduled tick.
  */
 function wakesWorker(req: Request, response: Response): boolean {
   if (req.method !== 'POST') return false;
   const { pathname } = new URL(req.url);
   if (pathname === '/api/syncs') return response.status === 202;
-  return pathname === '/api/strava/webhook' && response.ok;
+  return pathname === '/api/strava/webhook' && response.headers.has(EVENT_QUEUED_HEADER);
 }
 
 /**
