@@ -30,7 +30,12 @@ export function registerApiRoutes(app: Hono<SimEnv>, context: SimContext): void 
     if (!Number.isSafeInteger(id)) return sendJson(c, 404, stravaErrors.routeNotFound());
     if (id !== token.athleteId) return sendJson(c, 403, stravaErrors.forbiddenAthlete());
     const timeline = context.world().timelines.get(id) ?? [];
-    return sendJson(c, 200, athleteStatsJson(timeline, context.clock.now()));
+    const stats = athleteStatsJson(timeline, context.clock.now());
+    // The malformedStats fault: parseable JSON that is not ActivityStats.
+    if (context.faults.settings.malformedStats) {
+      return sendJson(c, 200, { ...stats, all_run_totals: null, recent_run_totals: 'unavailable' });
+    }
+    return sendJson(c, 200, stats);
   });
 
   app.get('/api/v3/athlete/activities', (c) => {

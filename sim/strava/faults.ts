@@ -13,6 +13,9 @@ import { createRandom, type Random } from './random.ts';
  * - hangRate: the chance a request never answers until the client gives up (released with a
  *   504 by `close()`/`reset()`/`faults.reset()`, or when the client disconnects).
  * - malformedJsonRate: the chance a successful JSON body is cut short.
+ * - malformedStats: GET /athletes/{id}/stats answers 200 with JSON that is not ActivityStats
+ *   (no usable `all_run_totals`), as a changed or broken API would; the other endpoints answer
+ *   as usual.
  * - script: outcomes for the next requests, one each, ahead of the dice.
  * - revokeAtRequest: the Nth API request after the knob is set finds its token revoked
  *   ('deauthorize': the athlete revoked the app, refresh fails too and the deauthorization
@@ -36,6 +39,7 @@ export const faultSettingsSchema = z.strictObject({
   }),
   hangRate: probability,
   malformedJsonRate: probability,
+  malformedStats: z.boolean(),
   script: z.array(outcome),
   revokeAtRequest: z.int().positive().nullable(),
   revokeMode: z.enum(['deauthorize', 'access-token']),
@@ -55,6 +59,7 @@ export const NO_FAULTS: FaultSettings = {
   errorRates: {},
   hangRate: 0,
   malformedJsonRate: 0,
+  malformedStats: false,
   script: [],
   revokeAtRequest: null,
   revokeMode: 'deauthorize',

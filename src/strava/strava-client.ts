@@ -3,7 +3,7 @@ import { parseStravaUsageHeaders, stravaBudgetLines, windowAt } from '../budget/
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, type RateLimitedError, TransientError } from '../core/errors.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../net/resilient-fetch.ts';
-import { classifyStravaFailure, stravaFailureError } from './strava-errors.ts';
+import { classifyStravaFailure, parseStravaAnswer, stravaFailureError } from './strava-errors.ts';
 import {
   type StravaAthlete,
   type StravaAthleteStats,
@@ -164,9 +164,17 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
       }
     },
     getAthlete: async (token, shares) =>
-      stravaAthleteSchema.parse(await api('GET', '/athlete', token, {}, shares)),
+      parseStravaAnswer(
+        stravaAthleteSchema,
+        await api('GET', '/athlete', token, {}, shares),
+        'GET /athlete',
+      ),
     getAthleteStats: async (token, athleteId) =>
-      stravaAthleteStatsSchema.parse(await api('GET', `/athletes/${athleteId}/stats`, token)),
+      parseStravaAnswer(
+        stravaAthleteStatsSchema,
+        await api('GET', `/athletes/${athleteId}/stats`, token),
+        'GET /athletes/{id}/stats',
+      ),
     async listActivities(token, params) {
       const body = await api('GET', '/athlete/activities', token, {
         before: params.before,

@@ -159,3 +159,21 @@ export function stravaFailureError(
   if (failure.failureType === 'transient') return new TransientError(options);
   return new SystemError(options);
 }
+
+/**
+ * A successful answer's body checked against what Strava documents. One that does not match (a
+ * changed API, a proxy's page, a field gone null) is Strava's malformed answer, the same
+ * `TransientError` as a body cut short, never a bug of ours: the caller retries or goes on
+ * without it, and the schema's complaint is kept for the logs.
+ */
+export function parseStravaAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new TransientError({
+    code: 'strava_malformed_response',
+    userMessage: 'Strava sent an answer stridesync could not read.',
+    hint: 'The sync retries by itself.',
+    detail: `${what} is not the documented shape: ${z.prettifyError(parsed.error)}`,
+    cause: parsed.error,
+  });
+}

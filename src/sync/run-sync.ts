@@ -73,7 +73,7 @@ export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunO
       );
     }
     if (session.phase === 'authenticating') {
-      await authenticate(deps, session);
+      await authenticate(deps, session, logger);
       session = await movePhase(deps, session, 'fetching', options.owner);
     }
     if (session.phase === 'fetching') {
@@ -122,15 +122,41 @@ async function movePhase(deps: SyncDeps, session: SyncSessionRow, to: SyncPhase,
  * Authenticating: a valid token (refreshed if need be) and, for a backfill, the athlete's run
  * count from Strava's stats, which percent and ETA are measured against.
  */
-async function authenticate(deps: SyncDeps, session: SyncSessionRow) {
+async function authenticate(deps: SyncDeps, session: SyncSessionRow, logger: Logger) {
   // A deletion or a deauthorization needs nothing from Strava (and after a deauthorization
   // there is no token to check).
   if (session.kind === 'event' && !needsStrava(session.input)) return;
   const stats = await deps.strava.tokens.withAccessToken(session.user_id, async (token) => {
     if (session.kind !== 'backfill' || session.total_estimate !== null) return undefined;
-    return fetchAthleteStats(deps.strava.client, token);
+    return fetchAthleteStats(deps.strava.client, token).catch((error: unknown) => {
+      if (!isAuxiliaryFailure(error)) throw error;
+      return error;
+    });
   });
-  if (stats) await sessionStore.setTotalEstimate(deps.db, session.id, stats.all_run_totals.count);
+  if (stats instanceof AppError) {
+    // The stats only size the progress bar: without them the backfill goes on, percent unknown.
+    logger.warn({ code: stats.code, err: stats }, "Strava's athlete stats unreadable: no total");
+    await appendEvent(deps.db, session, {
+      type: 'total:unknown',
+      payload: { code: stats.code, message: stats.userMessage },
+    });
+  } else if (stats) {
+    await sessionStore.setTotalEstimate(deps.db, session.id, stats.all_run_totals.count);
+  }
+}
+
+/**
+ * A failure of the stats call the backfill can do without: an answer it could not read, a 404,
+ * a request Strava rejected. A refused token (refreshed by the token manager, or the user must
+ * reconnect), a spent budget and an unreachable Strava end the run as they would any call.
+ */
+function isAuxiliaryFailure(error: unknown): error is AppError {
+  if (!(error instanceof AppError) || error instanceof RateLimitedError) return false;
+  return (
+    error.code === 'strava_malformed_response' ||
+    error.code === 'strava_not_found' ||
+    error.failureType === 'system'
+  );
 }
 
 async function fetchAll(
