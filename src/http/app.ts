@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { EstimateSettings } from '../estimate/estimate-settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProgressHub } from '../progress/progress-hub.ts';
+import { createSessionWatches } from '../progress/session-watches.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Database } from '../store/database.ts';
 import type { StravaDeps } from '../strava/strava-deps.ts';
@@ -94,7 +95,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.route('/', healthRoutes(deps));
   app.route('/', meRoutes(deps));
-  app.route('/', syncRoutes(deps));
+  const watches = createSessionWatches({
+    db: deps.db,
+    logger: deps.logger,
+    ...(deps.progressHub ? { progressHub: deps.progressHub } : {}),
+  });
+  app.route('/', syncRoutes({ ...deps, watches }));
   app.route('/', activityRoutes(deps));
   app.route('/', activityStatsRoutes(deps));
   app.route('/', estimateRoutes({ ...deps, settings: deps.estimate }));

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionView } from '../../src/api/session-view.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -10,6 +9,7 @@ import { createProgressHub, type ProgressHub } from '../../src/progress/progress
 import { runSync } from '../../src/sync/run-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
+import { readEvents } from '../support/sse-events.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 import { startSession, syncDeps } from '../sync/sync-harness.ts';
 import { errorOf, JWT_SECRET } from './test-app.ts';
@@ -24,34 +24,6 @@ const USERS = 6;
 const SLICE = 10;
 /** Between slices, so each throttled stream (≤ 2 updates a second) sees the sync under way. */
 const SLICE_PAUSE_MS = 150;
-
-interface SseEvent {
-  event: string;
-  data: SessionView;
-}
-
-/** Reads a Server-Sent Events body until the server ends it. */
-function readEvents(response: Response) {
-  const events: SseEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const ended = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return events;
-      buffer += decoder.decode(value, { stream: true });
-      for (let split = buffer.indexOf('\n\n'); split >= 0; split = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, split);
-        buffer = buffer.slice(split + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
-    }
-  })();
-  return { events, ended };
-}
 
 interface Runner {
   userId: string;

@@ -7,50 +7,8 @@ import { createProgressHub, type ProgressHub } from '../../src/progress/progress
 import { sessionStore } from '../../src/store/session-store.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
+import { readEvents } from '../support/sse-events.ts';
 import { JWT_SECRET } from './test-app.ts';
-
-interface SseEvent {
-  event: string;
-  data: { status: string; counts: { stored: number } };
-  atMs: number;
-}
-
-/** Reads Server-Sent Events off a response body as they arrive. */
-function readEvents(response: Response) {
-  const events: SseEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const done = (async () => {
-    for (;;) {
-      const { value, done: ended } = await reader.read();
-      if (ended) return;
-      buffer += decoder.decode(value, { stream: true });
-      let split = buffer.indexOf('\n\n');
-      while (split >= 0) {
-        const block = buffer.slice(0, split);
-        buffer = buffer.slice(split + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data), atMs: Date.now() });
-        split = buffer.indexOf('\n\n');
-      }
-    }
-  })();
-  return {
-    events,
-    done,
-    async waitFor(predicate: (e: SseEvent) => boolean, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!events.some(predicate)) {
-        if (Date.now() > deadline)
-          throw new Error(`no such event; got ${JSON.stringify(events.map((e) => e.event))}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return events.find(predicate)!;
-    },
-  };
-}
 
 describe.each(ADAPTERS)('live progress over Server-Sent Events on %s', (kind) => {
   let t: TestDatabase;
@@ -128,7 +86,7 @@ describe.each(ADAPTERS)('live progress over Server-Sent Events on %s', (kind) =>
       [session.id],
     );
     await stream.waitFor((e) => e.data.status === 'completed');
-    await stream.done;
+    await stream.ended;
   });
 
   it('streams nothing of someone else’s session', async () => {
@@ -171,6 +129,6 @@ describe('live progress without LISTEN', () => {
       [session.id],
     );
     await stream.waitFor((e) => e.data.status === 'cancelled', 5_000);
-    await stream.done;
+    await stream.ended;
   });
 });

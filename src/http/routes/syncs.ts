@@ -5,8 +5,8 @@ import { startSyncBody, syncListQuery } from '../../api/contract.ts';
 import { sessionView } from '../../api/session-view.ts';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
-import type { ProgressHub } from '../../progress/progress-hub.ts';
-import { streamSessionEvents } from '../../progress/session-event-stream.ts';
+import { openSessionFeed, streamSessionEvents } from '../../progress/session-event-stream.ts';
+import type { SessionWatches } from '../../progress/session-watches.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
@@ -28,7 +28,8 @@ export function syncRoutes(deps: {
   db: Database;
   auth: JwtVerifier;
   clock: Clock;
-  progressHub?: ProgressHub;
+  /** The process's shared watches of sessions that live-progress streams follow. */
+  watches: SessionWatches;
   queue?: JobQueue;
 }) {
   const { db, clock } = deps;
@@ -73,8 +74,10 @@ export function syncRoutes(deps: {
     })
     .get('/api/syncs/:id/events', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));
+      // Opened before the stream, so a user over the stream cap gets a plain 429.
+      const feed = openSessionFeed(deps.watches, session);
       c.header('cache-control', 'no-store');
-      return streamSSE(c, (stream) => streamSessionEvents(stream, deps, session));
+      return streamSSE(c, (stream) => streamSessionEvents(stream, feed, clock));
     })
     .post('/api/syncs/:id/cancel', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));
