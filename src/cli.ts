@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLI_CORRELATION_ID } from './cli/cli-correlation.ts';
 import { type CliCommand, CliUsageError } from './cli/command.ts';
 import { inspectCommand } from './cli/inspect-command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
@@ -11,7 +12,7 @@ import { stravaCommand } from './cli/strava-command.ts';
 import { syncCommand } from './cli/sync-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, TransientError, toAppError } from './core/errors.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
+import { createLogger, LOG_LEVELS, type Logger } from './observability/logger.ts';
 import { classifyDatabaseError } from './store/pg-database.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
@@ -117,11 +118,27 @@ function reportFailure(command: CliCommand, error: unknown): number {
     );
     return 2;
   }
-  const appError = toAppError(error);
+  const appError = classifyDatabaseError(error) ?? toAppError(error);
+  // One log line, then the words for the person at the terminal, both with the run's correlation
+  // id. Someone must act on a config failure (a warning); anything else is an error.
+  failureLogger()[appError.failureType === 'config' ? 'warn' : 'error'](
+    { err: error, code: appError.code, failureType: appError.failureType },
+    `stridesync ${command.name} failed`,
+  );
   process.stderr.write(`stridesync ${command.name}: ${appError.userMessage}\n`);
   if (appError.hint) process.stderr.write(`${appError.hint}\n`);
   if (!(error instanceof AppError)) process.stderr.write(`(${appError.message})\n`);
+  process.stderr.write(`(correlation id ${CLI_CORRELATION_ID})\n`);
   return 1;
+}
+
+/** The failure's logger; LOG_LEVEL is read leniently, since the configuration may be what failed. */
+function failureLogger(): Logger {
+  const wanted = process.env.LOG_LEVEL?.trim();
+  const level = LOG_LEVELS.find((l) => l === wanted) ?? 'info';
+  // On stderr, with the message it goes with: stdout carries the command's own output.
+  const toStderr = { write: (line: string) => process.stderr.write(line) };
+  return createLogger(level, toStderr).child({ correlationId: CLI_CORRELATION_ID });
 }
 
 function overview(): string {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { loadConfig } from '../config/config.ts';
@@ -12,6 +11,7 @@ import { defaultKind, requireConnection } from '../sync/start-rules.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
 import { openRuntime, type Runtime } from '../wiring/node/open-runtime.ts';
 import { syncDepsOf } from '../wiring/sync-deps-of.ts';
+import { CLI_CORRELATION_ID } from './cli-correlation.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
 import { formatDuration, summaryLine } from './progress-line.ts';
 import { createProgressPrinter, type ProgressPrinter } from './progress-printer.ts';
@@ -91,7 +91,7 @@ async function syncInForeground(
   const started = await startSync(db, runtime.queue, {
     userId,
     kind: kind ?? (await defaultKind(db, userId)),
-    correlationId: `cli-${randomUUID()}`,
+    correlationId: CLI_CORRELATION_ID,
   });
   process.stdout.write(`${startedLine(started, userId, kind)}\n`);
 
@@ -173,7 +173,8 @@ function exitCode(session: SyncSessionRow, interrupted: boolean): number {
   }
   process.stderr.write(
     `stridesync sync: ${session.error_message ?? 'The sync failed.'}\n` +
-      `${session.error_hint ?? `'stridesync inspect ${session.id}' shows where it stopped.`}\n`,
+      `${session.error_hint ?? `'stridesync inspect ${session.id}' shows where it stopped.`}\n` +
+      `(correlation id ${session.correlation_id})\n`,
   );
   return 1;
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { TransientError } from '../core/errors.ts';
+import { ConfigError, TransientError } from '../core/errors.ts';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { retryTransaction } from './database.ts';
 import { TEXT_PARSERS } from './type-parsers.ts';
@@ -168,6 +168,76 @@ export function classifyDatabaseError(error: unknown): TransientError | undefine
       detail: `statement cancelled: ${message}`,
       cause: error,
     });
+  }
+  return undefined;
+}
+
+/**
+ * Why the first connection to `DATABASE_URL` failed, when someone must act on it: nothing
+ * listens there, its host is unknown, its database does not exist, its user or password is
+ * refused, or it does not answer. A `ConfigError` naming the variable, the cause and the fix,
+ * with the address but never the password; anything else (an SSL mismatch, a server that is
+ * starting): undefined, and the caller keeps the error it had.
+ */
+export function startupDatabaseError(error: unknown, url: string): ConfigError | undefined {
+  const raw = error instanceof TransientError && error.cause instanceof Error ? error.cause : error;
+  if (!(raw instanceof Error)) return undefined;
+  const target = new URL(url);
+  const port = target.port || '5432';
+  const where = `${target.hostname}:${port}`;
+  const database =
+    decodeURIComponent(target.pathname.slice(1)) || decodeURIComponent(target.username);
+  const user = decodeURIComponent(target.username) || 'the default user';
+  const code = (raw as { code?: unknown }).code;
+  const refusal = (code: string, userMessage: string, hint: string): ConfigError =>
+    new ConfigError({
+      code,
+      userMessage: `DATABASE_URL: ${userMessage}`,
+      hint,
+      detail: `connecting to ${where} failed: ${raw.message}`,
+      cause: raw,
+    });
+  if (code === 'ECONNREFUSED') {
+    return refusal(
+      'database_refused',
+      `nothing is listening at ${where}.`,
+      'Start Postgres, or unset DATABASE_URL to use the embedded database.',
+    );
+  }
+  if (code === 'ENOTFOUND') {
+    return refusal(
+      'database_host_unknown',
+      `the host '${target.hostname}' is not known (DNS has no such name).`,
+      'Fix the host name in DATABASE_URL, or unset DATABASE_URL to use the embedded database.',
+    );
+  }
+  if (code === '3D000') {
+    return refusal(
+      'database_missing',
+      `the database '${database}' does not exist on ${where}.`,
+      `Create it (createdb -h ${target.hostname} -p ${port} -U ${user} ${database}), or fix the database name at the end of DATABASE_URL.`,
+    );
+  }
+  if (code === '28P01') {
+    return refusal(
+      'database_password_refused',
+      `${where} refused the password of user '${user}'.`,
+      'Fix the password in DATABASE_URL (percent-encode any @, : or / in it).',
+    );
+  }
+  if (code === '28000') {
+    return refusal(
+      'database_user_refused',
+      `${where} refused user '${user}' (${raw.message}).`,
+      'Use a role that exists and may connect from this machine (pg_hba.conf), or fix the user in DATABASE_URL.',
+    );
+  }
+  if (UNREACHABLE_MESSAGES.some((m) => raw.message.startsWith(m))) {
+    return refusal(
+      'database_connect_timeout',
+      `${where} did not answer within ${CONNECTION_TIMEOUT_MS / 1000} s.`,
+      'Check that Postgres runs there and that this machine can reach it (a firewall, a VPN), then try again.',
+    );
   }
   return undefined;
 }

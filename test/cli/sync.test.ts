@@ -184,8 +184,16 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
   it('tells a user who has not connected Strava what to do, with exit code 1', async () => {
     const unknown = sync(['--user', randomUUID()]);
     expect(await unknown.exited).toBe(1);
-    const { userMessage, hint } = notConnected();
-    expect(unknown.stderr()).toBe(`stridesync sync: ${userMessage}\n${hint}\n`);
+    const { userMessage, hint, code } = notConnected();
+    // One log line, then the message, the next step and the run's correlation id, which is on
+    // the log line too.
+    const [logLine, ...text] = unknown.stderr().split('\n');
+    const log = JSON.parse(logLine as string);
+    expect(log).toMatchObject({ level: 40, code, msg: 'stridesync sync failed' });
+    expect(log.correlationId).toMatch(/^cli-[\w-]+$/);
+    expect(text.join('\n')).toBe(
+      `stridesync sync: ${userMessage}\n${hint}\n(correlation id ${log.correlationId})\n`,
+    );
   });
 
   it('backfills a connected user to the end: exactly the simulator’s runs, each phase, and a summary', async () => {
@@ -283,8 +291,9 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
     expect(session).toMatchObject({ status: 'failed', error_code: 'strava_reconnect_required' });
     expect(p.stdout()).toMatch(/^Failed in [\dhms ]+: stored 0, skipped 0/m);
     expect(p.stderr()).toContain(
-      `stridesync sync: ${session?.error_message}\n${session?.error_hint}\n`,
+      `stridesync sync: ${session?.error_message}\n${session?.error_hint}\n(correlation id ${session?.correlation_id})\n`,
     );
+    expect(session?.correlation_id).toMatch(/^cli-[\w-]+$/);
     expect(session?.error_hint).toBe(
       'Connect Strava again from the dashboard; your stored runs are kept.',
     );

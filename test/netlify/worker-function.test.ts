@@ -158,14 +158,16 @@ describe('the Netlify sync worker and its tick, over Postgres and the simulators
       headers: { [WAKE_HEADER]: signWake(JWT_SECRET, Date.now()), 'x-correlation-id': 'db-down-1' },
     });
     const worker = await syncWorker(signed, context);
-    expect(worker.status).toBe(500);
+    // Opening the database says what is wrong with DATABASE_URL: a configuration to fix.
+    expect(worker.status).toBe(409);
     expect(worker.headers.get('x-correlation-id')).toBe('db-down-1');
     expect(await errorOf(worker)).toMatchObject({
-      code: 'internal_error',
-      hint: expect.any(String),
+      code: 'database_refused',
+      message: 'DATABASE_URL: nothing is listening at 127.0.0.1:1.',
+      hint: 'Start Postgres, or unset DATABASE_URL to use the embedded database.',
     });
     const tick = await weatherEnricher(new Request(`${receiver.origin}/tick`), context);
-    expect(tick.status).toBe(500);
+    expect(tick.status).toBe(409);
     expect(receiver.wakes).toHaveLength(0);
   });
 
