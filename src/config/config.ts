@@ -57,7 +57,7 @@ export interface Config {
   logLevel: LogLevel;
   /** How workers work the queue (`stridesync worker`, `start`, Netlify's background function). */
   worker: WorkerConfig;
-  /** The bearer token `GET /api/metrics` asks for; unset, the metrics are not served. */
+  /** The bearer token `GET /api/metrics` asks for; unset, metrics are served on loopback only. */
   metricsToken: string | undefined;
 }
 

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSessionView, MeView } from '../../src/api/contract.ts';
@@ -9,6 +8,7 @@ import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { getWithHost } from '../support/get-with-host.ts';
 import { errorOf, JWT_SECRET, testApp } from './test-app.ts';
 
 const TTL_S = 600;
@@ -80,19 +80,3 @@ describe('GET /api/local/session', () => {
     expect(body).not.toContain('accessToken');
   });
 });
-
-/** A GET with a Host header of our choosing, which `fetch` does not let a caller set. */
-function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

@@ -9,6 +9,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/routes/metrics.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type JobQueue, openJobQueue, QUEUES } from '../../src/queue/job-queue.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { getWithHost } from '../support/get-with-host.ts';
 import { insertUser } from '../support/seed.ts';
 import { errorOf, JWT_SECRET } from './test-app.ts';
 
@@ -134,6 +135,14 @@ describe.each(ADAPTERS)('GET /api/metrics on %s', (kind) => {
 
     expect(text).toContain('# TYPE stridesync_sync_sessions gauge');
     for (const personal of [...userIds, ...emails]) expect(text).not.toContain(personal);
+  });
+
+  it('serves no one but this computer while no token is set', async () => {
+    const remote = await getWithHost(`${open.url}/api/metrics`, 'runs.example.com');
+    expect(remote.status).toBe(401);
+    expect(JSON.parse(remote.body).error.code).toBe('metrics_token_not_configured');
+    const local = await getWithHost(`${open.url}/api/metrics`, 'localhost');
+    expect(local.status).toBe(200);
   });
 
   it('wants the metrics token when one is set', async () => {

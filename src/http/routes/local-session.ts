@@ -4,6 +4,7 @@ import type { LocalSessionView } from '../../api/contract.ts';
 import { AuthenticationError } from '../../core/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { signAccessToken } from '../jwt.ts';
+import { isLoopbackRequest } from '../loopback.ts';
 
 export interface LocalSessionOptions {
   /** The secret the local install signs and verifies its own tokens with. */
@@ -15,9 +16,6 @@ export interface LocalSessionOptions {
 }
 
 export const LOCAL_SESSION_TTL_S = 3600;
-
-/** Names a browser on this computer uses for it; anything else reached us through DNS. */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * `GET /api/local/session`: a token for the local install's one user, so the dashboard needs no
@@ -32,13 +30,12 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export function localSessionRoutes(options: LocalSessionOptions) {
   const ttl = options.ttlSeconds ?? LOCAL_SESSION_TTL_S;
   return new Hono<AppEnv>().get('/api/local/session', async (c) => {
-    const host = new URL(c.req.url).hostname;
-    if (!LOOPBACK_HOSTS.has(host) && !host.endsWith('.localhost')) {
+    if (!isLoopbackRequest(c.req.url)) {
       throw new AuthenticationError({
         code: 'local_session_not_local',
         userMessage: 'The local sign-in is only given to a browser on this computer.',
         hint: 'Open the dashboard at the address stridesync printed (http://127.0.0.1:<port>).',
-        detail: `local session refused for host ${host}`,
+        detail: `local session refused for host ${new URL(c.req.url).hostname}`,
       });
     }
     const { user } = options;

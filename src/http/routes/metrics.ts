@@ -11,6 +11,7 @@ import type { Database } from '../../store/database.ts';
 import { metricCounts } from '../../store/metric-counts.ts';
 import { STRAVA_PROVIDER } from '../../strava/strava-client.ts';
 import type { AppEnv } from '../app-env.ts';
+import { isLoopbackRequest } from '../loopback.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -35,12 +36,15 @@ interface Family {
  * sizes, budget use, uptime), never a user id or anything a runner did. Every figure is one
  * `count … group by` or the ledger's current windows, so a scrape costs a few cheap queries.
  * Known label values are always listed, zeros included, so a series never vanishes when its
- * count drops to nothing. With `token` set, a scrape must send `Authorization: Bearer <token>`.
+ * count drops to nothing. With `token` set, a scrape must send `Authorization: Bearer <token>`;
+ * without one, the metrics are served to this computer only (a local install's Prometheus), never
+ * to a request that reached the server by a public name.
  */
 export function metricsRoutes(deps: { db: Database; clock: Clock; token?: string }) {
   const ledger = createApiLedger(deps.db, deps.clock);
   return new Hono<AppEnv>().get('/api/metrics', async (c) => {
     if (deps.token) requireToken(c.req.header('authorization'), deps.token);
+    else if (!isLoopbackRequest(c.req.url)) throw tokenNotConfigured();
     const families = [
       ...(await sessionFamilies(deps.db)),
       ...(await activityFamilies(deps.db)),
@@ -56,6 +60,14 @@ export function metricsRoutes(deps: { db: Database; clock: Clock; token?: string
       'content-type': PROMETHEUS_CONTENT_TYPE,
       'cache-control': 'no-store',
     });
+  });
+}
+
+function tokenNotConfigured(): AuthenticationError {
+  return new AuthenticationError({
+    code: 'metrics_token_not_configured',
+    userMessage: 'Metrics are served to this computer only until a metrics token is set.',
+    hint: 'Set METRICS_TOKEN (at least 16 characters) on the server and give it to the scraper.',
   });
 }
 
