@@ -46,6 +46,23 @@ export type ActivityListQuery = z.input<typeof activityListQuery>;
 /** `DELETE /api/strava/connection?purge=true` also deletes the runner's synced data. */
 export const disconnectQuery = z.object({ purge: z.enum(['true', 'false']).default('false') });
 
+/**
+ * `POST /api/strava/callback`: what Strava's authorize page put on the dashboard's address
+ * (`state` with `code` and the granted `scope`, or with `error`), sent by the signed-in dashboard.
+ */
+export const stravaCallbackBody = z
+  .strictObject({
+    state: z.string().min(1).max(2048),
+    code: z.string().min(1).max(512).optional(),
+    scope: z.string().max(512).optional(),
+    error: z.string().max(128).optional(),
+  })
+  .refine((body) => body.code !== undefined || body.error !== undefined, {
+    message: 'Strava sends a code or an error with the state',
+    path: ['code'],
+  });
+export type StravaCallbackBody = z.infer<typeof stravaCallbackBody>;
+
 export type { SessionView };
 export type SyncStatus = SessionView['status'];
 

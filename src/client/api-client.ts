@@ -11,7 +11,10 @@ import {
   type SessionList,
   type SessionView,
   type StartableSyncKind,
+  type StravaCallbackBody,
+  type SyncTimeline,
   startSyncBody,
+  stravaCallbackBody,
   syncListQuery,
 } from '../api/contract.ts';
 import { ApiError } from './api-error.ts';
@@ -49,6 +52,12 @@ export interface ApiClient {
   connection(): Promise<ConnectionView>;
   /** Strava's authorize URL (GET /api/strava/connect with Accept: application/json); the page navigates to it. */
   connectUrl(): Promise<string>;
+  /**
+   * Finishes connecting (POST /api/strava/callback) with what Strava put on the page's address
+   * when it sent the runner back: the state, and the code and granted scope or the error.
+   * Resolves with the connection; Strava's refusal or a state not this user's is an ApiError.
+   */
+  completeConnect(body: StravaCallbackBody): Promise<ConnectionView>;
   disconnect(options?: {
     purge?: boolean;
   }): Promise<{ disconnected: true; purgedActivities: number }>;
@@ -57,6 +66,8 @@ export interface ApiClient {
   startSync(kind?: StartableSyncKind): Promise<{ session: SessionView; created: boolean }>;
   listSyncs(limit?: number): Promise<SessionView[]>;
   getSync(id: string): Promise<SessionView>;
+  /** The session's timeline, oldest first (GET /api/syncs/:id/timeline). */
+  syncTimeline(id: string): Promise<SyncTimeline['items']>;
   cancelSync(id: string): Promise<SessionView>;
   activities(query?: ActivityListQuery): Promise<ActivityPage>;
   activityStats(): Promise<ActivityStatsView>;
@@ -90,6 +101,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const response = await send('/api/strava/connect', { accept: 'application/json' });
       return (await jsonOf<{ url: string }>(response)).url;
     },
+    async completeConnect(callback) {
+      const body = checkInput(stravaCallbackBody, callback, 'body');
+      return jsonOf(await send('/api/strava/callback', { method: 'POST', body }));
+    },
     async disconnect({ purge = false } = {}) {
       const query = checkInput(disconnectQuery, { purge: String(purge) }, 'query');
       return jsonOf(await send('/api/strava/connection', { method: 'DELETE', query }));
@@ -105,6 +120,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return (await get<SessionList>('/api/syncs', query)).items;
     },
     getSync: (id) => get(syncPath(id)),
+    syncTimeline: async (id) => (await get<SyncTimeline>(`${syncPath(id)}/timeline`)).items,
     async cancelSync(id) {
       return jsonOf(await send(`${syncPath(id)}/cancel`, { method: 'POST' }));
     },

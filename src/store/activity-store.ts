@@ -91,6 +91,15 @@ function enrichmentStatus(kind: 'weather' | 'place'): string {
       end`;
 }
 
+/** When the user's newest live run started: where an incremental sync picks up. */
+export async function newestStartDate(db: Queryable, userId: string): Promise<Date | undefined> {
+  const { rows } = await db.query<{ newest: Date | null }>(
+    'select max(start_date) as newest from activities where user_id = $1 and deleted_at is null',
+    [userId],
+  );
+  return rows[0]?.newest ?? undefined;
+}
+
 /** Marks the user's activities deleted (kept for history, hidden everywhere); returns how many. */
 export async function softDeleteActivities(
   tx: Queryable,

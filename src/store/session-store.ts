@@ -318,6 +318,21 @@ export const sessionStore = {
     return syncSessionRowSchema.parse(rows[0]);
   },
 
+  /** Adds what applying one webhook event listed and stored, in its transaction. */
+  async addEventCounts(
+    tx: Queryable,
+    sessionId: string,
+    counts: { stored: number; changed: number; skipped: number },
+  ): Promise<void> {
+    await tx.query(
+      `update sync_sessions set activities_listed = activities_listed + 1,
+         activities_stored = activities_stored + $2, activities_changed = activities_changed + $3,
+         activities_skipped = activities_skipped + $4
+       where id = $1`,
+      [sessionId, counts.stored, counts.changed, counts.skipped],
+    );
+  },
+
   /** Adds an enrichment batch's counts, in the caller's transaction. */
   async addEnriched(
     tx: Queryable,

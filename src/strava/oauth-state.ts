@@ -6,16 +6,23 @@ import type { Queryable } from '../store/database.ts';
 /**
  * The OAuth `state` of a Strava connect attempt: `<payload>.<signature>`, where the payload
  * names the user, a random nonce and the expiry, and the signature is an HMAC under a key
- * derived from the server's secret. The callback arrives from the browser with no session, so
- * the state is what binds it to the user: a forged or altered state fails the signature, an old
- * one the expiry, and a replayed one finds its nonce already consumed in `oauth_states`.
+ * derived from the server's secret. The signed-in dashboard sends it back with Strava's code, and
+ * it is honoured only for the user it was issued to: a forged or altered state fails the
+ * signature, an old one the expiry, one issued to another account the owner check (someone who
+ * sends their connect link to a victim gets nothing: the victim's dashboard is refused), and a
+ * replayed one finds its nonce already consumed in `oauth_states`.
  */
 export const STATE_TTL_MS = 10 * 60 * 1000;
 
 export interface OAuthStates {
   issue(db: Queryable, userId: string): Promise<string>;
-  /** The user the state was issued to; throws a ValidationError (400) for any bad state. */
-  consume(db: Queryable, state: string): Promise<string>;
+  /**
+   * Spends the state for `userId`, the signed-in user completing the connection; throws a
+   * ValidationError (400) for any bad state, and for a state issued to anyone else. That one is
+   * spent all the same, so the code Strava gave the victim cannot be completed by the account
+   * that started it either.
+   */
+  consume(db: Queryable, state: string, userId: string): Promise<void>;
 }
 
 export function createOAuthStates(serverSecret: string, clock: Clock): OAuthStates {
@@ -40,7 +47,7 @@ export function createOAuthStates(serverSecret: string, clock: Clock): OAuthStat
       return `${payload}.${sign(payload)}`;
     },
 
-    async consume(db, state) {
+    async consume(db, state, userId) {
       const [payload, signature] = state.split('.');
       if (!payload || !signature || !safeEqual(signature, sign(payload)))
         throw badState('state_invalid');
@@ -51,8 +58,8 @@ export function createOAuthStates(serverSecret: string, clock: Clock): OAuthStat
         'delete from oauth_states where nonce = $1 and user_id = $2 returning nonce',
         [claims.n, claims.u],
       );
+      if (claims.u !== userId) throw notYours(claims.u, userId);
       if (consumed.rowCount === 0) throw badState('state_used');
-      return claims.u;
     },
   };
 }
@@ -85,6 +92,19 @@ function badState(code: keyof typeof STATE_MESSAGES): ValidationError {
     code,
     userMessage: STATE_MESSAGES[code],
     hint: 'Start again from the dashboard with "Connect Strava".',
-    issues: [{ path: 'query.state', message: STATE_MESSAGES[code] }],
+    issues: [{ path: 'body.state', message: STATE_MESSAGES[code] }],
+  });
+}
+
+/** The detail, logged with the refusal, names both accounts; the answer names neither. */
+function notYours(issuedTo: string, presentedBy: string): ValidationError {
+  const userMessage =
+    'This Strava authorization was started from another stridesync account, so nothing was connected.';
+  return new ValidationError({
+    code: 'strava_state_not_yours',
+    userMessage,
+    hint: 'Start connecting Strava from your own dashboard.',
+    detail: `Strava OAuth state issued to user ${issuedTo} was presented by user ${presentedBy}.`,
+    issues: [{ path: 'body.state', message: userMessage }],
   });
 }

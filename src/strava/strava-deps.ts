@@ -11,6 +11,6 @@ export interface StravaDeps {
   states: OAuthStates;
   oauthUrl: string;
   clientId: string;
-  /** Where users reach the app (PUBLIC_URL): the callback and the final redirect are under it. */
+  /** Where users reach the app (PUBLIC_URL): the dashboard there is where Strava sends them back. */
   publicUrl: string;
 }

@@ -6,7 +6,7 @@ import type { SyncSessionRow } from '../core/sync-session.ts';
 import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
 import type { Queryable } from '../store/database.ts';
 import { purgeUserData } from '../store/purge-user-data.ts';
-import { appendEvent } from '../store/session-store.ts';
+import { appendEvent, sessionStore } from '../store/session-store.ts';
 import { classifyRecords } from './classify-records.ts';
 import type { Step, SyncDeps } from './sync-deps.ts';
 
@@ -90,11 +90,11 @@ export async function applyEvent(
       return record(tx, 'not_a_run');
     }
     const written = await upsertActivities(tx, rows);
-    await tx.query(
-      `update sync_sessions set activities_listed = activities_listed + 1,
-         activities_stored = activities_stored + $2, activities_skipped = activities_skipped + $3 where id = $1`,
-      [session.id, rows.length, Object.values(skipped).reduce((a, b) => a + b, 0)],
-    );
+    await sessionStore.addEventCounts(tx, session.id, {
+      stored: rows.length,
+      changed: written.inserted + written.updated,
+      skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+    });
     await record(tx, written.unchanged > 0 ? 'unchanged' : 'stored');
   });
 }

@@ -4,7 +4,11 @@ import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webh
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import type { Logger } from '../observability/logger.ts';
-import { softDeleteActivities, upsertActivities } from '../store/activity-store.ts';
+import {
+  newestStartDate,
+  softDeleteActivities,
+  upsertActivities,
+} from '../store/activity-store.ts';
 import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
@@ -249,11 +253,7 @@ async function firstCursor(deps: SyncDeps, session: SyncSessionRow): Promise<Wal
     return interrupted?.cursor ?? startCursor(deps.clock.now());
   }
   if (session.kind === 'incremental') {
-    const { rows } = await deps.db.query<{ newest: Date | null }>(
-      'select max(start_date) as newest from activities where user_id = $1 and deleted_at is null',
-      [session.user_id],
-    );
-    const newest = rows[0]?.newest;
+    const newest = await newestStartDate(deps.db, session.user_id);
     const after = newest ? Math.floor(newest.getTime() / 1000) - INCREMENTAL_OVERLAP_S : undefined;
     return startCursor(deps.clock.now(), after);
   }

@@ -3,6 +3,7 @@ import { sessionStore } from '../store/session-store.ts';
 import {
   DISCONNECTED_BY_USER,
   notConnected,
+  readConnectionProfile,
   reconnectRequired,
 } from '../strava/connection-store.ts';
 
@@ -13,12 +14,9 @@ import {
 
 /** Refuses a start that could only fail: say what to do instead of queueing it. */
 export async function requireConnection(db: Queryable, userId: string): Promise<void> {
-  const { rows } = await db.query<{ revoked_at: Date | null; revoked_reason: string | null }>(
-    'select revoked_at, revoked_reason from strava_connections where user_id = $1',
-    [userId],
-  );
-  if (!rows[0] || rows[0].revoked_reason === DISCONNECTED_BY_USER) throw notConnected();
-  if (rows[0].revoked_at !== null) throw reconnectRequired('connection revoked');
+  const connection = await readConnectionProfile(db, userId);
+  if (!connection || connection.revoked_reason === DISCONNECTED_BY_USER) throw notConnected();
+  if (connection.revoked_at !== null) throw reconnectRequired('connection revoked');
 }
 
 /** A first sync is a backfill; once a backfill has completed, syncs pick up what is new. */

@@ -63,6 +63,7 @@ describe('the dashboard on the demo', () => {
     await demo.simAdmin('/knobs', { authorizeDecision: 'deny' });
     await button('Connect Strava').click();
     const alert = page.getByRole('alert');
+    // Strava's answer lands on the dashboard, which hands it to the API and shows the API's words.
     await alert.getByText('access was not granted').waitFor();
     expect(new URL(page.url()).search).toBe('');
 
@@ -71,6 +72,8 @@ describe('the dashboard on the demo', () => {
     await page.getByText('Strava is connected. Sync to bring in your runs.').waitFor();
     await page.getByText('Connected', { exact: true }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
+    // No code or state is left in the address bar (nor anything else Strava added).
+    expect(new URL(page.url()).search).toBe('');
     // The estimate is shown before the runner commits to a sync.
     expect(await page.locator('#estimate-summary').textContent()).toMatch(
       /About [\d,]+ runs to bring in: [\d,]+ Strava calls?, [\d,]+ weather and place lookups, about \d+/,

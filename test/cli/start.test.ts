@@ -60,10 +60,15 @@ describe('stridesync start on the embedded database', () => {
     // One host throughout: the browser stays where `start` said the dashboard is.
     const printed = new URL(first.url).origin;
     expect([authorize.origin, callback.origin]).toEqual([printed, printed]);
-    const connected = await fetch(`${first.url}${callback.pathname}${callback.search}`, {
-      redirect: 'manual',
+    // Strava sends the browser back to the dashboard, which completes with the runner's token.
+    expect(callback.pathname).toBe('/');
+    const connected = await fetch(`${first.url}/api/strava/callback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(callback.searchParams)),
     });
-    expect(connected.headers.get('location')).toMatch(/\/\?strava=connected$/);
+    expect(connected.status).toBe(200);
+    expect(await connected.json()).toMatchObject({ status: 'connected', missingScopes: [] });
     const state = await (await fetch(`${first.url}/sim/strava/_sim/state`)).json();
     expect(state.athletes[0].activityCount).toBe(800);
 

@@ -477,10 +477,12 @@ describe('stridesync sync in demo mode', () => {
       });
       const approved = await fetch(connect.headers.get('location') ?? '', { redirect: 'manual' });
       const callback = new URL(approved.headers.get('location') ?? '');
-      const connected = await fetch(`${url}${callback.pathname}${callback.search}`, {
-        redirect: 'manual',
+      const connected = await fetch(`${url}/api/strava/callback`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(Object.fromEntries(callback.searchParams)),
       });
-      expect(connected.headers.get('location')).toMatch(/strava=connected$/);
+      expect(connected.status).toBe(200);
 
       const p = runCli(['sync', '--user', DEMO_USER.id], demoEnv, workDir);
       expect(await p.exited).toBe(0);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StravaCallbackBody } from '../../src/api/contract.ts';
 import { ApiError, createApiClient, fetchLocalSession } from '../../src/client/api-client.ts';
 import { MAX_STARTS_PER_HOUR } from '../../src/http/routes/syncs.ts';
 import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
@@ -137,6 +138,59 @@ describe('the API client against the real server', () => {
       expect(url.searchParams.get('state')).toMatch(/^[\w-]+\.[\w-]+$/);
     });
 
+    /** Strava's authorize page for the URL connectUrl gave: where it sends the browser back. */
+    async function landingOf(url: string): Promise<StravaCallbackBody> {
+      const atStrava = await fetch(url, { redirect: 'manual' });
+      const landing = new URL(atStrava.headers.get('location') ?? '');
+      expect(landing.pathname).toBe('/');
+      const { state = '', ...rest } = Object.fromEntries(landing.searchParams);
+      return { state, ...rest };
+    }
+
+    it('completes the connection with what Strava put on the address', async () => {
+      await h.t.db.query('delete from strava_connections');
+      const { client } = await h.clientFor();
+      const landing = await landingOf(await client.connectUrl());
+      expect(await client.completeConnect(landing)).toMatchObject({
+        status: 'connected',
+        athlete: { id: h.strava.athleteId },
+        missingScopes: [],
+      });
+      expect((await client.connection()).status).toBe('connected');
+    });
+
+    it('refuses to complete another user’s authorization, or a denied one', async () => {
+      await h.t.db.query('delete from strava_connections');
+      const starter = await h.clientFor();
+      const victim = await h.clientFor();
+      const landing = await landingOf(await starter.client.connectUrl());
+      expect(await rejectionOf(victim.client.completeConnect(landing))).toMatchObject({
+        status: 400,
+        code: 'strava_state_not_yours',
+        hint: 'Start connecting Strava from your own dashboard.',
+      });
+      expect((await victim.client.connection()).status).toBe('not_connected');
+      expect((await starter.client.connection()).status).toBe('not_connected');
+
+      h.strava.sim.knobs.authorizeDecision = 'deny';
+      try {
+        const denied = await landingOf(await victim.client.connectUrl());
+        expect(await rejectionOf(victim.client.completeConnect(denied))).toMatchObject({
+          status: 409,
+          code: 'strava_access_denied',
+          message: 'Strava was not connected: access was not granted.',
+        });
+      } finally {
+        h.strava.sim.knobs.authorizeDecision = 'approve';
+      }
+      // Checked before sending, as the server would: a state alone is not Strava's answer.
+      expect(await rejectionOf(victim.client.completeConnect({ state: 's' }))).toMatchObject({
+        status: 400,
+        code: 'invalid_body',
+        correlationId: null,
+      });
+    });
+
     it('disconnects, purging the runs when asked', async () => {
       const { client, userId } = await h.clientFor();
       await h.connectStrava(userId);
@@ -149,13 +203,18 @@ describe('the API client against the real server', () => {
       expect((await client.activities()).items).toEqual([]);
     });
 
-    it('refuses all three to a token the server does not accept', async () => {
+    it('refuses all four to a token the server does not accept', async () => {
       const { client } = await h.clientFor();
       const forged = createApiClient({
         baseUrl: h.server.url,
         getAccessToken: async () => 'not-a-token',
       });
-      for (const call of [forged.connection, forged.connectUrl, () => forged.disconnect()]) {
+      for (const call of [
+        forged.connection,
+        forged.connectUrl,
+        () => forged.completeConnect({ state: 'a.b', code: 'c' }),
+        () => forged.disconnect(),
+      ]) {
         expect(await rejectionOf(call())).toMatchObject({ status: 401, hint: 'Sign in again.' });
       }
       expect((await client.connection()).status).toBe('not_connected');

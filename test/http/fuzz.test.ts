@@ -705,59 +705,142 @@ function disconnectCase(f: Fixture): FuzzCase {
   return { ...base, path, ...INVALID_QUERY, headers: anyUser(f) };
 }
 
+/** The callback body's rule restated independently of the contract. */
+const CALLBACK_LIMITS: Record<string, { min: number; max: number }> = {
+  state: { min: 1, max: 2048 },
+  code: { min: 1, max: 512 },
+  scope: { min: 0, max: 512 },
+  error: { min: 0, max: 128 },
+};
+
+function isValidCallbackBody(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const fields = Object.entries(value);
+  const known = fields.every(([key, field]) => {
+    const limit = Object.hasOwn(CALLBACK_LIMITS, key) ? CALLBACK_LIMITS[key] : undefined;
+    return (
+      limit !== undefined &&
+      typeof field === 'string' &&
+      field.length >= limit.min &&
+      field.length <= limit.max
+    );
+  });
+  const keys = fields.map(([key]) => key);
+  return known && keys.includes('state') && (keys.includes('code') || keys.includes('error'));
+}
+
+/** Ways to break a well-formed callback body; each alone makes it invalid. */
+const CALLBACK_BREAKS: ((body: Record<string, unknown>, r: Random) => void)[] = [
+  (b) => delete b.state,
+  (b, r) => (b.state = r.pick(['', 's'.repeat(r.int(2049, 6000)), 1, null, ['x'], {}])),
+  (b, r) => (b.code = r.pick(['', 'c'.repeat(r.int(513, 3000)), 12345, true, null])),
+  (b, r) => (b.scope = r.pick(['s'.repeat(r.int(513, 3000)), ['read'], 0])),
+  (b, r) => (b.error = r.pick(['e'.repeat(r.int(129, 3000)), false, {}])),
+  (b) => {
+    delete b.code;
+    delete b.error;
+  },
+  // Free text the dashboard would show is exactly what the callback no longer takes.
+  (b, r) =>
+    Object.defineProperty(b, r.pick(['message', 'reason', 'strava', '__proto__', 'Code']), {
+      value: r.chance(0.5) ? 'Your account is suspended: call +1 555 0100' : randomJson(r),
+      enumerable: true,
+    }),
+];
+
+function callbackBody(f: Fixture, state: string): Record<string, unknown> {
+  const { r } = f;
+  const body: Record<string, unknown> = { state };
+  // Within the limits, so that only what the case breaks is wrong.
+  if (r.chance(0.8)) body.code = randomString(r, 40).slice(0, 100) || 'code';
+  if (r.chance(0.5))
+    body.scope = r.pick(['read,activity:read_all', 'read', '', randomString(r, 40).slice(0, 100)]);
+  if (!body.code || r.chance(0.2))
+    body.error = r.pick(['access_denied', randomString(r, 20).slice(0, 100)]);
+  return body;
+}
+
+/**
+ * `POST /api/strava/callback`: refused before the state is spent (bad body, sign-in, size,
+ * content type), or for the state itself: forged, expired, used, or another user's. The live
+ * state is only ever sent in a body that fails validation, so nothing is ever spent.
+ */
 function callbackCase(f: Fixture): FuzzCase {
   const { r } = f;
-  const base = { endpoint: 'GET /api/strava/callback', method: 'GET', headers: {} } as const;
-  const params: Record<string, string> = {};
-  // Within the limits (100 characters at most), so that only the state is wrong.
-  if (r.chance(0.7)) params.code = randomString(r, 40).slice(0, 100) || 'code';
-  if (r.chance(0.5))
-    params.scope = r.pick([
-      'read,activity:read_all',
-      'read',
-      '',
-      randomString(r, 40).slice(0, 100),
-    ]);
-  if (r.chance(0.2)) params.error = r.pick(['access_denied', randomString(r, 20).slice(0, 100)]);
-  const tamper = (state: string) => {
-    let i = r.int(0, state.length - 1);
-    if (state[i] === '.') i = 0;
-    const swapped = state[i] === 'A' ? 'B' : 'A';
-    return `${state.slice(0, i)}${swapped}${state.slice(i + 1)}`;
-  };
-  if (r.chance(0.5)) {
+  const base = {
+    endpoint: 'POST /api/strava/callback',
+    method: 'POST',
+    path: '/api/strava/callback',
+  } as const;
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const roll = r.int(0, 9);
+  if (roll === 0) return { ...base, ...oversized(f), headers: { ...anyUser(f), ...JSON_TYPE } };
+  if (roll === 1) {
+    const { headers, ...expect } = unauthorized(f);
+    return {
+      ...base,
+      ...expect,
+      headers: { ...headers, ...JSON_TYPE },
+      body: json(callbackBody(f, f.states.live)),
+    };
+  }
+  if (roll === 2) {
+    const type = r.pick(NOT_JSON_TYPES);
+    return {
+      ...base,
+      kind: 'wrong-content-type',
+      status: 400,
+      codes: ['invalid_content_type'],
+      headers: { ...anyUser(f), ...(type ? { 'content-type': type } : {}) },
+      body: json(callbackBody(f, f.states.live)),
+    };
+  }
+  if (roll === 3)
+    return {
+      ...base,
+      ...MALFORMED_JSON,
+      headers: { ...anyUser(f), ...JSON_TYPE },
+      body: malformedJson(r),
+    };
+  if (roll <= 6) {
+    const tamper = (state: string) => {
+      let i = r.int(0, state.length - 1);
+      if (state[i] === '.') i = 0;
+      const swapped = state[i] === 'A' ? 'B' : 'A';
+      return `${state.slice(0, i)}${swapped}${state.slice(i + 1)}`;
+    };
+    const authorization = anyUser(f).authorization;
     const [state, code] = r.pick([
       [tamper(f.states.live), 'state_invalid'],
-      [randomString(r, 80).slice(0, 500), 'state_invalid'],
+      [randomString(r, 80).slice(0, 500) || 'x', 'state_invalid'],
       [
         `${randomString(r, 30).slice(0, 100)}.${randomString(r, 43).slice(0, 100)}`,
         'state_invalid',
       ],
       [f.states.expired, 'state_expired'],
-      [f.states.used, 'state_used'],
+      // Spent by the user it was issued to; to anyone else it is not theirs, spent or not.
+      [f.states.used, authorization === f.unconnected ? 'state_used' : 'strava_state_not_yours'],
     ] as const);
-    params.state = state || 'x';
     return {
       ...base,
-      path: `/api/strava/callback${queryString(Object.entries(params), r, false)}`,
-      kind: 'bad-state',
+      kind: code === 'strava_state_not_yours' ? 'not-yours' : 'bad-state',
       status: 400,
       codes: [code],
+      headers: { authorization, ...JSON_TYPE },
+      body: json(callbackBody(f, state)),
     };
   }
-  params.state = r.pick([f.states.live, randomString(r, 40).slice(0, 100) || 'x']);
-  r.pick([
-    () => delete params.state,
-    () => (params.state = r.chance(0.5) ? '' : 's'.repeat(r.int(2049, 6000))),
-    () => (params.code = r.chance(0.5) ? '' : 'c'.repeat(r.int(513, 3000))),
-    () => (params.scope = 's'.repeat(r.int(513, 3000))),
-    () => (params.error = 'e'.repeat(r.int(129, 3000))),
-  ])();
-  return {
-    ...base,
-    path: `/api/strava/callback${queryString(Object.entries(params), r)}`,
-    ...INVALID_QUERY,
-  };
+  let body: Buffer;
+  do {
+    if (r.chance(0.2)) {
+      body = json(r.chance(0.5) ? randomJson(r) : [callbackBody(f, f.states.live)]);
+    } else {
+      const broken = callbackBody(f, f.states.live);
+      for (let i = r.int(1, 2); i > 0; i--) r.pick(CALLBACK_BREAKS)(broken, r);
+      body = json(broken);
+    }
+  } while (isValidCallbackBody(serverJson(body)?.value));
+  return { ...base, ...INVALID_BODY, headers: { ...anyUser(f), ...JSON_TYPE }, body };
 }
 
 /** Endpoints that read nothing from the request but who asks: only the sign-in can be wrong. */
@@ -1017,7 +1100,7 @@ const GENERATORS: Record<string, (f: Fixture) => FuzzCase> = {
   'POST /api/strava/webhook': webhookEventCase,
   'GET /api/strava/webhook': handshakeCase,
   'DELETE /api/strava/connection': disconnectCase,
-  'GET /api/strava/callback': callbackCase,
+  'POST /api/strava/callback': callbackCase,
   'GET /api/me, /api/estimate, /api/activities/stats, /api/strava/connection[/connect]':
     signedInOnlyCase,
   'GET /api/metrics': metricsCase,
@@ -1072,7 +1155,7 @@ describe(`a fuzz of every JSON endpoint (seed ${SEED})`, () => {
       [connectedId],
     );
     const used = await states.issue(t.db, unconnectedId);
-    await states.consume(t.db, used);
+    await states.consume(t.db, used, unconnectedId);
     const hourAgo = createManualClock(Date.now() - 3_600_000);
     fixture = {
       r: makeRandom(SEED),
@@ -1159,7 +1242,15 @@ const EXPECTED_KINDS = {
   },
   'GET /api/strava/webhook': { 'wrong-verify-token': some, invalid: some },
   'DELETE /api/strava/connection': { oversized: some, unauthorized: some, invalid: some },
-  'GET /api/strava/callback': { 'bad-state': some, invalid: some },
+  'POST /api/strava/callback': {
+    oversized: some,
+    unauthorized: some,
+    'wrong-content-type': some,
+    malformed: some,
+    invalid: some,
+    'bad-state': some,
+    'not-yours': some,
+  },
   'GET /api/me': { unauthorized: some },
   'GET /api/estimate': { unauthorized: some },
   'GET /api/activities/stats': { unauthorized: some },

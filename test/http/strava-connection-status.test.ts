@@ -51,18 +51,24 @@ describe.each(ADAPTERS)('GET /api/strava/connection on %s', (kind) => {
     return (await response.json()) as ConnectionView;
   }
 
-  /** The whole connect flow over HTTP: our connect route, the simulator's authorize page, our callback. */
+  /**
+   * The whole connect flow over HTTP: our connect route, the simulator's authorize page, and the
+   * dashboard sending what Strava put on its address to our callback.
+   */
   async function connectThroughStrava(authorization: string) {
     const start = await fetch(`${server.url}/api/strava/connect`, {
       headers: { authorization, accept: 'application/json' },
     });
     const { url } = (await start.json()) as { url: string };
     const atStrava = await fetch(url, { redirect: 'manual' });
-    const callback = new URL(atStrava.headers.get('location') ?? '');
-    const done = await fetch(`${server.url}${callback.pathname}${callback.search}`, {
-      redirect: 'manual',
+    const landing = new URL(atStrava.headers.get('location') ?? '');
+    expect(`${landing.origin}${landing.pathname}`).toBe(`${PUBLIC_URL}/`);
+    const done = await fetch(`${server.url}/api/strava/callback`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(landing.searchParams)),
     });
-    expect(done.headers.get('location')).toBe(`${PUBLIC_URL}/?strava=connected`);
+    expect(done.status).toBe(200);
   }
 
   it('needs a signed-in user', async () => {

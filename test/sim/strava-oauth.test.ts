@@ -6,7 +6,8 @@ import { bearer, serveStravaSim } from './strava-helpers.ts';
 /** OAuth over real HTTP, on a manual clock so token lifetimes can be walked through. */
 const env = serveStravaSim({ athletes: [{ seed: 'oauth-test', activityCount: 30 }] });
 const { sim, clock, athleteId } = env;
-const REDIRECT = 'http://localhost:8788/api/strava/callback';
+/** stridesync's redirect_uri: its dashboard, at the root. */
+const REDIRECT = 'http://localhost:8788/';
 
 function authorizeUrl(params: Record<string, string> = {}) {
   const query = new URLSearchParams({
@@ -49,7 +50,14 @@ describe('GET /oauth/authorize', () => {
     const { response, location } = await authorize({ scope: 'activity:read_all' });
     expect(response.status).toBe(302);
     expect(location).toMatch(
-      /^http:\/\/localhost:8788\/api\/strava\/callback\?state=signed-state&code=[0-9a-f]{40}&scope=read,activity:read_all$/,
+      /^http:\/\/localhost:8788\/\?state=signed-state&code=[0-9a-f]{40}&scope=read,activity:read_all$/,
+    );
+  });
+
+  it('adds its parameters after a query of the redirect URI’s own, without its fragment', async () => {
+    const { location } = await authorize({ redirect_uri: `${REDIRECT}?tab=runs#top` });
+    expect(location).toMatch(
+      /^http:\/\/localhost:8788\/\?tab=runs&state=signed-state&code=[0-9a-f]{40}&scope=read,activity:read_all$/,
     );
   });
 

@@ -8,7 +8,7 @@ import { ErrorPanel } from './components/error-panel.tsx';
 import { SyncCard } from './components/sync-card.tsx';
 import { formatRuns } from './format.ts';
 import { type Problem, problemFromError, problemFromSession } from './problem.ts';
-import { takeStravaReturn } from './strava-return.ts';
+import { connectProblem, takeStravaAuthorization } from './strava-authorization.ts';
 import { useConnection } from './use-connection.ts';
 import { useHistory } from './use-history.ts';
 import { isTerminal, useSessionOutcome, useSyncSession } from './use-sync-session.ts';
@@ -100,18 +100,26 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
   };
 
   useEffect(() => {
-    const returned = takeStravaReturn();
-    if (returned?.kind === 'connected') {
+    // Back from Strava's authorize page: the API completes the connection for this runner only.
+    const authorization = takeStravaAuthorization();
+    void (async () => {
+      const connected = authorization
+        ? await client.completeConnect(authorization).catch((error: unknown) => {
+            show(connectProblem(error));
+            return null;
+          })
+        : null;
+      await load();
+      // Said once the page shows the connection, with Sync now there to take.
+      if (!connected) return;
       setNotice(
-        returned.missingScope
+        connected.missingScopes.includes('activity:read_all')
           ? 'Strava is connected, without your private activities.'
           : 'Strava is connected. Sync to bring in your runs.',
       );
       setAnnouncement('Strava is connected.');
-    }
-    if (returned?.kind === 'error') show(returned.problem);
-    void load();
-  }, [load, show]);
+    })();
+  }, [client, load, show]);
 
   // A revoked connection is a problem with one cure; say so where problems are shown.
   const revoked = strava.connection?.status === 'revoked';

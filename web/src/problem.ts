@@ -18,12 +18,14 @@ const RECONNECT_CODES = new Set([
   'strava_token_refused',
   'strava_scope_missing',
 ]);
+/** Codes whose cure is connecting Strava: nothing is connected, or the runner declined. */
+const CONNECT_CODES = new Set(['strava_not_connected', 'strava_access_denied']);
 /** Codes no retry can fix: the operator has to act. */
 const OPERATOR_CODES = new Set(['strava_app_inactive']);
 
 export function actionForCode(code: string): Problem['action'] {
   if (RECONNECT_CODES.has(code)) return 'reconnect';
-  if (code === 'strava_not_connected') return 'connect';
+  if (CONNECT_CODES.has(code)) return 'connect';
   if (OPERATOR_CODES.has(code)) return 'none';
   return 'retry';
 }

@@ -13,7 +13,18 @@ export function watchSupabaseAuth(
   settings: SupabaseSettings,
   onChange: (state: AuthState) => void,
 ): () => void {
-  const supabase = createClient(settings.url, settings.anonKey);
+  const supabase = createClient(settings.url, settings.anonKey, {
+    auth: {
+      // Strava sends the runner back to the dashboard with `?state=…&code=…` or
+      // `?state=…&error=access_denied`: that `error` is the dashboard's to hand to the API, not a
+      // failed sign-in for supabase-js. Otherwise supabase-js's own rule for a sign-in redirect.
+      detectSessionInUrl: (url, params) =>
+        !url.searchParams.has('state') &&
+        Boolean(
+          params.access_token || params.error || params.error_description || params.error_code,
+        ),
+    },
+  });
   const realtime = supabaseRealtimeSource(supabase);
   const signedOut: AuthState = {
     kind: 'signed-out',

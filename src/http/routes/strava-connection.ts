@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { type ConnectionView, disconnectQuery } from '../../api/contract.ts';
-import { AppError } from '../../core/errors.ts';
+import { type ConnectionView, disconnectQuery, stravaCallbackBody } from '../../api/contract.ts';
+import { AppError, ConfigError } from '../../core/errors.ts';
 import type { Database, Queryable } from '../../store/database.ts';
 import { purgeUserData } from '../../store/purge-user-data.ts';
 import {
@@ -13,7 +12,7 @@ import type { StravaDeps } from '../../strava/strava-deps.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
-import { validateQuery } from '../validate.ts';
+import { validateJson, validateQuery } from '../validate.ts';
 
 /** What stridesync asks Strava for: the profile, and every activity including private ones. */
 export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
@@ -21,28 +20,21 @@ const ACTIVITY_SCOPES = ['activity:read_all', 'activity:read'];
 
 type StravaConnectionDeps = StravaDeps & { db: Database; auth: JwtVerifier };
 
-const callbackQuery = z.object({
-  state: z.string().min(1).max(2048),
-  code: z.string().min(1).max(512).optional(),
-  scope: z.string().max(512).optional(),
-  error: z.string().max(128).optional(),
-});
-
 /**
  * Connecting and disconnecting Strava:
  * - `GET /api/strava/connection` → whether the runner is connected, as whom, with which scopes;
  * - `GET /api/strava/connect` → Strava's authorize page (or `{ url }` for `Accept: application/json`),
- *   with a signed, single-use `state` bound to the user;
- * - `GET /api/strava/callback` ← Strava, with no session: the state says who it is for;
+ *   with a signed, single-use `state` bound to the user. Strava sends the browser back to the
+ *   dashboard (`<PUBLIC_URL>/?state=…&code=…&scope=…`, or `…&error=access_denied`);
+ * - `POST /api/strava/callback` ← the signed-in dashboard with those parameters: the state must be
+ *   this user's (a connect link sent to someone else connects nobody), then the code is exchanged
+ *   and the connection stored; the answer is the connection, or the error shape;
  * - `DELETE /api/strava/connection[?purge=true]` → deauthorize at Strava, delete the tokens,
  *   and on request the user's synced data.
- * The callback ends in a redirect back to the app with `?strava=connected` or
- * `?strava=error&reason=<code>&message=<text>`, except for a bad state, which is a 400.
  */
 export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
-  const redirectUri = `${deps.publicUrl}/api/strava/callback`;
-  const backToApp = (params: Record<string, string>) =>
-    `${deps.publicUrl}/?${new URLSearchParams(params)}`;
+  // The dashboard itself (its index.html is served at the root): it finishes signed in.
+  const redirectUri = `${deps.publicUrl}/`;
 
   return new Hono<AppEnv>()
     .get('/api/strava/connection', requireUser(deps.auth), async (c) => {
@@ -66,52 +58,32 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         return c.json({ url: url.toString() });
       return c.redirect(url.toString(), 302);
     })
-    .get('/api/strava/callback', validateQuery(callbackQuery), async (c) => {
-      const query = c.req.valid('query');
-      const userId = await deps.states.consume(deps.db, query.state);
-      const logger = c.get('logger').child({ userId });
-      if (query.error || !query.code) {
-        logger.info({ error: query.error }, 'strava connect declined');
-        return c.redirect(
-          backToApp({
-            strava: 'error',
-            reason: 'access_denied',
-            message:
-              'Strava was not connected: access was not granted. Connect again and choose Authorize.',
-          }),
-        );
-      }
-      const granted = (query.scope ?? '').split(/[\s,]+/).filter(Boolean);
-      if (!granted.some((scope) => ACTIVITY_SCOPES.includes(scope))) {
-        return c.redirect(
-          backToApp({
-            strava: 'error',
-            reason: 'strava_scope_missing',
-            message:
-              'Strava was connected without permission to read your activities, so there is nothing to sync. ' +
-              'Connect again and leave "View data about your activities" ticked.',
-          }),
-        );
-      }
-      try {
-        const tokens = await deps.client.exchangeCode(query.code);
+    .post(
+      '/api/strava/callback',
+      requireUser(deps.auth),
+      validateJson(stravaCallbackBody),
+      async (c) => {
+        const body = c.req.valid('json');
+        const userId = c.get('user').id;
+        await deps.states.consume(deps.db, body.state, userId);
+        const logger = c.get('logger').child({ userId });
+        if (body.error !== undefined || body.code === undefined) {
+          logger.info({ error: body.error }, 'strava connect declined');
+          throw accessDenied();
+        }
+        const granted = (body.scope ?? '').split(/[\s,]+/).filter(Boolean);
+        if (!granted.some((scope) => ACTIVITY_SCOPES.includes(scope))) throw scopeMissing();
+        const tokens = await deps.client.exchangeCode(body.code);
         const athlete = tokens.athlete ?? (await deps.client.getAthlete(tokens.access_token));
         await deps.db.withTransaction((tx) =>
           deps.store.saveTokens(tx, userId, tokens, { athlete, scopes: granted }),
         );
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        logger.warn({ code: error.code, detail: error.message }, 'strava connect failed');
-        return c.redirect(
-          backToApp({ strava: 'error', reason: error.code, message: error.userMessage }),
-        );
-      }
-      logger.info({ scopes: granted }, 'strava connected');
-      // Without activity:read_all, private runs stay out of the sync: say so, but connect.
-      const params: Record<string, string> = { strava: 'connected' };
-      if (!granted.includes('activity:read_all')) params.missing = 'activity:read_all';
-      return c.redirect(backToApp(params));
-    })
+        // Without activity:read_all, private runs stay out of the sync: the view's missingScopes says so.
+        logger.info({ scopes: granted }, 'strava connected');
+        c.header('cache-control', 'no-store');
+        return c.json(await connectionView(deps.db, userId));
+      },
+    )
     .delete(
       '/api/strava/connection',
       requireUser(deps.auth),
@@ -128,6 +100,23 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         return c.json({ disconnected: true, purgedActivities: purged });
       },
     );
+}
+
+function accessDenied(): ConfigError {
+  return new ConfigError({
+    code: 'strava_access_denied',
+    userMessage: 'Strava was not connected: access was not granted.',
+    hint: 'Connect again and choose Authorize.',
+  });
+}
+
+function scopeMissing(): ConfigError {
+  return new ConfigError({
+    code: 'strava_scope_missing',
+    userMessage:
+      'Strava was connected without permission to read your activities, so there is nothing to sync.',
+    hint: 'Connect again and leave "View data about your activities" ticked.',
+  });
 }
 
 function connectionStatus(row: ConnectionProfile | undefined): ConnectionView['status'] {
