@@ -40,7 +40,8 @@ export async function syncHistory(world: BenchWorld, db: Database, runner: Bench
   const connections = createConnectionStore(
     createTokenCipher([{ version: 1, key: randomBytes(32) }]),
   );
-  const tokens = createTokenManager({ db, store: connections, strava: client, clock });
+  const logger = createLogger('silent');
+  const tokens = createTokenManager({ db, store: connections, strava: client, clock, logger });
   const scopes = ['read', 'activity:read_all'] as const;
   const issued = world.sims.strava.issueTokens(runner.athleteId, [...scopes]);
   await connections.saveTokens(
@@ -56,7 +57,7 @@ export async function syncHistory(world: BenchWorld, db: Database, runner: Bench
   const deps: SyncDeps = {
     db,
     clock,
-    logger: createLogger('silent'),
+    logger,
     strava: { client, tokens, connections },
     purgeOnDeauthorize: false,
     // What a default install keeps as runs (STRAVA_SPORT_TYPES).

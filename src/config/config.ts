@@ -326,6 +326,16 @@ function crossFieldIssues(e: z.infer<typeof envSchema>): FieldIssue[] {
         'a restart on any machine (generate one with `openssl rand -base64 32`)',
     });
   }
+  // With Supabase Auth signing users in, a local sign-in (tokens this install signs for a demo
+  // user, with no issuer) would be refused by the issuer check and mix two kinds of user.
+  if (e.SUPABASE_URL && !e.SUPABASE_JWT_SECRET) {
+    issues.push({
+      path: 'SUPABASE_JWT_SECRET',
+      message:
+        'SUPABASE_JWT_SECRET is required with SUPABASE_URL (Supabase: Project Settings → API → ' +
+        'JWT secret); without SUPABASE_URL the install signs in its own demo user',
+    });
+  }
   if (e.WEATHER_PROVIDER === 'openweathermap' && !e.OPENWEATHER_API_KEY) {
     issues.push({
       path: 'OPENWEATHER_API_KEY',

@@ -6,7 +6,8 @@ import { AppError, TransientError } from '../core/errors.ts';
  * One outbound HTTP call made resilient, for every external API (Strava, weather, geocoding):
  * - a timeout on every attempt;
  * - retries with exponential backoff and full jitter on network errors, timeouts and 5xx, never
- *   on other statuses (a 4xx means the same request will fail the same way);
+ *   on other statuses (a 4xx means the same request will fail the same way), and never for a
+ *   call that asks for none (`retry: false`);
  * - a circuit breaker (cockatiel) that stops calling a service after consecutive failed calls
  *   and lets one trial call through after `halfOpenAfterMs`.
  * Errors the caller's hooks throw (a spent budget) pass through untouched and are not retried.
@@ -29,6 +30,11 @@ export interface ResilientFetchOptions {
 }
 
 export interface AttemptHooks {
+  /**
+   * false: one attempt only, whatever happens. For a call that is not idempotent, such as a
+   * token refresh, which the service may have acted on even when its answer is lost.
+   */
+  retry?: boolean;
   /** Runs before every attempt (reserve budget); a throw ends the call. */
   beforeAttempt?: () => Promise<void>;
   /** Runs on every response (record usage headers). */
@@ -85,12 +91,13 @@ export function createResilientFetch(options: ResilientFetchOptions): ResilientF
     init: RequestInit,
     hooks: AttemptHooks,
   ): Promise<Response> {
+    const maxAttempts = hooks.retry === false ? 1 : o.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       try {
         return await attemptOnce(url, init, hooks);
       } catch (error) {
         if (error instanceof AppError) throw error;
-        if (attempt >= o.maxAttempts) {
+        if (attempt >= maxAttempts) {
           if (error instanceof RetryableStatus) throw error;
           throw unreachable(o.service, url, error);
         }

@@ -30,6 +30,9 @@ interface ConnectionRow {
   revoked_reason: string | null;
 }
 
+const COLUMNS = `user_id, athlete_id, scopes, access_token_enc, refresh_token_enc, token_key_version,
+  expires_at, revoked_at, revoked_reason`;
+
 export const reconnectRequired = (detail: string) =>
   new ConfigError({
     code: 'strava_reconnect_required',
@@ -77,16 +80,21 @@ export function createConnectionStore(cipher: TokenCipher) {
     };
   }
 
+  const seal = (userId: string, tokens: StravaTokenResponse) => {
+    const access = cipher.seal(tokens.access_token, context(userId, 'access'));
+    const refresh = cipher.seal(tokens.refresh_token, context(userId, 'refresh'));
+    const expiresAt = new Date(tokens.expires_at * 1000).toISOString();
+    return { access, refresh, expiresAt };
+  };
+
   return {
     /**
-     * The user's live connection; `forUpdate` locks the row until the transaction ends (the
-     * token refresh holds it so that concurrent workers refresh once).
+     * The user's live connection; `forUpdate` locks the row until the transaction ends (only
+     * ever a short one: never hold it across a call to Strava).
      */
     async load(db: Queryable, userId: string, { forUpdate = false } = {}): Promise<Connection> {
       const { rows } = await db.query<ConnectionRow>(
-        `select user_id, athlete_id, scopes, access_token_enc, refresh_token_enc, token_key_version,
-                expires_at, revoked_at, revoked_reason
-         from strava_connections where user_id = $1 ${forUpdate ? 'for update' : ''}`,
+        `select ${COLUMNS} from strava_connections where user_id = $1 ${forUpdate ? 'for update' : ''}`,
         [userId],
       );
       const row = rows[0];
@@ -94,26 +102,62 @@ export function createConnectionStore(cipher: TokenCipher) {
       return open(row);
     },
 
-    /** Stores new or rotated tokens (sealed with the newest key); clears any revocation. */
+    /**
+     * Takes the refresh lease of a live connection for `leaseMs` (database time) when nobody
+     * holds it or its holder's lapsed; returns the connection as it is now, or undefined when
+     * another worker holds the lease (or the connection is gone: `load` says which).
+     */
+    async claimRefresh(
+      db: Queryable,
+      userId: string,
+      owner: string,
+      leaseMs: number,
+    ): Promise<Connection | undefined> {
+      const { rows } = await db.query<ConnectionRow>(
+        `update strava_connections
+         set refresh_owner = $2, refresh_until = now() + $3 * interval '1 millisecond'
+         where user_id = $1 and revoked_at is null
+           and (refresh_owner is null or refresh_until < now())
+         returning ${COLUMNS}`,
+        [userId, owner, leaseMs],
+      );
+      return rows[0] && open(rows[0]);
+    },
+
+    /** Gives the refresh lease back, if `owner` still holds it. */
+    async releaseRefresh(db: Queryable, userId: string, owner: string): Promise<void> {
+      await db.query(
+        `update strava_connections set refresh_owner = null, refresh_until = null
+         where user_id = $1 and refresh_owner = $2`,
+        [userId, owner],
+      );
+    },
+
+    /**
+     * Stores refreshed tokens (sealed with the newest key) on a live connection and ends the
+     * refresh lease: waiting workers read them. The caller has checked, under the row lock, that
+     * they supersede the stored ones.
+     */
+    async saveRefreshed(db: Queryable, userId: string, tokens: StravaTokenResponse): Promise<void> {
+      const { access, refresh, expiresAt } = seal(userId, tokens);
+      const updated = await db.query(
+        `update strava_connections
+         set access_token_enc = $2, refresh_token_enc = $3, token_key_version = $4, expires_at = $5,
+             refresh_owner = null, refresh_until = null
+         where user_id = $1 and revoked_at is null`,
+        [userId, access.ciphertext, refresh.ciphertext, access.keyVersion, expiresAt],
+      );
+      if (updated.rowCount === 0) throw reconnectRequired('connection revoked while refreshing');
+    },
+
+    /** Stores the tokens of a new authorization (sealed with the newest key); clears any revocation. */
     async saveTokens(
       db: Queryable,
       userId: string,
       tokens: StravaTokenResponse,
-      connect?: { athlete: StravaAthlete; scopes: string[] },
+      connect: { athlete: StravaAthlete; scopes: string[] },
     ): Promise<void> {
-      const access = cipher.seal(tokens.access_token, context(userId, 'access'));
-      const refresh = cipher.seal(tokens.refresh_token, context(userId, 'refresh'));
-      const expiresAt = new Date(tokens.expires_at * 1000).toISOString();
-      if (!connect) {
-        const updated = await db.query(
-          `update strava_connections
-           set access_token_enc = $2, refresh_token_enc = $3, token_key_version = $4, expires_at = $5
-           where user_id = $1 and revoked_at is null`,
-          [userId, access.ciphertext, refresh.ciphertext, access.keyVersion, expiresAt],
-        );
-        if (updated.rowCount === 0) throw reconnectRequired('connection revoked while refreshing');
-        return;
-      }
+      const { access, refresh, expiresAt } = seal(userId, tokens);
       const taken = await db.query(
         'select 1 from strava_connections where athlete_id = $1 and user_id <> $2 and revoked_at is null',
         [connect.athlete.id, userId],
@@ -137,7 +181,8 @@ export function createConnectionStore(cipher: TokenCipher) {
          on conflict (user_id) do update set athlete_id = excluded.athlete_id, scopes = excluded.scopes,
            access_token_enc = excluded.access_token_enc, refresh_token_enc = excluded.refresh_token_enc,
            token_key_version = excluded.token_key_version, expires_at = excluded.expires_at,
-           athlete = excluded.athlete, connected_at = now(), revoked_at = null, revoked_reason = null`,
+           athlete = excluded.athlete, connected_at = now(), revoked_at = null, revoked_reason = null,
+           refresh_owner = null, refresh_until = null`,
         [
           userId,
           connect.athlete.id,
@@ -156,7 +201,8 @@ export function createConnectionStore(cipher: TokenCipher) {
       await db.query(
         `update strava_connections
          set revoked_at = coalesce(revoked_at, now()), revoked_reason = $2,
-             access_token_enc = null, refresh_token_enc = null, token_key_version = null, expires_at = null
+             access_token_enc = null, refresh_token_enc = null, token_key_version = null, expires_at = null,
+             refresh_owner = null, refresh_until = null
          where user_id = $1`,
         [userId, reason],
       );

@@ -112,12 +112,24 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
     return stravaFailureError(failure, detail, window.end) as RateLimitedError;
   }
 
+  /**
+   * A token request. A refresh is sent once, never retried: Strava rotates the refresh token when
+   * it acts, so a retry after a lost or unreadable answer would present a dead token. Every
+   * TransientError from a refresh therefore means "Strava may have acted" (see token-manager.ts).
+   */
   async function oauth(path: string, form: Record<string, string>): Promise<StravaTokenResponse> {
-    const response = await send(`${options.oauthUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams(form).toString(),
-    });
+    const response = await send(
+      `${options.oauthUrl}${path}`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams(form).toString(),
+      },
+      { retry: form.grant_type !== 'refresh_token' },
+    );
     const body = await readJson(response);
     if (response.status >= 500) {
       throw new TransientError({
@@ -129,6 +141,16 @@ export function createStravaClient(options: StravaClientOptions): StravaClient {
     }
     const parsed = stravaTokenResponseSchema.safeParse(body);
     if (response.ok && parsed.success) return parsed.data;
+    if (response.ok) {
+      // Strava accepted the request (and may have used up the code or rotated the refresh
+      // token) but its answer cannot be read: not a refusal.
+      throw new TransientError({
+        code: 'strava_malformed_response',
+        userMessage: 'Strava sent an answer stridesync could not read.',
+        hint: 'Try again in a few minutes.',
+        detail: `POST ${path} → ${response.status}: not a token response`,
+      });
+    }
     throw new ConfigError({
       code: 'strava_reconnect_required',
       userMessage:

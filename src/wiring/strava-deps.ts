@@ -1,5 +1,6 @@
 import type { ApiLedger } from '../budget/api-ledger.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { createConnectionStore } from '../strava/connection-store.ts';
 import { createOAuthStates } from '../strava/oauth-state.ts';
@@ -25,13 +26,20 @@ export function createStravaDeps(o: {
   /** Signs OAuth states: the JWT secret (Supabase's, or the local install's). */
   serverSecret: string;
   publicUrl: string;
+  logger: Logger;
 }): StravaDeps {
   const client = createStravaClient({ ...o.endpoints, ledger: o.ledger, clock: o.clock });
   const store = createConnectionStore(o.tokenCipher);
   return {
     client,
     store,
-    tokens: createTokenManager({ db: o.db, store, strava: client, clock: o.clock }),
+    tokens: createTokenManager({
+      db: o.db,
+      store,
+      strava: client,
+      clock: o.clock,
+      logger: o.logger,
+    }),
     states: createOAuthStates(o.serverSecret, o.clock),
     oauthUrl: o.endpoints.oauthUrl,
     clientId: o.endpoints.clientId,

@@ -163,4 +163,53 @@ describe('fault knobs', () => {
     expect((await refresh()).status).toBe(503);
     expect(sim.inspect().byEndpoint['POST /oauth/token']).toEqual({ '200': 1, '503': 1 });
   });
+
+  it('cuts a refresh answer only after Strava acted: the old refresh token is dead, as after any rotation', async () => {
+    const refresh = (refreshToken: string) =>
+      fetch(`${env.url}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          client_id: '12345',
+          client_secret: 'sim-secret',
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+        }),
+      });
+    clock.advance(5.5 * 3600_000); // half an hour left: Strava answers with new tokens
+    sim.faults.set({ includeOAuth: true, script: ['malformed'] });
+    const lost = await refresh(tokens.refresh_token);
+    expect(lost.status).toBe(200);
+    const text = await lost.text();
+    expect(() => JSON.parse(text)).toThrow();
+    expect(text).not.toContain('"refresh_token"');
+    // Strava rotated before the answer was cut: the refresh token the client still holds is dead.
+    const again = await refresh(tokens.refresh_token);
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ errors: [{ resource: 'RefreshToken' }] });
+    // ...while its access token works until it expires.
+    expect((await list()).status).toBe(200);
+    clock.advance(3600_000);
+    expect((await list()).status).toBe(401);
+  });
+
+  it('hangs a refresh before Strava acts: the refresh token still works afterwards', async () => {
+    const refresh = (refreshToken: string, signal?: AbortSignal) =>
+      fetch(`${env.url}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          client_id: '12345',
+          client_secret: 'sim-secret',
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+        }),
+        ...(signal ? { signal } : {}),
+      });
+    clock.advance(5.5 * 3600_000);
+    sim.faults.set({ includeOAuth: true, script: ['hang'] });
+    await expect(refresh(tokens.refresh_token, AbortSignal.timeout(200))).rejects.toThrow();
+    const after = await refresh(tokens.refresh_token);
+    expect(after.status).toBe(200);
+    const rotated = (await after.json()) as { refresh_token: string };
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+  });
 });

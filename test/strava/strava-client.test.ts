@@ -75,6 +75,30 @@ describe('Strava client against the simulator', () => {
     });
   });
 
+  it('sends a refresh once: a 5xx or an unreadable answer is not retried, and is no refusal', async () => {
+    const refreshToken = h.sim.issueTokens(Number(h.athleteId)).refresh_token;
+    const calls = () => h.sim.inspect().byEndpoint['POST /oauth/token'] ?? {};
+    const before = calls();
+    h.sim.faults.set({ includeOAuth: true, script: [503] });
+    await expect(h.client.refreshToken(refreshToken)).rejects.toMatchObject({
+      code: 'strava_unavailable',
+      failureType: 'transient',
+    });
+    h.sim.faults.set({ script: ['malformed'] });
+    await expect(h.client.refreshToken(refreshToken)).rejects.toMatchObject({
+      code: 'strava_malformed_response',
+      failureType: 'transient',
+    });
+    expect(calls()).toEqual({
+      ...before,
+      '200': (before['200'] ?? 0) + 1,
+      '503': (before['503'] ?? 0) + 1,
+    });
+    // Other calls keep their retries.
+    h.sim.faults.set({ script: [503] });
+    expect(await h.client.getAthlete(token)).toMatchObject({ id: h.athleteId });
+  });
+
   it('learns the real limits from the headers and stops before Strava says 429', async () => {
     h.sim.registerApp({
       ...h.sim.defaultApp,

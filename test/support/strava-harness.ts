@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createStravaSimulator, type StravaSimulator } from '../../sim/strava/index.ts';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { type Clock, createManualClock, type ManualClock } from '../../src/core/clock.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createConnectionStore } from '../../src/strava/connection-store.ts';
 import { createOAuthStates } from '../../src/strava/oauth-state.ts';
@@ -39,6 +40,8 @@ export async function startStravaHarness(
   options: {
     activityCount?: number;
     clock?: ManualClock;
+    /** The token manager's logger (silent by default). */
+    logger?: Logger;
     sim?: Parameters<typeof createStravaSimulator>[0];
   } = {},
 ): Promise<StravaHarness> {
@@ -61,7 +64,13 @@ export async function startStravaHarness(
     http: { sleep: async () => {}, timeoutMs: 2_000 },
   });
   const store = createConnectionStore(createTokenCipher([{ version: 1, key: randomBytes(32) }]));
-  const tokens = createTokenManager({ db, store, strava: client, clock: clock as Clock });
+  const tokens = createTokenManager({
+    db,
+    store,
+    strava: client,
+    clock: clock as Clock,
+    logger: options.logger ?? createLogger('silent'),
+  });
   const athleteId = String([...sim.athletes.keys()][0]);
   return {
     sim,

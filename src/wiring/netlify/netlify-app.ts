@@ -77,7 +77,7 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     corsOrigins: config.corsOrigins,
     // Functions send jobs; the background function works them.
     queue: await openJobQueue(db, { logger, work: false }),
-    ...(config.mode === 'live' ? { strava: netlifyStravaDeps(config, db, jwtSecret) } : {}),
+    ...(config.mode === 'live' ? { strava: netlifyStravaDeps(config, db, jwtSecret, logger) } : {}),
     estimate: estimateSettingsOf(netlifyWeatherServices(config, createApiLedger(db, systemClock))),
     metricsToken: config.metricsToken,
   };
@@ -152,7 +152,7 @@ export function netlifyWeatherServices(
 }
 
 /** With real credentials (config guarantees TOKEN_ENCRYPTION_KEY then), the Strava parts. */
-export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: string) {
+export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: string, logger: Logger) {
   return createStravaDeps({
     db,
     clock: systemClock,
@@ -166,6 +166,7 @@ export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: strin
     tokenCipher: createTokenCipher(config.tokenEncryptionKeys ?? []),
     serverSecret: jwtSecret,
     publicUrl: config.publicUrl,
+    logger,
   });
 }
 

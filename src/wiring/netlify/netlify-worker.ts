@@ -64,7 +64,7 @@ export function createSyncWorkerFunction(o: { runForMs?: number } = {}): Netlify
           clock: systemClock,
           logger,
           config,
-          strava: netlifyStravaDeps(config, db, jwtSecret),
+          strava: netlifyStravaDeps(config, db, jwtSecret, logger),
           weather: netlifyWeatherServices(config, ledger),
         };
         const summary = await workUntilIdle(

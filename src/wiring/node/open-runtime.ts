@@ -124,6 +124,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       tokenCipher,
       serverSecret,
       publicUrl: config.publicUrl,
+      logger,
     }),
     simulators,
     weather,
