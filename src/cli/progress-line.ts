@@ -1,4 +1,4 @@
-import { computeProgress } from '../core/progress.ts';
+import { computeProgress, describeWait } from '../core/progress.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 
 /**
@@ -23,7 +23,7 @@ export function progressLine(
   nowMs: number,
   options: ProgressLineOptions = {},
 ): string {
-  const { percent, etaSeconds, waitingUntil } = computeProgress(session, nowMs);
+  const { percent, etaSeconds, waitingUntil, waitingFor } = computeProgress(session, nowMs);
   const percentText = percent === null ? '--%' : `${Math.floor(percent)}%`;
   // Strava's totals count only public runs, so a history with private ones outgrows its estimate.
   const total = session.total_estimate;
@@ -40,10 +40,8 @@ export function progressLine(
     `enriched ${session.activities_enriched}`,
   ];
   if (etaSeconds) parts.push(`ETA ${formatDuration(etaSeconds)}`);
-  if (waitingUntil) {
-    parts.push(
-      `waiting for Strava's rate-limit window until ${clockTime(waitingUntil, options.timeZone)}`,
-    );
+  if (waitingUntil && waitingFor) {
+    parts.push(waitingText(waitingFor, waitingUntil, nowMs, options.timeZone));
   } else if (session.status === 'queued' && session.error_message) {
     parts.push(`last error: ${session.error_message}`);
   }
@@ -76,6 +74,19 @@ function stageOf(session: SyncSessionRow): string {
   if (session.status === 'rate_limited') return session.phase ?? 'waiting';
   if (session.status === 'queued') return session.error_code ? 'retrying' : 'queued';
   return session.status;
+}
+
+/**
+ * `waiting for Strava's rate-limit window until 10:45` (a quarter of an hour or more: the time
+ * says more), `waiting for OpenStreetMap's limit (Nominatim), 40s left` (a provider's short
+ * window: the time left says more).
+ */
+function waitingText(waitingFor: string, until: string, nowMs: number, timeZone?: string) {
+  if (waitingFor === 'strava') {
+    return `waiting for ${describeWait(waitingFor)} until ${clockTime(until, timeZone)}`;
+  }
+  const leftS = Math.max(0, (Date.parse(until) - nowMs) / 1000);
+  return `waiting for ${describeWait(waitingFor)}, ${formatDuration(leftS)} left`;
 }
 
 /** An unknown percentage (no estimate to measure against) shows an empty bar, not a guess. */

@@ -40,6 +40,8 @@ export interface SyncEventMap {
   'enrich:batch': { enriched: number; unavailable: number; stillPending: number };
   /** Enrichment stopped for now (budget spent, provider misconfigured); the backfill resumes it. */
   'enrich:deferred': { code: string; message: string; resumeAt: string | null };
+  /** Parked until a provider's window reopens (`provider`: `nominatim`, `open-meteo`, …). */
+  'enrich:waiting': { provider: string; until: string };
   'budget:exhausted': { resumeAt: string };
   /** Checkpointed and handed back to the queue: the run's deadline, or its worker stopping. */
   'sync:yielded': { reason: 'deadline' | 'stopping' };

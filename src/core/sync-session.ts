@@ -154,6 +154,11 @@ export const syncSessionRowSchema = z.object({
   lease_expires_at: timestamp.nullable(),
   cancel_requested_at: timestamp.nullable(),
   resume_at: timestamp.nullable(),
+  /**
+   * What a parked (`rate_limited`) session waits for until `resume_at`: `strava`, or the
+   * enrichment provider whose window is spent (`nominatim`, `openweathermap`, `open-meteo`).
+   */
+  waiting_for: z.string().nullable(),
   started_at: timestamp.nullable(),
   finished_at: timestamp.nullable(),
   correlation_id: z.string().min(1),

@@ -1,8 +1,9 @@
 import type { AppError } from '../core/errors.ts';
+import type { PassBounds } from './provider-calls.ts';
 
 /** One enrichment pass: its options and what it did, for the sync's progress and the benchmarks. */
 
-export interface EnrichOptions {
+export interface EnrichOptions extends PassBounds {
   /** Only this user's runs; all users' (the scheduled backfill) when absent. */
   userId?: string;
   /** Runs per pass (one slice), oldest first; default 500. */
@@ -47,12 +48,18 @@ export function countStatuses(
   };
 }
 
+/** A provider (by its ledger name: `nominatim`, `openweathermap`, `open-meteo`) that stopped. */
+export interface ProviderHalt {
+  provider: string;
+  error: AppError;
+}
+
 /** What the weather or the place half of a pass did. */
 export interface EnrichmentPhase {
   counts: EnrichmentCounts;
   /**
-   * The errors that stopped providers and left runs waiting untouched (a ConfigError, a spent
-   * budget); empty when every run got an answer or a retry time.
+   * What stopped providers and left runs waiting untouched (a ConfigError, a spent window, the
+   * run stopping); empty when every run got an answer or a retry time.
    */
-  halts: AppError[];
+  halts: ProviderHalt[];
 }

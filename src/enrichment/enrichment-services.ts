@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
 import type { PlaceProvider } from './geocoding/place-provider.ts';
-import { DEFAULT_MAX_WAIT_MS, type WindowWaits } from './provider-calls.ts';
+import { sleepUnlessAborted, type WindowWaits } from './provider-calls.ts';
 import { createNominatimPlaces } from './providers/nominatim/nominatim-geocoding.ts';
 import { createOpenMeteoWeather } from './providers/open-meteo/open-meteo-weather.ts';
 import { createOpenWeatherMapPlaces } from './providers/openweathermap/openweathermap-geocoding.ts';
@@ -26,9 +26,8 @@ export interface EnrichmentServicesOptions {
   /** Identifies stridesync to Nominatim; see `stridesyncUserAgent`. */
   userAgent: string;
   limits?: PartialLimits;
-  /** Sleeps through short rate-limit windows; tests pass one that moves a manual clock. */
-  sleep?: (ms: number) => Promise<void>;
-  maxWaitMs?: number;
+  /** Sleeps through short pauses (see SHORT_WAIT_MS); tests pass one that moves a manual clock. */
+  sleep?: WindowWaits['sleep'];
   archiveDelayDays?: number;
   /** Retries, timeouts and breaker settings for every provider's HTTP calls. */
   http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
@@ -45,11 +44,7 @@ export function createEnrichmentServices(
   o: EnrichmentServicesOptions,
 ): EnrichmentServices {
   const limits = resolveLimits(o.limits);
-  const waits: WindowWaits = {
-    clock: o.clock,
-    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
-  };
+  const waits: WindowWaits = { clock: o.clock, sleep: o.sleep ?? sleepUnlessAborted };
   const shared = { ledger: o.ledger, clock: o.clock, waits, ...(o.http ? { http: o.http } : {}) };
   const key = settings.openWeatherApiKey;
   const owm = key

@@ -5,49 +5,94 @@ import { type AppError, ConfigError, RateLimitedError, TransientError } from '..
 
 /**
  * What the four provider clients (One Call, Open-Meteo, OWM geocoding, Nominatim) share: how a
- * batch of calls runs, which errors stop a provider and which only fail one call, how a spent
- * short window is waited out, how a provider's 429 is written into the ledger, and the shape of
- * each provider's failure table.
+ * batch of calls runs, which errors stop a provider and which only fail one call, how a short
+ * pause is slept and a longer window deferred, how a provider's 429 is written into the ledger,
+ * and the shape of each provider's failure table.
  */
 
 export interface WindowWaits {
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
-  /**
-   * The longest a call may wait for a window to reset (a spent minute) before it gives up and
-   * halts the provider with the RateLimitedError. Longer waits (a spent day) are never slept:
-   * the sync parks until `resumeAt` instead.
-   */
-  maxWaitMs: number;
+  /** Resolves after `ms`, or as soon as `signal` aborts; tests pass one that moves a manual clock. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export const DEFAULT_MAX_WAIT_MS = 65_000;
-/** A provider that refuses again right after each wait is not waiting on a minute: stop. */
+/** Waits `ms` of real time, or less when `signal` aborts first: the sleep a stopping run cuts. */
+export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** What bounds one enrichment pass: its run's stop signal and deadline (epoch ms). */
+export interface PassBounds {
+  /** Aborted when the run's worker stops: the pass ends before its next call or wait. */
+  signal?: AbortSignal;
+  /** No wait inside the pass ends after this; a window reopening later defers instead. */
+  deadlineMs?: number;
+}
+
+/**
+ * The longest rate-limit window a call sleeps through: a pause such as Nominatim's one request
+ * a second or a Retry-After of a second or two. A longer window (a spent minute, hour or day) is
+ * never slept inside a batch, where it would hold the worker, its lease and its stop: the
+ * provider halts with the RateLimitedError, and the runs it did not reach are deferred to a
+ * later job (the sync parks until the window reopens; the backfill's next job goes on).
+ */
+export const SHORT_WAIT_MS = 2_000;
+/** A provider that refuses again right after each wait is not waiting on a pause: stop. */
 const MAX_WAITS_PER_CALL = 3;
+/** The code of the error that ends a pass whose run is stopping (see `passStopped`). */
+export const PASS_STOPPED = 'enrichment_stopped';
 
 /** Errors that stop a provider for the rest of the batch, rather than failing one call. */
 function isHalting(error: unknown): error is AppError {
   return (
     error instanceof ConfigError ||
     error instanceof RateLimitedError ||
-    (error instanceof TransientError && error.code === 'upstream_circuit_open')
+    (error instanceof TransientError &&
+      (error.code === 'upstream_circuit_open' || error.code === PASS_STOPPED))
   );
 }
 
 /**
- * Runs `perform` for each call in order. A halting error ends the batch (outcomes so far are
- * kept); any other TransientError fails only that call's keys, with its message as the reason;
- * anything else is a bug and is thrown.
+ * The run stopping (its worker shutting down) ends the pass: what is left waits untouched for
+ * the next run, which the stopping runner hands the session to.
+ */
+export function passStopped(): TransientError {
+  return new TransientError({
+    code: PASS_STOPPED,
+    userMessage: 'Adding weather and places stopped for now: the worker is stopping.',
+    hint: 'The next run goes on where this one stopped; nothing is lost.',
+  });
+}
+
+/**
+ * Runs `perform` for each call in order, sleeping through short rate-limit windows. A halting
+ * error ends the batch (outcomes so far are kept): a ConfigError, a window longer than a short
+ * pause or reopening past the deadline (its RateLimitedError), an open circuit, the run
+ * stopping. Any other TransientError fails only that call's keys, with its message as the
+ * reason; anything else is a bug and is thrown.
  */
 export async function runBatch<Call, Outcome>(
   calls: readonly Call[],
   perform: (call: Call) => Promise<Iterable<readonly [string, Outcome]>>,
   failed: (call: Call, reason: string) => Iterable<readonly [string, Outcome]>,
+  waits: WindowWaits,
+  bounds: PassBounds = {},
 ): Promise<{ outcomes: Map<string, Outcome>; halted?: AppError }> {
   const outcomes = new Map<string, Outcome>();
   for (const call of calls) {
+    if (bounds.signal?.aborted) return { outcomes, halted: passStopped() };
     try {
-      for (const [key, outcome] of await perform(call)) outcomes.set(key, outcome);
+      const answered = await waitingOutShortWindows(() => perform(call), waits, bounds);
+      for (const [key, outcome] of answered) outcomes.set(key, outcome);
     } catch (error) {
       if (isHalting(error)) return { outcomes, halted: error };
       if (!(error instanceof TransientError)) throw error;
@@ -55,6 +100,28 @@ export async function runBatch<Call, Outcome>(
     }
   }
   return { outcomes };
+}
+
+/** Runs `attempt`, sleeping (abortably) through windows that reopen soon and within bounds. */
+async function waitingOutShortWindows<T>(
+  attempt: () => Promise<T>,
+  waits: WindowWaits,
+  bounds: PassBounds,
+): Promise<T> {
+  for (let waited = 0; ; waited++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof RateLimitedError) || waited >= MAX_WAITS_PER_CALL) throw error;
+      const now = waits.clock.now();
+      const reopensAt = error.resumeAt.getTime();
+      if (reopensAt - now > SHORT_WAIT_MS || reopensAt > (bounds.deadlineMs ?? Infinity)) {
+        throw error;
+      }
+      await waits.sleep(Math.max(0, reopensAt - now), bounds.signal);
+      if (bounds.signal?.aborted) throw passStopped();
+    }
+  }
 }
 
 /** `OpenWeatherMap did not answer in time: /data/3.0/onecall/timemachine: …`, for the run. */
@@ -68,23 +135,6 @@ export function distinctBy<T>(items: readonly T[], keyOf: (item: T) => string): 
   const seen = new Map<string, T>();
   for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
   return [...seen.values()];
-}
-
-/** Runs `attempt`, sleeping through short rate-limit windows (see `maxWaitMs`). */
-export async function waitingOutShortWindows<T>(
-  attempt: () => Promise<T>,
-  waits: WindowWaits,
-): Promise<T> {
-  for (let waited = 0; ; waited++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof RateLimitedError) || waited >= MAX_WAITS_PER_CALL) throw error;
-      const waitMs = error.resumeAt.getTime() - waits.clock.now();
-      if (waitMs > waits.maxWaitMs) throw error;
-      await waits.sleep(Math.max(0, waitMs));
-    }
-  }
 }
 
 /**

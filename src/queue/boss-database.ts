@@ -30,13 +30,19 @@ export function bossDatabase(target: Queryable): BossDatabase {
   };
 }
 
+/** What a call on the port gets once the queue has stopped. */
+export class JobQueueClosedError extends Error {
+  override name = 'JobQueueClosedError';
+}
+
 /**
  * The port pg-boss itself runs on, with an end. pg-boss fires a job's `complete`/`fail` without
  * awaiting it once a handler returns, so after `stop()` some may still be in flight: `settle()`
- * waits for them before the caller closes the database. After `close()`, late calls (the
+ * waits for them before the caller closes the database. After `close()`, a late call (the
  * bookkeeping of a handler abandoned at shutdown, whose job pg-boss has already failed for a
- * retry) answer empty instead of failing on a closed pool, which would surface as an unhandled
- * rejection and crash the process on its way out.
+ * retry) fails with a JobQueueClosedError that says so. It must not answer with empty rows:
+ * pg-boss reads `rows[0]` of what `complete`/`fail` return, and a made-up answer turns into a
+ * TypeError deep inside pg-boss instead of an error naming the cause.
  */
 export function closableBossDatabase(target: Queryable): BossDatabase & {
   settle(): Promise<void>;
@@ -47,7 +53,11 @@ export function closableBossDatabase(target: Queryable): BossDatabase & {
   let closed = false;
   return {
     async executeSql(text: string, values?: unknown[]) {
-      if (closed) return { rows: [] };
+      if (closed) {
+        throw new JobQueueClosedError(
+          `the job queue has stopped; pg-boss's late call was not run: ${text.trim().slice(0, 60)}`,
+        );
+      }
       const call = port.executeSql(text, values);
       inFlight.add(call);
       try {

@@ -1,4 +1,3 @@
-import { RateLimitedError } from '../core/errors.ts';
 import { type EnrichmentDeps, enrichPending } from '../enrichment/enrich-pending.ts';
 import type { Database } from '../store/database.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
@@ -8,14 +7,15 @@ export const WEATHER_BACKFILL_PASSES = 10;
 
 export type WeatherBackfillOutcome =
   | { outcome: 'done'; passes: number; enriched: number; unavailable: number }
-  | { outcome: 'deferred'; until: Date; passes: number };
+  | { outcome: 'deferred'; until: Date; provider: string; passes: number };
 
 /**
  * A `weather-backfill` job: weather and places for every user's runs still waiting (never
  * looked up, or unavailable and due for a retry), pass after pass until a pass serves nothing
- * (what is left is too recent for the archive, or not due yet). A spent provider budget queues
- * the next job for when it resets; what was stored stays stored. A ConfigError (a provider
- * refused the operator's settings) fails the job: retrying cannot help until someone acts.
+ * (what is left is too recent for the archive, or not due yet). A provider's spent window (a
+ * minute, a Retry-After, a day) ends the job at once, never slept through: the next job is
+ * queued for when it reopens; what was stored stays stored. A ConfigError (a provider refused
+ * the operator's settings) fails the job: retrying cannot help until someone acts.
  */
 export async function runWeatherBackfill(
   db: Database,
@@ -26,21 +26,26 @@ export async function runWeatherBackfill(
   let enriched = 0;
   let unavailable = 0;
   for (let passes = 0; passes < WEATHER_BACKFILL_PASSES; passes++) {
-    try {
-      const { weather, places } = await enrichPending(db, enrichment, { limit: options.limit });
-      enriched += weather.enriched;
-      unavailable += weather.unavailable;
-      const served = [weather, places].reduce(
-        (sum, c) => sum + c.enriched + c.unavailable + c.notApplicable,
-        0,
-      );
-      if (served === 0) return { outcome: 'done', passes: passes + 1, enriched, unavailable };
-    } catch (error) {
-      if (!(error instanceof RateLimitedError)) throw error;
+    const { weather, places, deferral } = await enrichPending(db, enrichment, {
+      limit: options.limit,
+    });
+    enriched += weather.enriched;
+    unavailable += weather.unavailable;
+    if (deferral) {
       // The queue keeps one waiting backfill: if a scheduled one is queued already, it goes on.
-      await queue.boss.send(QUEUES.weatherBackfill, {}, { startAfter: error.resumeAt });
-      return { outcome: 'deferred', until: error.resumeAt, passes: passes + 1 };
+      await queue.boss.send(QUEUES.weatherBackfill, {}, { startAfter: deferral.until });
+      return {
+        outcome: 'deferred',
+        until: deferral.until,
+        provider: deferral.provider,
+        passes: passes + 1,
+      };
     }
+    const served = [weather, places].reduce(
+      (sum, c) => sum + c.enriched + c.unavailable + c.notApplicable,
+      0,
+    );
+    if (served === 0) return { outcome: 'done', passes: passes + 1, enriched, unavailable };
   }
   return { outcome: 'done', passes: WEATHER_BACKFILL_PASSES, enriched, unavailable };
 }

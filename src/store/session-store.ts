@@ -241,8 +241,9 @@ export const sessionStore = {
       const session = syncSessionRowSchema.parse(rows[0]);
       if (session.status !== 'running') assertTransition(session.status, 'running');
       const { rows: claimed } = await tx.query(
-        `update sync_sessions set status = 'running', lease_owner = $2, lease_expires_at = $3, resume_at = null,
-           started_at = coalesce(started_at, $4) where id = $1 returning *`,
+        `update sync_sessions set status = 'running', lease_owner = $2, lease_expires_at = $3,
+           resume_at = null, waiting_for = null, started_at = coalesce(started_at, $4)
+         where id = $1 returning *`,
         [sessionId, owner, iso(nowMs + ttlMs), iso(nowMs)],
       );
       return {
@@ -346,20 +347,25 @@ export const sessionStore = {
     );
   },
 
-  /** Ends this worker's hold: moves running → `to`, clears the lease, records what it says. */
+  /**
+   * Ends this worker's hold: moves running → `to`, clears the lease, records what it says. A
+   * park (`rate_limited`) names what it waits for in `waitingFor` (`strava`, or an enrichment
+   * provider such as `nominatim`) with the moment it reopens in `resumeAt`.
+   */
   async release(
     tx: Queryable,
     sessionId: string,
     owner: string,
     to: Exclude<SessionStatus, 'running'>,
-    patch: { resumeAt?: Date; error?: AppError; finishedAtMs?: number } = {},
+    patch: { resumeAt?: Date; waitingFor?: string; error?: AppError; finishedAtMs?: number } = {},
   ) {
     assertTransition('running', to);
     const { error } = patch;
     const updated = await tx.query(
       `update sync_sessions set status = $3, lease_owner = null, lease_expires_at = null,
          resume_at = $4, finished_at = $5,
-         error_code = $6, error_message = $7, error_hint = $8, error_failure_type = $9
+         error_code = $6, error_message = $7, error_hint = $8, error_failure_type = $9,
+         waiting_for = $10
        where id = $1 and lease_owner = $2 and status = 'running'`,
       [
         sessionId,
@@ -371,6 +377,7 @@ export const sessionStore = {
         error?.userMessage ?? null,
         error?.hint ?? null,
         error?.failureType ?? null,
+        patch.waitingFor ?? null,
       ],
     );
     if (updated.rowCount === 0) throw new LeaseLostError(`lease on ${sessionId} lost`);

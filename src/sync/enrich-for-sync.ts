@@ -2,25 +2,36 @@ import type { Clock } from '../core/clock.ts';
 import { enrichPending } from '../enrichment/enrich-pending.ts';
 import type { EnrichmentServices } from '../enrichment/enrichment-services.ts';
 import type { Database } from '../store/database.ts';
-import type { SyncDeps } from './sync-deps.ts';
+import type { EnrichBatch, SyncDeps } from './sync-deps.ts';
 
 /**
  * The runner's enriching step over the weather services: one batch of a user's waiting runs,
  * counted the way the session reports them (weather is what "enriched" means to the runner).
  * Places ride along in the same batches; any left when weather stops making progress are
- * finished by the scheduled backfill.
+ * finished by the scheduled backfill. A provider's spent window comes back as the batch's
+ * `deferral`, for the runner to park the session on, never slept through here.
  */
 export function enrichForSync(
   db: Database,
   services: EnrichmentServices,
   clock: Clock,
 ): NonNullable<SyncDeps['enrich']> {
-  return async (userId, limit) => {
-    const { weather, places } = await enrichPending(db, { ...services, clock }, { userId, limit });
-    return {
+  return async (userId, limit, bounds) => {
+    const { weather, places, deferral } = await enrichPending(
+      db,
+      { ...services, clock },
+      { userId, limit, ...bounds },
+    );
+    const batch: EnrichBatch = {
       enriched: weather.enriched,
       unavailable: weather.unavailable,
       stillPending: weather.stillPending + places.stillPending,
+    };
+    if (!deferral) return batch;
+    const { provider, until, error } = deferral;
+    return {
+      ...batch,
+      deferral: { provider, until, code: error.code, message: error.userMessage },
     };
   };
 }

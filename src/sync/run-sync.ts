@@ -15,7 +15,7 @@ import { fetchAthleteStats } from '../strava/athlete-stats.ts';
 import { applyEvent } from './apply-event.ts';
 import { classifyRecords } from './classify-records.ts';
 import { deleteUnlisted, RECONCILE_WINDOW_DAYS } from './reconcile.ts';
-import type { RunOptions, Step, SyncDeps } from './sync-deps.ts';
+import type { EnrichBatch, RunOptions, Step, SyncDeps } from './sync-deps.ts';
 
 /** What a session remembers between runs. Plain JSON, saved with the rows it covers. */
 export interface SyncCheckpoint {
@@ -27,11 +27,17 @@ export interface SyncCheckpoint {
 
 export const PER_PAGE = 200;
 /**
- * Runs per enrichment batch. A batch cannot be interrupted, and a stopping worker waits for it:
- * its place lookups go at Nominatim's one request a second, so 20 runs cost at most about 20 s
- * (every run in a cell not yet cached), within the 25 s a stopping worker gives its runs.
+ * Runs per enrichment batch. A batch stops before its next call when the worker stops, and
+ * never sleeps through a provider's spent window (it comes back as a deferral, and the session
+ * parks): its place lookups go at Nominatim's one request a second, so 20 runs take about 20 s.
  */
 export const ENRICH_BATCH = 20;
+/**
+ * The longest provider window the enriching phase parks its session for (a spent minute, a
+ * Retry-After). A longer one (an hour's or a day's cap) would hold the sync hostage to weather:
+ * the runs are stored already, so the sync completes and the weather backfill finishes them.
+ */
+export const MAX_ENRICH_PARK_MS = 15 * 60_000;
 /** An incremental sync re-reads a little before the newest stored run, for late uploads. */
 export const INCREMENTAL_OVERLAP_S = 6 * 3600;
 
@@ -325,7 +331,10 @@ async function enrichAll(
     if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
     let result: Awaited<ReturnType<typeof enrich>>;
     try {
-      result = await enrich(session.user_id, options.enrichBatch ?? ENRICH_BATCH);
+      result = await enrich(session.user_id, options.enrichBatch ?? ENRICH_BATCH, {
+        signal: options.signal,
+        deadlineMs: options.deadlineMs,
+      });
     } catch (error) {
       // Weather never holds a sync hostage: the runs are stored and shown; a spent weather
       // budget or a provider the operator must fix leaves them waiting for the backfill job.
@@ -346,16 +355,59 @@ async function enrichAll(
       );
       return undefined;
     }
+    const { enriched, unavailable, stillPending, deferral } = result;
     await step(session, async (tx) => {
       await sessionStore.addEnriched(tx, session.id, result);
-      await appendEvent(tx, session, { type: 'enrich:batch', payload: result });
+      await appendEvent(tx, session, {
+        type: 'enrich:batch',
+        payload: { enriched, unavailable, stillPending },
+      });
     });
-    // A batch is at most `enrichBatch` runs: go on while batches make progress. One that makes
-    // none means what is left waits on something else (the archive's delay, a retry time).
-    if (result.enriched + result.unavailable === 0) return undefined;
+    if (deferral) return waitForProvider(deps, options, session, step, deferral);
+    // A stopping worker (the batch ended early) or the deadline: hand on, even after a batch
+    // that got nothing done, since the rest of it was never asked for.
     const yielded = await yieldIfDue(deps, options, session);
     if (yielded) return yielded;
+    // A batch is at most `enrichBatch` runs: go on while batches make progress. One that makes
+    // none means what is left waits on something else (the archive's delay, a retry time).
+    if (enriched + unavailable === 0) return undefined;
   }
+}
+
+/**
+ * A provider's window is spent: the session parks until it reopens, as for Strava's (status
+ * `rate_limited`, `resume_at`), saying which provider it waits for, so the dashboard, the CLI
+ * and the ETA count the wait and the worker is free for other users meanwhile; the queue runs
+ * the next job at `resume_at`. A window longer than MAX_ENRICH_PARK_MS is left to the backfill.
+ */
+async function waitForProvider(
+  deps: SyncDeps,
+  options: RunOptions,
+  session: SyncSessionRow,
+  step: Step,
+  deferral: NonNullable<EnrichBatch['deferral']>,
+): Promise<RunOutcome | undefined> {
+  const until = deferral.until.toISOString();
+  if (deferral.until.getTime() - deps.clock.now() > MAX_ENRICH_PARK_MS) {
+    await step(session, (tx) =>
+      appendEvent(tx, session, {
+        type: 'enrich:deferred',
+        payload: { code: deferral.code, message: deferral.message, resumeAt: until },
+      }),
+    );
+    return undefined;
+  }
+  await deps.db.withTransaction(async (tx) => {
+    await sessionStore.release(tx, session.id, options.owner, 'rate_limited', {
+      resumeAt: deferral.until,
+      waitingFor: deferral.provider,
+    });
+    await appendEvent(tx, session, {
+      type: 'enrich:waiting',
+      payload: { provider: deferral.provider, until },
+    });
+  });
+  return { status: 'rate_limited', resumeAt: deferral.until };
 }
 
 async function finish(
@@ -409,10 +461,7 @@ async function settleFailure(
       await release(
         'rate_limited',
         { type: 'budget:exhausted', payload: { resumeAt: error.resumeAt.toISOString() } },
-        {
-          resumeAt: error.resumeAt,
-          error,
-        },
+        { resumeAt: error.resumeAt, waitingFor: 'strava', error },
       );
       return { status: 'rate_limited', resumeAt: error.resumeAt };
     }

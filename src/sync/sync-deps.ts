@@ -22,10 +22,25 @@ export interface SyncDeps {
   /** Strava sport types kept as runs (STRAVA_SPORT_TYPES). */
   sportTypes: readonly string[];
   /** Enriches pending runs of a user; absent: runs stay `pending` for the weather backfill. */
-  enrich?: (
-    userId: string,
-    limit: number,
-  ) => Promise<{ enriched: number; unavailable: number; stillPending: number }>;
+  enrich?: (userId: string, limit: number, bounds: EnrichBounds) => Promise<EnrichBatch>;
+}
+
+/** What bounds one enrichment batch: it ends early when the run stops, and waits past nothing. */
+export interface EnrichBounds {
+  signal?: AbortSignal;
+  deadlineMs: number;
+}
+
+/** One enrichment batch, as the session counts it. */
+export interface EnrichBatch {
+  enriched: number;
+  unavailable: number;
+  stillPending: number;
+  /**
+   * A provider's window (longer than a short pause) left runs unserved: which provider
+   * (`nominatim`, `openweathermap`, `open-meteo`), when it reopens, and its own words on it.
+   */
+  deferral?: { provider: string; until: Date; code: string; message: string };
 }
 
 export interface RunOptions {

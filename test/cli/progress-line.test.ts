@@ -30,6 +30,7 @@ function session(patch: Partial<SyncSessionRow> = {}): SyncSessionRow {
     lease_expires_at: null,
     cancel_requested_at: null,
     resume_at: null,
+    waiting_for: null,
     started_at: new Date('2026-03-01T10:00:00Z'),
     finished_at: null,
     correlation_id: 'cli-test',
@@ -80,6 +81,24 @@ describe('the progress line', () => {
     // 30 minutes for 20%, two hours more at that pace, and the 15 minutes' wait.
     expect(line).toBe(
       "20%  fetching  stored 200/800  enriched 0  ETA 2h 15m  waiting for Strava's rate-limit window until 10:45",
+    );
+  });
+
+  it('says which provider’s limit a session parked in enriching waits for, and for how long', () => {
+    const line = progressLine(
+      session({
+        status: 'rate_limited',
+        phase: 'enriching',
+        activities_stored: 800,
+        activities_enriched: 700,
+        resume_at: new Date('2026-03-01T10:10:40Z'),
+        waiting_for: 'nominatim',
+      }),
+      at('2026-03-01T10:10:00Z'),
+    );
+    // The ETA counts the 40 s the window has left, not only the work.
+    expect(line).toBe(
+      "95%  enriching  stored 800/800  enriched 700  ETA 1m 6s  waiting for OpenStreetMap's limit (Nominatim), 40s left",
     );
   });
 

@@ -19,7 +19,7 @@ function session(overrides: Partial<SessionView> & { stored?: number } = {}): Se
       estimatedTotal: 100,
     },
     skippedReasons: {},
-    progress: { percent: null, etaSeconds: null, waitingUntil: null },
+    progress: { percent: null, etaSeconds: null, waitingUntil: null, waitingFor: null },
     error: null,
     cancelRequested: false,
     createdAt: '2026-03-10T12:00:00.000Z',

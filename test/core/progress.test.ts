@@ -11,13 +11,14 @@ const base = {
   total_estimate: 800,
   started_at: new Date('2026-03-01T10:00:00Z'),
   resume_at: null,
+  waiting_for: null,
 };
 const at = (iso: string) => Date.parse(iso);
 
 describe('sync progress', () => {
   it('measures fetching against the athlete’s run count', () => {
     const p = computeProgress({ ...base, activities_stored: 400 }, at('2026-03-01T10:01:00Z'));
-    expect(p).toEqual({ percent: 40, etaSeconds: 90, waitingUntil: null });
+    expect(p).toEqual({ percent: 40, etaSeconds: 90, waitingUntil: null, waitingFor: null });
   });
 
   it('says it does not know rather than guess without an estimate', () => {
@@ -30,6 +31,7 @@ describe('sync progress', () => {
       percent: null,
       etaSeconds: null,
       waitingUntil: null,
+      waitingFor: null,
     });
   });
 
@@ -60,6 +62,7 @@ describe('sync progress', () => {
       percent: 100,
       etaSeconds: 0,
       waitingUntil: null,
+      waitingFor: null,
     });
   });
 
@@ -76,6 +79,36 @@ describe('sync progress', () => {
     expect(p.waitingUntil).toBe('2026-03-01T10:15:00.000Z');
     // 300 s of work for 20%: 1,200 s more work, plus the 600 s wait.
     expect(p.etaSeconds).toBe(1800);
+  });
+
+  it('says which provider a session parked in enriching waits for, and counts the wait', () => {
+    const p = computeProgress(
+      {
+        ...base,
+        status: 'rate_limited',
+        phase: 'enriching',
+        activities_stored: 800,
+        activities_enriched: 700,
+        resume_at: new Date('2026-03-01T10:10:40Z'),
+        waiting_for: 'nominatim',
+      },
+      at('2026-03-01T10:10:00Z'),
+    );
+    expect(p).toMatchObject({
+      percent: 95.8,
+      waitingFor: 'nominatim',
+      waitingUntil: '2026-03-01T10:10:40.000Z',
+    });
+    // 600 s of work for 95.8%: about 26 s more work, plus the 40 s the window has left.
+    expect(p.etaSeconds).toBe(66);
+  });
+
+  it('names Strava for a session parked before sessions said what they wait for', () => {
+    const p = computeProgress(
+      { ...base, status: 'rate_limited', resume_at: new Date('2026-03-01T10:15:00Z') },
+      at('2026-03-01T10:05:00Z'),
+    );
+    expect(p.waitingFor).toBe('strava');
   });
 
   it('caps fetching at its share when Strava lists more than its stats counted', () => {

@@ -247,9 +247,13 @@ describe.each(ADAPTERS)('weather and place enrichment on %s', (kind) => {
     });
     const runs = HOME_RUNS.slice(0, 5);
     const ids = await insertAll(runs);
-    const error = await enrichPending(t.db, services, { userId }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RateLimitedError);
-    expect((error as RateLimitedError).resumeAt).toEqual(new Date('2026-03-11T00:00:00Z'));
+    const result = await enrichPending(t.db, services, { userId });
+    expect(result.weather).toMatchObject({ enriched: 3, stillPending: 2 });
+    expect(result.deferral).toMatchObject({
+      provider: 'openweathermap',
+      until: new Date('2026-03-11T00:00:00Z'),
+    });
+    expect(result.deferral?.error).toBeInstanceOf(RateLimitedError);
     expect(answered(sims.owm.inspect().requests, 'onecall/timemachine')).toBe(3);
     expect(await statuses()).toEqual(['enriched:3', 'pending:2']);
     const waiting = await t.db.query(

@@ -121,23 +121,27 @@ describe('Open-Meteo archive client against the simulator', () => {
     expect(new Date(provider.availableAt(hour))).toEqual(new Date('2026-03-10T00:00:00Z'));
   });
 
-  it('waits out a spent minute and goes on', async () => {
+  it('stops at a spent minute without sleeping through it, and goes on once it has passed', async () => {
     env.sims.openMeteo.setLimits({ perMinute: 2 }); // a day of 12 variables weighs 1.2
     const slots = ['2025-01-01', '2025-03-01', '2025-06-01'].map((d) =>
       weatherSlotOf(52.52, 13.405, Date.parse(`${d}T10:00:00Z`)),
     );
     const before = env.sims.clock.now();
-    const batch = await client().observe(slots);
-    expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual([
-      'observed',
-      'observed',
-      'observed',
-    ]);
+    const provider = client();
+    const batch = await provider.observe(slots);
+    expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual(['observed', 'observed']);
+    expect(batch.halted).toBeInstanceOf(RateLimitedError);
+    const reopens = (batch.halted as RateLimitedError).resumeAt;
+    expect(reopens).toEqual(new Date(before + 60_000));
+    expect(env.sims.clock.now()).toBe(before);
+
+    env.sims.clock.set(reopens.getTime());
+    const rest = await provider.observe([slots[2]!]);
+    expect(outcomeOf(rest, slots[2]!)?.kind).toBe('observed');
     expect(env.sims.openMeteo.inspect().requests.byEndpoint.archive).toEqual({
       '200': 3,
       '429': 1,
     });
-    expect(env.sims.clock.now() - before).toBeGreaterThanOrEqual(60_000);
   });
 
   it('parks until midnight UTC when the day’s requests are spent', async () => {

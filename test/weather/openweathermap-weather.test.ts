@@ -98,19 +98,29 @@ describe('OpenWeatherMap One Call 3.0 timemachine client against the simulator',
     expect(answered(env.sims.owm.inspect().requests, 'onecall/timemachine')).toBe(2);
   });
 
-  it('waits out the minute on a first 429, parks until midnight UTC on a second', async () => {
+  it('stops until the minute ends on a first 429, until midnight UTC on one right after', async () => {
     env.sims.owm.setLimits({ perMinute: 2, perDay: 3 });
     const slots = [1, 2, 3, 4].map((d) => slotAt(`2025-01-0${d}T10:00:00Z`));
-    const batch = await client().observe(slots);
-    expect([...batch.outcomes.values()].map((o) => o.kind)).toEqual([
-      'observed',
-      'observed',
-      'observed',
+    const provider = client();
+    const halts: Date[] = [];
+    let open = slots;
+    // Each batch stops at its 429 without sleeping; the next starts when that window reopens.
+    for (let batch = 0; batch < 3 && open.length > 0; batch++) {
+      const result = await provider.observe(open);
+      open = open.filter((slot) => outcomeOf(result, slot)?.kind !== 'observed');
+      expect(result.halted).toBeInstanceOf(RateLimitedError);
+      const reopens = (result.halted as RateLimitedError).resumeAt;
+      halts.push(reopens);
+      env.sims.clock.set(reopens.getTime());
+    }
+    // 2 served; 429, taken as the minute; 1 served; 429, taken as the minute; 429 again right
+    // after that minute: the daily cap, until midnight.
+    expect(halts).toEqual([
+      new Date('2026-03-10T12:01:00Z'),
+      new Date('2026-03-10T12:02:00Z'),
+      new Date('2026-03-11T00:00:00Z'),
     ]);
-    expect(batch.halted).toBeInstanceOf(RateLimitedError);
-    expect((batch.halted as RateLimitedError).resumeAt).toEqual(new Date('2026-03-11T00:00:00Z'));
-    // 2 served; 429, taken as the minute: wait; 1 served; 429, taken as the minute: wait;
-    // 429 right again: that is the daily cap, parked until midnight.
+    expect(open).toHaveLength(1);
     expect(env.sims.owm.inspect().requests.byEndpoint['onecall/timemachine']).toEqual({
       '200': 3,
       '429': 3,

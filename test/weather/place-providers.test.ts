@@ -187,15 +187,36 @@ describe('reverse geocoding against the simulators', () => {
       expect(batch.calls).toBe(1);
     });
 
-    it('a 429 without Retry-After spends the minute, waited out until it keeps refusing', async () => {
+    it('a 429 without Retry-After spends the minute: the provider stops until it ends, sleeping nothing', async () => {
       answer = { status: 429, body: '{}' };
       const batch = await scripted().resolve(cells);
       expect(batch.halted).toBeInstanceOf(RateLimitedError);
       expect(batch.halted?.message).toBe('nominatim 429 (calls:minute)');
       expect((batch.halted as RateLimitedError).resumeAt).toEqual(
-        new Date(Date.parse(NOW) + 4 * 60_000),
+        new Date(Date.parse(NOW) + 60_000),
       );
-      expect(batch.calls).toBe(4);
+      expect(batch.calls).toBe(1);
+      expect(env.sims.clock.now()).toBe(Date.parse(NOW));
+    });
+
+    it('sleeps a Retry-After of a second, and stops instead when the run is stopping', async () => {
+      answer = { status: 429, body: '{}', headers: { 'retry-after': '1' } };
+      const stopping = new AbortController();
+      stopping.abort();
+      const stopped = await scripted().resolve(cells, { signal: stopping.signal });
+      expect(stopped.halted?.code).toBe('enrichment_stopped');
+      expect(stopped.calls).toBe(0);
+
+      const batch = await scripted().resolve([cells[0]!], { deadlineMs: Date.parse(NOW) + 500 });
+      // The second would end past the deadline: not slept, the window is the provider's halt.
+      expect(batch.halted).toBeInstanceOf(RateLimitedError);
+      expect(env.sims.clock.now()).toBe(Date.parse(NOW));
+
+      // Unbounded, the second is slept; a provider that refuses after every pause is given up.
+      const refusing = await scripted().resolve([cells[0]!]);
+      expect(refusing.halted).toBeInstanceOf(RateLimitedError);
+      expect(refusing.calls).toBe(4);
+      expect(env.sims.clock.now()).toBeGreaterThanOrEqual(Date.parse(NOW) + 3000);
     });
   });
 });

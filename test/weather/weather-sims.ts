@@ -111,7 +111,7 @@ export function providerBasics(sims: WeatherSims, ledger: ApiLedger) {
   return {
     ledger,
     clock: sims.clock,
-    waits: { clock: sims.clock, sleep: sims.sleep, maxWaitMs: 65_000 },
+    waits: { clock: sims.clock, sleep: sims.sleep },
     http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
   };
 }

@@ -51,7 +51,12 @@ export async function enrichPlaces(
     providers.map((p) => p.name),
   );
   const missing = cells.filter((cell) => !cached.has(cellKey(cell)));
-  const chain = await resolvePlaceCells(missing, providers, (entries) => storePlaces(db, entries));
+  const chain = await resolvePlaceCells(
+    missing,
+    providers,
+    (entries) => storePlaces(db, entries),
+    options,
+  );
 
   const now = clock.now();
   const updates = todo.flatMap((run, i) => {

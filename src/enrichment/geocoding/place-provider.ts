@@ -1,11 +1,6 @@
 import type { AppError } from '../../core/errors.ts';
 import { type Cell, cellKey } from '../grid-cell.ts';
-import {
-  distinctBy,
-  runBatch,
-  type WindowWaits,
-  waitingOutShortWindows,
-} from '../provider-calls.ts';
+import { distinctBy, type PassBounds, runBatch, type WindowWaits } from '../provider-calls.ts';
 
 /**
  * Reverse geocoding: the city, state and country a run started in, from its start coordinates
@@ -44,24 +39,27 @@ export interface PlaceBatch {
 
 export interface PlaceProvider {
   readonly name: PlaceProviderName;
-  /** One lookup per 0.01° cell, at the cell's centre. */
-  resolve(cells: readonly Cell[]): Promise<PlaceBatch>;
+  /** One lookup per 0.01° cell, at the cell's centre; stops early as weather's `observe` does. */
+  resolve(cells: readonly Cell[], bounds?: PassBounds): Promise<PlaceBatch>;
 }
 
 /**
  * What both geocoders' `resolve` does around their one-cell lookup: one call per distinct cell,
- * short rate-limit windows waited out, a failed lookup recorded on its cell, a halting error
- * ending the batch with what was found so far.
+ * short pauses slept, a failed lookup recorded on its cell, a halting error ending the batch
+ * with what was found so far.
  */
 export async function resolveEachCell(
   cells: readonly Cell[],
-  resolveCell: (cell: Cell) => Promise<[string, PlaceOutcome][]>,
+  resolveCell: (cell: Cell, bounds: PassBounds) => Promise<[string, PlaceOutcome][]>,
   waits: WindowWaits,
+  bounds: PassBounds = {},
 ): Promise<Omit<PlaceBatch, 'calls'>> {
   const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
     distinctBy(cells, cellKey),
-    (cell) => waitingOutShortWindows(() => resolveCell(cell), waits),
+    (cell) => resolveCell(cell, bounds),
     (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
+    waits,
+    bounds,
   );
   return { outcomes, ...(halted ? { halted } : {}) };
 }

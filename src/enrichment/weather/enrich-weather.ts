@@ -59,8 +59,12 @@ export async function enrichWeather(
     providers.map((p) => p.name),
   );
   const missing = slots.filter((slot) => !cached.has(weatherSlotKey(slot)));
-  const chain = await resolveWeatherSlots(missing, providers, clock, (entries) =>
-    storeWeather(db, entries),
+  const chain = await resolveWeatherSlots(
+    missing,
+    providers,
+    clock,
+    (entries) => storeWeather(db, entries),
+    options,
   );
 
   const now = clock.now();

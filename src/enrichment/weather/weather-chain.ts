@@ -1,6 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import { type AppError, ConfigError, RateLimitedError } from '../../core/errors.ts';
+import type { ProviderHalt } from '../enrichment-pass.ts';
 import { type WeatherSlot, weatherSlotKey } from '../grid-cell.ts';
+import { PASS_STOPPED, type PassBounds } from '../provider-calls.ts';
 import type { WeatherObservation } from './weather-observation.ts';
 import type { SlotOutcome, WeatherProvider } from './weather-provider.ts';
 
@@ -14,15 +16,15 @@ import type { SlotOutcome, WeatherProvider } from './weather-provider.ts';
  * - `not_yet` when no provider's archive holds it yet (it waits, and is never asked for as
  *   current or forecast weather);
  * - the last provider's `failed`, when one tried and failed;
- * - `deferred` (left exactly as it was) when the providers stopped for a ConfigError or a spent
- *   budget: the caller throws that error, and nothing about the run has changed;
+ * - `deferred` (left exactly as it was) when the providers stopped for a ConfigError, a spent
+ *   budget or the run stopping: the caller reports why, and nothing about the run has changed;
  * - `failed` with the halting error's message otherwise (an open circuit).
  */
 export type ChainOutcome = SlotOutcome | { kind: 'deferred' };
 
 export interface ChainResult {
   outcomes: Map<string, ChainOutcome>;
-  halts: AppError[];
+  halts: ProviderHalt[];
   calls: number;
 }
 
@@ -31,16 +33,17 @@ export async function resolveWeatherSlots(
   providers: readonly WeatherProvider[],
   clock: Clock,
   store: (entries: { slot: WeatherSlot; observation: WeatherObservation }[]) => Promise<void>,
+  bounds: PassBounds = {},
 ): Promise<ChainResult> {
   const outcomes = new Map<string, ChainOutcome>();
-  const halts: AppError[] = [];
+  const halts: ProviderHalt[] = [];
   let calls = 0;
   let open = [...slots];
   for (const provider of providers) {
     const now = clock.now();
     const ready = open.filter((slot) => provider.availableAt(slot.hourMs) <= now);
     if (ready.length === 0) continue;
-    const batch = await provider.observe(ready);
+    const batch = await provider.observe(ready, bounds);
     calls += batch.calls;
     await store(
       ready.flatMap((slot) => {
@@ -55,8 +58,8 @@ export async function resolveWeatherSlots(
       return outcome === undefined || outcome.kind === 'failed';
     });
     if (batch.halted) {
-      halts.push(batch.halted);
-      if (batch.halted instanceof ConfigError) break;
+      halts.push({ provider: provider.name, error: batch.halted });
+      if (endsChain(batch.halted)) break;
     }
   }
   for (const slot of open) {
@@ -70,17 +73,27 @@ export async function resolveWeatherSlots(
 function unresolved(
   slot: WeatherSlot,
   providers: readonly WeatherProvider[],
-  halts: readonly AppError[],
+  halts: readonly ProviderHalt[],
   now: number,
 ): ChainOutcome {
   const earliest = Math.min(...providers.map((p) => p.availableAt(slot.hourMs)));
   if (earliest > now) return { kind: 'not_yet', retryAt: new Date(earliest) };
   const last = halts.at(-1);
-  if (!last || halts.some(isDeferring)) return { kind: 'deferred' };
-  return { kind: 'failed', reason: last.userMessage };
+  if (!last || halts.some((h) => isDeferring(h.error))) return { kind: 'deferred' };
+  return { kind: 'failed', reason: last.error.userMessage };
 }
 
-/** A ConfigError or a spent budget: the runs wait untouched; the caller reports the error once. */
+/**
+ * A ConfigError, a spent budget or the run stopping: the runs wait untouched; the caller reports
+ * the error (or hands the session on) once.
+ */
 export function isDeferring(error: AppError): boolean {
-  return error instanceof ConfigError || error instanceof RateLimitedError;
+  return (
+    error instanceof ConfigError || error instanceof RateLimitedError || error.code === PASS_STOPPED
+  );
+}
+
+/** The next provider cannot help: the operator must act, or the run is stopping. */
+export function endsChain(error: AppError): boolean {
+  return error instanceof ConfigError || error.code === PASS_STOPPED;
 }

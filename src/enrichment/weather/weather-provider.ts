@@ -1,5 +1,6 @@
 import type { AppError } from '../../core/errors.ts';
 import type { WeatherSlot } from '../grid-cell.ts';
+import type { PassBounds } from '../provider-calls.ts';
 import type { WeatherObservation, WeatherProviderName } from './weather-observation.ts';
 
 /**
@@ -33,6 +34,9 @@ export interface WeatherProvider {
   readonly name: WeatherProviderName;
   /** The earliest instant the provider's archive holds the hour starting at `hourMs`. */
   availableAt(hourMs: number): number;
-  /** Weather for each slot; the slots are all available (`availableAt` ≤ now). */
-  observe(slots: readonly WeatherSlot[]): Promise<WeatherBatch>;
+  /**
+   * Weather for each slot; the slots are all available (`availableAt` ≤ now). Stops early, its
+   * `halted` saying why, when `bounds` end the pass or a window longer than a pause is spent.
+   */
+  observe(slots: readonly WeatherSlot[], bounds?: PassBounds): Promise<WeatherBatch>;
 }

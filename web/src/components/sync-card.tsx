@@ -1,4 +1,5 @@
 import type { ConnectionView, EstimateView, SessionView } from '../../../src/api/contract.ts';
+import { describeWait } from '../../../src/core/progress.ts';
 import { formatCount, formatLocalTime, formatRoughDuration, formatRuns } from '../format.ts';
 import { isTerminal, type Transport } from '../use-sync-session.ts';
 
@@ -12,7 +13,7 @@ const PHASE_LABELS: Record<string, string> = {
 const STATUS_LABELS: Record<SessionView['status'], string> = {
   queued: 'Waiting to start',
   running: 'Running',
-  rate_limited: 'Paused for Strava’s rate limit',
+  rate_limited: 'Paused for a rate limit',
   completed: 'Completed',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -134,6 +135,17 @@ function syncOutcome(session: SessionView): string {
   return changed === 0 ? 'no new runs' : `${formatRuns(changed)} new or changed`;
 }
 
+/**
+ * "Waiting for Strava’s rate-limit window until 12:45" (its windows are a quarter of an hour
+ * long: the time says more); "Waiting for OpenStreetMap’s limit (Nominatim), about 40 s" (a
+ * provider's minute: the time left says more).
+ */
+function waitingText(waitingFor: string, until: string): string {
+  const what = describeWait(waitingFor, '’');
+  if (waitingFor === 'strava') return `Waiting for ${what} until ${formatLocalTime(until)}`;
+  return `Waiting for ${what}, ${formatRoughDuration((Date.parse(until) - Date.now()) / 1000)}`;
+}
+
 function SyncProgress({
   session,
   transport,
@@ -159,9 +171,9 @@ function SyncProgress({
         aria-label="Sync progress"
         {...(percent !== null ? { value: percent, max: 100 } : {})}
       />
-      {progress.waitingUntil && (
-        <p className="waiting">
-          Waiting for Strava’s rate-limit window until {formatLocalTime(progress.waitingUntil)}
+      {progress.waitingUntil && progress.waitingFor && (
+        <p className="waiting" data-waiting-for={progress.waitingFor}>
+          {waitingText(progress.waitingFor, progress.waitingUntil)}
         </p>
       )}
       <dl className="counts">

@@ -18,6 +18,8 @@ import {
 import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from '../../grid-cell.ts';
 import {
   callFailed,
+  type PassBounds,
+  passStopped,
   rateLimitedUntil,
   readJsonBody,
   retryAfter,
@@ -79,7 +81,7 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
     return spendWindow(o.ledger, LEDGER_PROVIDER.nominatim, budget.minute, o.clock, SERVICE);
   }
 
-  async function resolveCell(cell: Cell): Promise<[string, PlaceOutcome][]> {
+  async function resolveCell(cell: Cell, bounds: PassBounds): Promise<[string, PlaceOutcome][]> {
     const { lat, lng } = cellCentre(cell, PLACE_CELLS_PER_DEGREE);
     const url = new URL(`${o.baseUrl}/reverse`);
     url.search = new URLSearchParams({
@@ -96,7 +98,9 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
       {
         beforeAttempt: async () => {
           await o.ledger.reserve(LEDGER_PROVIDER.nominatim, budgetLines(budget));
-          await pacer.wait();
+          await pacer.wait(bounds.signal);
+          // The spacing is cut short when the run stops; the call is not sent then.
+          if (bounds.signal?.aborted) throw passStopped();
           calls += 1;
         },
       },
@@ -130,9 +134,9 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
 
   return {
     name: 'nominatim',
-    async resolve(cells) {
+    async resolve(cells, bounds) {
       const before = calls;
-      const batch = await resolveEachCell(cells, resolveCell, o.waits);
+      const batch = await resolveEachCell(cells, resolveCell, o.waits, bounds);
       return { ...batch, calls: calls - before };
     },
   };

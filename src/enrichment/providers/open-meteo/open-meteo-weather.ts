@@ -27,7 +27,6 @@ import {
   runBatch,
   spendWindow,
   type WindowWaits,
-  waitingOutShortWindows,
 } from '../../provider-calls.ts';
 import { judgeObservation } from '../../weather/plausibility.ts';
 import type { SlotOutcome, WeatherProvider } from '../../weather/weather-provider.ts';
@@ -171,13 +170,15 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
   return {
     name: 'open-meteo',
     availableAt: (hourMs) => (utcDay(hourMs) + delayDays) * DAY_MS,
-    async observe(slots) {
+    async observe(slots, bounds) {
       const before = calls;
       const { outcomes, halted } = await runBatch<ArchiveCall, SlotOutcome>(
         planCalls(slots, o.chunkPolicy ?? DEFAULT_CHUNK_POLICY),
-        (call) => waitingOutShortWindows(() => fetchRange(call), o.waits),
+        fetchRange,
         (call, reason) =>
           call.slots.map((slot) => [weatherSlotKey(slot), { kind: 'failed', reason }]),
+        o.waits,
+        bounds,
       );
       return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
     },

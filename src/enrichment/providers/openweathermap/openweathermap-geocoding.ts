@@ -59,9 +59,9 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvi
 
   return {
     name: 'openweathermap',
-    async resolve(cells) {
+    async resolve(cells, bounds) {
       const before = owm.calls;
-      const batch = await resolveEachCell(cells, resolveCell, o.waits);
+      const batch = await resolveEachCell(cells, resolveCell, o.waits, bounds);
       return { ...batch, calls: owm.calls - before };
     },
   };

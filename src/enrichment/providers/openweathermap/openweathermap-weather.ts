@@ -7,13 +7,7 @@ import {
   type WeatherSlot,
   weatherSlotKey,
 } from '../../grid-cell.ts';
-import {
-  callFailed,
-  distinctBy,
-  runBatch,
-  spendWindow,
-  waitingOutShortWindows,
-} from '../../provider-calls.ts';
+import { callFailed, distinctBy, runBatch, spendWindow } from '../../provider-calls.ts';
 import { judgeObservation } from '../../weather/plausibility.ts';
 import type { SlotOutcome, WeatherProvider } from '../../weather/weather-provider.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
@@ -28,8 +22,8 @@ import { createOwmRequester, type OpenWeatherMapOptions } from './openweathermap
  *
  * Budget: each attempt first reserves one call on the One Call daily line and the key's
  * per-minute line in the shared ledger. A 429 ("account temporary blocked") does not say
- * which limit it is: the first is taken as the minute (waited out), a second right after as
- * the daily cap, which parks the provider until midnight UTC.
+ * which limit it is: the first is taken as the minute (deferred to its end), a second within
+ * two minutes as the daily cap, which parks the provider until midnight UTC.
  */
 export interface OpenWeatherMapWeatherOptions extends OpenWeatherMapOptions {
   /**
@@ -81,12 +75,14 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
   return {
     name: 'openweathermap',
     availableAt: (hourMs) => hourMs + HOUR_MS + settleMs,
-    async observe(slots) {
+    async observe(slots, bounds) {
       const before = owm.calls;
       const { outcomes, halted } = await runBatch<WeatherSlot, SlotOutcome>(
         distinctBy(slots, weatherSlotKey),
-        (slot) => waitingOutShortWindows(() => observeSlot(slot), o.waits),
+        observeSlot,
         (slot, reason) => [[weatherSlotKey(slot), { kind: 'failed', reason }]],
+        o.waits,
+        bounds,
       );
       return { outcomes, calls: owm.calls - before, ...(halted ? { halted } : {}) };
     },
