@@ -30,7 +30,7 @@ const postgresDate = z.iso.date().refine(isNotYearZero, 'must be a date in year 
  * `GET /api/activities`: a page of runs, newest first. `cursor` is opaque (the previous page's
  * `nextCursor`); the server also checks that it is one it gave out.
  */
-export const activityListQuery = z.object({
+export const activityListFields = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
   from: postgresDate.optional(),
@@ -41,6 +41,18 @@ export const activityListQuery = z.object({
     .max(40)
     .optional(),
 });
+
+/** A date range that ends before it starts is a mistake to point out, not an empty page. */
+export function inDateOrder<Schema extends z.ZodType<{ from?: string; to?: string }>>(
+  schema: Schema,
+) {
+  return schema.refine((q) => !q.from || !q.to || q.from <= q.to, {
+    message: 'must not be later than to',
+    path: ['from'],
+  });
+}
+
+export const activityListQuery = inDateOrder(activityListFields);
 export type ActivityListQuery = z.input<typeof activityListQuery>;
 
 /** `DELETE /api/strava/connection?purge=true` also deletes the runner's synced data. */

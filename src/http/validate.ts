@@ -31,12 +31,20 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> 
 
 /**
  * Parses the JSON body against `schema`; the handler reads the result with `c.req.valid('json')`.
- * Nothing downstream runs on bad input, so a bad body can never cause a partial write.
+ * Nothing downstream runs on bad input, so a bad body can never cause a partial write. With
+ * `bodyOptional`, a request with no body at all (`curl -X POST`) is checked as `{}`, whatever its
+ * content type; a body that is there must be JSON.
  */
 export function validateJson<Schema extends z.ZodType>(
   schema: Schema,
+  options: { bodyOptional?: boolean } = {},
 ): MiddlewareHandler<AppEnv, string, Validated<'json', Schema>> {
   return async (c, next) => {
+    const text = await c.req.text();
+    if (options.bodyOptional && text.length === 0) {
+      c.req.addValidatedData('json', check(schema, {}, 'body'));
+      return next();
+    }
     if (!isJson(c.req.header('content-type'))) {
       throw new ValidationError({
         code: 'invalid_content_type',
@@ -45,7 +53,7 @@ export function validateJson<Schema extends z.ZodType>(
         issues: [],
       });
     }
-    const body = parseJson(await c.req.text());
+    const body = parseJson(text);
     c.req.addValidatedData('json', check(schema, body, 'body'));
     await next();
   };

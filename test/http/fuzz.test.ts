@@ -320,28 +320,44 @@ function startSyncCase(f: Fixture): FuzzCase {
   }
   if (roll === 2) {
     const type = f.r.pick(NOT_JSON_TYPES);
+    const body = startBody(f.r);
+    // No body at all is a start with the server's choice of kind, whatever the content type.
+    if (body.length === 0) return notConnectedStart(f, body, type);
     return {
       ...base,
       kind: 'wrong-content-type',
       status: 400,
       codes: ['invalid_content_type'],
       headers: { ...anyUser(f), ...(type ? { 'content-type': type } : {}) },
-      body: startBody(f.r),
+      body,
     };
   }
   const body = startBody(f.r);
+  if (body.length === 0) return notConnectedStart(f, body, JSON_TYPE['content-type']);
   const parsed = serverJson(body);
   if (!parsed)
     return { ...base, ...MALFORMED_JSON, headers: { ...anyUser(f), ...JSON_TYPE }, body };
   if (!isValidStartBody(parsed.value))
     return { ...base, ...INVALID_BODY, headers: { ...anyUser(f), ...JSON_TYPE }, body };
-  // A valid start: only the user without a Strava connection may send it, and is refused.
+  return notConnectedStart(f, body, JSON_TYPE['content-type']);
+}
+
+/**
+ * A valid start: only the user without a Strava connection may send it, and is refused. With no
+ * body at all (the body is optional) the content type does not matter.
+ */
+function notConnectedStart(f: Fixture, body: Buffer, contentType: string | undefined): FuzzCase {
   return {
-    ...base,
-    kind: 'valid-but-not-connected',
+    endpoint: 'POST /api/syncs',
+    method: 'POST',
+    path: '/api/syncs',
+    kind: body.length === 0 ? 'no-body-not-connected' : 'valid-but-not-connected',
     status: 409,
     codes: ['strava_not_connected'],
-    headers: { authorization: f.unconnected, ...JSON_TYPE },
+    headers: {
+      authorization: f.unconnected,
+      ...(contentType ? { 'content-type': contentType } : {}),
+    },
     body,
   };
 }

@@ -179,6 +179,7 @@ describe('sync and activity routes', () => {
     ['limit=101', 'query.limit'],
     ['cursor=garbage', 'query.cursor'],
     ['from=yesterday', 'query.from'],
+    ['from=2026-02-01&to=2026-01-01', 'query.from'],
     ['sportType=Run;drop', 'query.sportType'],
   ])('refuses %s with 400 naming %s', async (query, field) => {
     const response = await app.request(`/api/activities?${query}`, { headers: headers.alice });
@@ -237,6 +238,14 @@ describe('sync and activity routes', () => {
         [carol],
       );
       expect(rows).toHaveLength(1);
+
+      // The body is optional: a bare POST (no body, no content type) starts or joins one too.
+      const bare = await withQueue.request('/api/syncs', {
+        method: 'POST',
+        headers: { authorization: auth.authorization },
+      });
+      expect(bare.status).toBe(200);
+      expect(((await bare.json()) as { id: string }).id).toBe(created.id);
 
       const bad = await withQueue.request('/api/syncs', {
         method: 'POST',

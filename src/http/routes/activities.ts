@@ -1,6 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { type ActivityView, activityListQuery, isNotYearZero } from '../../api/contract.ts';
+import {
+  type ActivityView,
+  activityListFields,
+  inDateOrder,
+  isNotYearZero,
+} from '../../api/contract.ts';
 import { stravaIdSchema } from '../../core/strava-id.ts';
 import { type ActivityListRow, listActivities } from '../../store/activity-store.ts';
 import type { Database } from '../../store/database.ts';
@@ -19,18 +24,20 @@ const cursorSchema = z.tuple([
   stravaIdSchema, // also refuses ids beyond bigint, which the query's cast would fail on
 ]);
 
-const listQuery = activityListQuery.extend({
-  cursor: z
-    .string()
-    .max(200)
-    .transform((value, ctx) => {
-      const parsed = cursorSchema.safeParse(safeDecode(value));
-      if (parsed.success) return parsed.data;
-      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
-      return z.NEVER;
-    })
-    .optional(),
-});
+const listQuery = inDateOrder(
+  activityListFields.extend({
+    cursor: z
+      .string()
+      .max(200)
+      .transform((value, ctx) => {
+        const parsed = cursorSchema.safeParse(safeDecode(value));
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
+        return z.NEVER;
+      })
+      .optional(),
+  }),
+);
 
 export function activityRoutes(deps: { db: Database; auth: JwtVerifier }) {
   return new Hono<AppEnv>().get(

@@ -41,7 +41,7 @@ export function syncRoutes(deps: {
   };
 
   return new Hono<AppEnv>()
-    .post('/api/syncs', requireUser(deps.auth), validateJson(startSyncBody), async (c) => {
+    .post('/api/syncs', requireUser(deps.auth), validateJson(startSyncBody, { bodyOptional: true }), async (c) => {
       const queue = deps.queue;
       if (!queue) throw startsUnavailable();
       const userId = c.get('user').id;
