@@ -238,14 +238,17 @@ describe('hostile payloads from Strava and the weather providers', () => {
     const runs = simRunIds(h);
     const victim = runs[5] as string;
     const huge = '9007199254740993'; // 2^53 + 1: a double rounds it to ...992
-    stravaTamper = (path, body) =>
-      path.endsWith('/athlete/activities')
-        ? body.replace(`"id":${victim},`, `"id":${huge},`)
-        : body;
+    let written = 0;
+    stravaTamper = (path, body) => {
+      if (!path.endsWith('/athlete/activities') || !body.includes(`"id":${victim},`)) return body;
+      written++;
+      return body.replace(`"id":${victim},`, `"id":${huge},`);
+    };
     try {
       const r = await backfill(deps());
       classified(r.codes);
       expect(['completed', 'failed']).toContain(r.status);
+      expect(written).toBeGreaterThan(0); // the page really carried the id
       const ids = r.stored.map((s) => s.id);
       expect(ids).not.toContain('9007199254740992');
       // Stored exactly as written, or skipped; everything else truthful.
