@@ -156,6 +156,7 @@ describe('syncSessionRowSchema', () => {
     lease_expires_at: new Date('2025-10-20T10:05:00Z'),
     cancel_requested_at: null,
     resume_at: null,
+    waiting_for: null,
     started_at: '2025-10-20T10:00:00.123456+00:00',
     finished_at: null,
     correlation_id: 'req-123',
