@@ -141,6 +141,7 @@ describe('syncSessionRowSchema', () => {
     phase: 'fetching',
     activities_listed: 400,
     activities_stored: 398,
+    activities_changed: 12,
     activities_skipped: 2,
     activities_enriched: 0,
     weather_unavailable: 0,
