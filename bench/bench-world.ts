@@ -24,8 +24,8 @@ export interface BenchWorld {
 export async function startBenchWorld(
   startAt: string,
   athletes: AddAthleteOptions[],
+  clock: ManualClock = createManualClock(startAt),
 ): Promise<BenchWorld> {
-  const clock = createManualClock(startAt);
   const sims = createSimulators({ clock, athletes });
   const { server, base } = await listen(sims.app.fetch);
   return {

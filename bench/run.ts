@@ -1,9 +1,10 @@
-import { DEFAULT_OWM_KEY } from '../sim/weather/openweathermap.ts';
 import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/wiring/node/demo-user.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import { startBenchWorld } from './bench-world.ts';
+import { benchEstimate, printEstimate } from './estimate.ts';
 import { neighbourOf } from './neighbour-athlete.ts';
-import { benchPair, type PairFigures, type ProviderPair } from './provider-scenario.ts';
+import { PROVIDER_PAIRS } from './provider-pairs.ts';
+import { benchPair, type PairFigures } from './provider-scenario.ts';
 import { printReport } from './report.ts';
 import { benchSseLatency, printSseLatency } from './sse-latency.ts';
 import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.ts';
@@ -11,7 +12,7 @@ import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.t
 /**
  * `npm run bench`: the figures of docs/benchmarks.md. Everything runs in this process and in
  * memory: the simulators on a loopback port, PGlite in `memory://`; nothing is written to disk.
- * `npm run bench -- enrichment` or `-- sse-latency` runs one part; with `BENCH_POSTGRES_URL` set
+ * `npm run bench -- enrichment`, `-- sse-latency` or `-- estimate` runs one part; with `BENCH_POSTGRES_URL` set
  * (a server where the user may create databases), the live-progress latency is also measured on
  * Postgres, in a database created and dropped for it.
  */
@@ -20,33 +21,6 @@ const NEIGHBOUR_USER = {
   id: 'd3e0a000-0000-4000-8000-000000000002',
   email: 'neighbour@stridesync.local',
 };
-
-const PAIRS: ProviderPair[] = [
-  {
-    label: 'OpenWeatherMap (key set)',
-    weather: 'openweathermap',
-    places: 'openweathermap',
-    settings: (urls) => ({
-      provider: 'openweathermap',
-      openWeatherApiKey: DEFAULT_OWM_KEY,
-      openWeatherApiUrl: urls.openWeatherApiUrl,
-      openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
-      nominatimUrl: urls.nominatimUrl,
-    }),
-  },
-  {
-    label: 'Open-Meteo + Nominatim (no key)',
-    weather: 'open-meteo',
-    places: 'nominatim',
-    settings: (urls) => ({
-      provider: 'open-meteo',
-      openWeatherApiKey: undefined,
-      openWeatherApiUrl: urls.openWeatherApiUrl,
-      openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
-      nominatimUrl: urls.nominatimUrl,
-    }),
-  },
-];
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -74,7 +48,8 @@ async function main(): Promise<void> {
     const syncMs = performance.now() - syncStarted;
 
     const results: PairFigures[] = [];
-    for (const pair of PAIRS) results.push(await benchPair(world, synced, pair, runners, START_AT));
+    for (const pair of PROVIDER_PAIRS)
+      results.push(await benchPair(world, synced, pair, runners, START_AT));
     printReport({
       results,
       athletes: {
@@ -89,12 +64,13 @@ async function main(): Promise<void> {
   }
 }
 
-const PARTS = ['enrichment', 'sse-latency'];
+const PARTS = ['enrichment', 'sse-latency', 'estimate'];
 const part = process.argv[2];
 if (part && !PARTS.includes(part)) {
-  console.error(`No bench part '${part}'; the parts are ${PARTS.join(' and ')}.`);
+  console.error(`No bench part '${part}'; the parts are ${PARTS.join(', ')}.`);
   process.exit(2);
 }
 if (!part || part === 'enrichment') await main();
 if (!part || part === 'sse-latency')
   printSseLatency(await benchSseLatency(process.env.BENCH_POSTGRES_URL));
+if (!part || part === 'estimate') printEstimate(await benchEstimate());

@@ -20,14 +20,57 @@ export interface BenchRunner {
   athleteId: number;
 }
 
-const MAX_RUNS = 20;
+const MAX_RUNS = 200;
 
 /**
  * A backfill of the runner's whole history through the real runner (`runSync`) against the
- * Strava simulator, with no enrichment wired in: the runs are stored exactly as a sync stores
- * them and wait `pending` for weather and place, which is where the enrichment bench starts.
+ * Strava simulator. Without `enrich`, the runs are stored exactly as a sync stores them and wait
+ * `pending` for weather and place, which is where the enrichment bench starts; with it, the
+ * sync enriches them as a worker's does (the estimate bench).
  */
-export async function syncHistory(world: BenchWorld, db: Database, runner: BenchRunner) {
+export async function syncHistory(
+  world: BenchWorld,
+  db: Database,
+  runner: BenchRunner,
+  options: { enrich?: SyncDeps['enrich']; connected?: ConnectedRunner } = {},
+): Promise<ConnectedRunner> {
+  const connected = options.connected ?? (await connectRunner(world, db, runner));
+  const deps: SyncDeps = {
+    ...connected.deps,
+    ...(options.enrich ? { enrich: options.enrich } : {}),
+  };
+  const { clock } = world;
+  const { session } = await sessionStore.start(db, {
+    userId: runner.userId,
+    kind: 'backfill',
+    correlationId: `bench-${runner.label}`,
+  });
+  for (let run = 0; run < MAX_RUNS; run++) {
+    const outcome = await runSync(deps, {
+      sessionId: session.id,
+      owner: 'bench',
+      deadlineMs: Number.MAX_SAFE_INTEGER,
+      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+    });
+    if (outcome.status === 'completed') return connected;
+    if (outcome.status === 'rate_limited') clock.set(outcome.resumeAt);
+    else if (outcome.status !== 'yielded' && outcome.status !== 'retry') {
+      throw new Error(`sync of ${runner.label} ended ${JSON.stringify(outcome)}`);
+    }
+  }
+  throw new Error(`sync of ${runner.label} did not end in ${MAX_RUNS} runs`);
+}
+
+/** A runner connected to their simulated athlete: the sync's Strava parts, without enrichment. */
+export interface ConnectedRunner {
+  deps: SyncDeps;
+}
+
+export async function connectRunner(
+  world: BenchWorld,
+  db: Database,
+  runner: BenchRunner,
+): Promise<ConnectedRunner> {
   const { clock } = world;
   const client = createStravaClient({
     apiUrl: world.urls.stravaApiUrl,
@@ -63,25 +106,7 @@ export async function syncHistory(world: BenchWorld, db: Database, runner: Bench
     // What a default install keeps as runs (STRAVA_SPORT_TYPES).
     sportTypes: loadConfig({}).strava.sportTypes,
   };
-  const { session } = await sessionStore.start(db, {
-    userId: runner.userId,
-    kind: 'backfill',
-    correlationId: `bench-${runner.label}`,
-  });
-  for (let run = 0; run < MAX_RUNS; run++) {
-    const outcome = await runSync(deps, {
-      sessionId: session.id,
-      owner: 'bench',
-      deadlineMs: Number.MAX_SAFE_INTEGER,
-      leaseTtlMs: DEFAULT_LEASE_TTL_MS,
-    });
-    if (outcome.status === 'completed') return;
-    if (outcome.status === 'rate_limited') clock.set(outcome.resumeAt);
-    else if (outcome.status !== 'yielded' && outcome.status !== 'retry') {
-      throw new Error(`sync of ${runner.label} ended ${JSON.stringify(outcome)}`);
-    }
-  }
-  throw new Error(`sync of ${runner.label} did not end in ${MAX_RUNS} runs`);
+  return { deps };
 }
 
 export async function insertBenchUser(db: Database, id: string, email: string): Promise<void> {

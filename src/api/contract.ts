@@ -157,6 +157,12 @@ export interface ConnectionView {
 /** One provider's share of an estimate, as `estimateEnrichment` counts it. */
 export interface ProviderCallEstimate {
   provider: string;
+  /** Runs to look up: stored runs still waiting (pending, or unavailable and due), and runs to come. */
+  lookups: number;
+  /** Distinct hours and cells (weather) or cells (places) the shared cache answers: free. */
+  cacheHits: number;
+  /** Of `lookups`, runs too recent for the provider's archive: looked up once it has them. */
+  waiting: number;
   calls: number;
   /** What the provider's quota counts: Open-Meteo's weighted calls, else the calls. */
   quotaUnits: number;
@@ -173,9 +179,14 @@ export interface EstimateView {
     expected: number;
     /** Runs already stored (their weather and place are cached or done). */
     stored: number;
+    /** How far off `expected` may be (equal to it when counted from the stored runs). */
+    range: { low: number; high: number };
     /** Where `expected` comes from: Strava's athlete totals, or the stored runs alone. */
     basis: 'strava_totals' | 'stored';
-    /** Why Strava's totals were not used (not connected, Strava did not answer); else null. */
+    /**
+     * What the count rests on, for the runner: Strava's totals leave private runs out; or why
+     * they were not used (not connected, Strava did not answer). Null when nothing to say.
+     */
     note: string | null;
   };
   strava: { calls: number; durationMs: number };
@@ -183,6 +194,8 @@ export interface EstimateView {
   places: ProviderCallEstimate;
   /** All of it, one phase after another. */
   durationMs: number;
+  /** From the fewest runs with every lookup cached, to the most runs with none. */
+  durationRangeMs: { low: number; high: number };
   computedAt: string;
 }
 

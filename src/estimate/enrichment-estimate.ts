@@ -1,11 +1,20 @@
-import { type PartialLimits, resolveLimits } from '../budget/provider-limits.ts';
+import type { BudgetPair } from '../budget/provider-limits.ts';
+import {
+  budgetOf,
+  LEDGER_PROVIDER,
+  type PartialLimits,
+  PROVIDER_BUDGETS,
+  resolveLimits,
+} from '../budget/provider-limits.ts';
 import type { PlaceProviderName } from '../enrichment/geocoding/place-provider.ts';
 import {
   cellKey,
   cellOf,
   DAY_MS,
+  HOUR_MS,
   PLACE_CELLS_PER_DEGREE,
   utcDay,
+  type WeatherSlot,
   weatherSlotKey,
   weatherSlotOf,
 } from '../enrichment/grid-cell.ts';
@@ -16,17 +25,25 @@ import {
   planArchiveChunks,
 } from '../enrichment/providers/open-meteo/archive-chunks.ts';
 import { ARCHIVE_HOURLY_VARIABLES } from '../enrichment/providers/open-meteo/open-meteo-archive.ts';
+import { DEFAULT_ARCHIVE_DELAY_DAYS } from '../enrichment/providers/open-meteo/open-meteo-weather.ts';
 import type { WeatherProviderName } from '../enrichment/weather/weather-observation.ts';
+import { ENRICH_BATCH } from '../sync/run-sync.ts';
+import { type EstimateTiming, resolveTiming } from './estimate-settings.ts';
+import { type CallKind, createPaceModel, type LineUse, type PaceLine } from './paced-calls.ts';
 
 /**
- * Before a sync: how many provider calls a history will cost, what it costs in money and how
- * long it takes under the daily and per-minute caps. Counted exactly as enrichment will call:
- * OpenWeatherMap one call per distinct 0.1° cell and UTC hour; Open-Meteo one call per cell and
- * date range (archive-chunks.ts), weighted as Open-Meteo counts; places one call per 0.01° cell.
- * Entries already in the caches (pass their keys) cost nothing. Not counted: retries, and runs
- * too recent for the archive (they are asked later). Time assumes calls one after another at
- * `latencyMs` each or the per-minute cap, whichever is slower, and a full day's wait for each
- * daily cap spent (the real wait is until midnight UTC, so often less).
+ * Before a sync: how many weather and place lookups a history needs, how many provider calls
+ * they cost, what they cost in money and how long they take. It replays what the sync does:
+ * the waiting runs oldest first, in the sync's batches (`ENRICH_BATCH` runs), weather then
+ * places per batch; in each batch the cache first (filled by the batches before), then one
+ * call per missing 0.1° cell and UTC hour (OpenWeatherMap), per cell and date range of the
+ * batch's days (Open-Meteo, archive-chunks.ts, weighted as Open-Meteo counts), per missing
+ * 0.01° cell (places). Runs too recent for the archive are looked up later (`waiting`). The
+ * calls are timed one after another (paced-calls.ts) under the ledger's lines — OpenWeatherMap's
+ * 60 a minute shared by One Call and geocoding, Open-Meteo's weighted minute, Nominatim's one a
+ * second, every daily cap (the rest goes on at midnight UTC, as the deferred work does) — from
+ * what the ledger has spent already, with each call's response time and stridesync's own work
+ * per batch. Not counted: retries and failures.
  */
 export interface EstimatePoint {
   lat: number;
@@ -38,6 +55,9 @@ export interface EstimatePoint {
 /** OpenWeatherMap One Call by Call: 1,000 calls per day free, then 0.0012 GBP (≈ 0.0015 USD) each. */
 export const OWM_ONE_CALL_PRICING = { freeCallsPerDay: 1000, usdPerCall: 0.0015 };
 
+/** OpenWeatherMap asks an hour once it is over and has settled (`availableAt` of its client). */
+const OWM_AVAILABLE_AFTER_MS = 2 * HOUR_MS;
+
 export interface EstimateOptions {
   weatherProvider: WeatherProviderName;
   placeProvider: PlaceProviderName;
@@ -45,131 +65,216 @@ export interface EstimateOptions {
   pricing?: typeof OWM_ONE_CALL_PRICING;
   /** Keys already cached: `weatherSlotKey` for weather, `cellKey` (0.01°) for places. */
   cached?: { weather?: ReadonlySet<string>; places?: ReadonlySet<string> };
-  latencyMs?: number;
+  /** Runs waiting for a place, when they are not the runs waiting for weather. */
+  placePoints?: readonly EstimatePoint[];
+  /** When enrichment starts (epoch ms): the archive's delay and the calendar windows count from it. */
+  startMs?: number;
+  /** What the ledger has spent already in the current windows (`provider:bucket` names). */
+  spent?: readonly LineUse[];
+  timing?: Partial<EstimateTiming>;
+  /** Runs per enrichment batch; the sync's by default. */
+  batchRuns?: number;
   chunkPolicy?: ChunkPolicy;
 }
 
 export interface CallEstimate {
+  /** Runs to look up (waiting now, or expected from Strava). */
+  lookups: number;
+  /** Distinct slots (weather) or cells (places) the cache answers, batch by batch, as enrichment counts them. */
+  cacheHits: number;
+  /** Of `lookups`, runs too recent for the provider: looked up once it has their hour. */
+  waiting: number;
   calls: number;
   /** What the provider's quota counts: Open-Meteo's weighted calls, else the calls. */
   quotaUnits: number;
-  /** Calendar days of daily caps the calls need (1 when they fit in today's). */
+  /** Calendar days (UTC) the calls take, daily caps included (1 when they fit in today's). */
   days: number;
   costUsd: number;
+  /** Time on this provider's calls: their waits and response times. */
   durationMs: number;
 }
 
 export interface EnrichmentEstimate {
   weather: CallEstimate & { provider: WeatherProviderName };
   places: CallEstimate & { provider: PlaceProviderName };
-  /** Weather and places run one after the other. */
+  /** Weather and places batch after batch, with stridesync's own work. */
   durationMs: number;
 }
 
-const DEFAULT_LATENCY_MS = 250;
+interface Half {
+  lookups: number;
+  cacheHits: number;
+  waiting: number;
+  calls: number;
+  quotaUnits: number;
+}
 
 export function estimateEnrichment(
   points: readonly EstimatePoint[],
   o: EstimateOptions,
 ): EnrichmentEstimate {
   const limits = resolveLimits(o.limits);
-  const latencyMs = o.latencyMs ?? DEFAULT_LATENCY_MS;
-  const weather =
-    o.weatherProvider === 'openweathermap'
-      ? owmEstimate(points, o, limits.openWeatherMap, latencyMs)
-      : openMeteoEstimate(points, o, limits.openMeteo, latencyMs);
-  const cells = new Set(
-    points
-      .map((p) => cellKey(cellOf(p.lat, p.lng, PLACE_CELLS_PER_DEGREE)))
-      .filter((key) => !o.cached?.places?.has(key)),
-  );
-  const placeLimits =
-    o.placeProvider === 'nominatim'
-      ? { perDay: limits.nominatim.perDay, intervalMs: 60_000 / limits.nominatim.perMinute }
-      : {
-          perDay: limits.openWeatherMap.geocodingPerDay,
-          intervalMs: 60_000 / limits.openWeatherMap.perMinute,
-        };
-  const places = sequential(
-    Array.from(cells, () => 1),
-    placeLimits.perDay,
-    Math.max(latencyMs, placeLimits.intervalMs),
-  );
+  const timing = resolveTiming(o.timing);
+  const startMs = o.startMs ?? Date.now();
+  const batchRuns = o.batchRuns ?? ENRICH_BATCH;
+  const kinds = callKinds(o, limits, timing);
+  const pace = createPaceModel(startMs, o.spent);
+  const weatherCached = new Set(o.cached?.weather);
+  const placeCached = new Set(o.cached?.places);
+  const weatherTodo = oldestFirst(points);
+  const placeTodo = oldestFirst(o.placePoints ?? points);
+  const weather: Half = { lookups: 0, cacheHits: 0, waiting: 0, calls: 0, quotaUnits: 0 };
+  const places: Half = { lookups: 0, cacheHits: 0, waiting: 0, calls: 0, quotaUnits: 0 };
+  const batches = Math.ceil(Math.max(weatherTodo.length, placeTodo.length) / batchRuns);
+
+  for (let b = 0; b < batches; b++) {
+    const now = pace.now();
+    const weatherBatch = weatherTodo.slice(b * batchRuns, (b + 1) * batchRuns);
+    const slots = distinct(
+      weatherBatch.map((p) => weatherSlotOf(p.lat, p.lng, p.at.getTime())),
+      weatherSlotKey,
+    );
+    const available = (slot: WeatherSlot) =>
+      o.weatherProvider === 'openweathermap'
+        ? slot.hourMs + OWM_AVAILABLE_AFTER_MS <= now
+        : (utcDay(slot.hourMs) + DEFAULT_ARCHIVE_DELAY_DAYS) * DAY_MS <= now;
+    weather.lookups += weatherBatch.length;
+    weather.waiting += weatherBatch.filter(
+      (p) => !available(weatherSlotOf(p.lat, p.lng, p.at.getTime())),
+    ).length;
+    const hits = slots.filter((slot) => weatherCached.has(weatherSlotKey(slot)));
+    weather.cacheHits += hits.length;
+    const missing = slots.filter((s) => !weatherCached.has(weatherSlotKey(s)) && available(s));
+    for (const weight of weatherCallWeights(missing, o)) {
+      pace.call(o.weatherProvider === 'openweathermap' ? kinds.oneCall : kinds.openMeteo, weight);
+      weather.calls += 1;
+      weather.quotaUnits += weight;
+    }
+    for (const slot of missing) weatherCached.add(weatherSlotKey(slot));
+
+    const placeBatch = placeTodo.slice(b * batchRuns, (b + 1) * batchRuns);
+    const cells = distinct(
+      placeBatch.map((p) => cellKey(cellOf(p.lat, p.lng, PLACE_CELLS_PER_DEGREE))),
+      (key) => key,
+    );
+    places.lookups += placeBatch.length;
+    for (const cell of cells) {
+      if (placeCached.has(cell)) {
+        places.cacheHits += 1;
+        continue;
+      }
+      pace.call(kinds.places);
+      places.calls += 1;
+      places.quotaUnits += 1;
+      placeCached.add(cell);
+    }
+    pace.work(timing.batchWorkMs);
+  }
+
+  const daysOf = (service: string) => {
+    const lastDay = Math.max(utcDay(startMs), ...pace.callsByDay(service).keys());
+    return lastDay - utcDay(startMs) + 1;
+  };
   return {
-    weather: { provider: o.weatherProvider, ...weather },
-    places: { provider: o.placeProvider, ...places, costUsd: 0 },
-    durationMs: weather.durationMs + places.durationMs,
+    weather: {
+      provider: o.weatherProvider,
+      ...weather,
+      days: daysOf('weather'),
+      costUsd:
+        o.weatherProvider === 'openweathermap' ? oneCallCost(pace.callsByDay('weather'), o) : 0,
+      durationMs: pace.durationOf('weather'),
+    },
+    places: {
+      provider: o.placeProvider,
+      ...places,
+      days: daysOf('places'),
+      costUsd: 0,
+      durationMs: pace.durationOf('places'),
+    },
+    durationMs: pace.now() - startMs,
   };
 }
 
-function owmEstimate(
-  points: readonly EstimatePoint[],
-  o: EstimateOptions,
-  limits: { oneCallPerDay: number; perMinute: number },
-  latencyMs: number,
-): CallEstimate {
-  const pricing = o.pricing ?? OWM_ONE_CALL_PRICING;
-  const slots = new Set(
-    points
-      .map((p) => weatherSlotKey(weatherSlotOf(p.lat, p.lng, p.at.getTime())))
-      .filter((key) => !o.cached?.weather?.has(key)),
-  );
-  const run = sequential(
-    Array.from(slots, () => 1),
-    limits.oneCallPerDay,
-    Math.max(latencyMs, 60_000 / limits.perMinute),
-  );
-  // Each day's calls beyond the free 1,000 are billed; the cap decides how many a day makes.
-  let billable = 0;
-  for (let left = run.calls; left > 0; left -= limits.oneCallPerDay) {
-    billable += Math.max(0, Math.min(left, limits.oneCallPerDay) - pricing.freeCallsPerDay);
-  }
-  return { ...run, costUsd: Math.round(billable * pricing.usdPerCall * 100) / 100 };
-}
-
-function openMeteoEstimate(
-  points: readonly EstimatePoint[],
-  o: EstimateOptions,
-  limits: { weightedPerDay: number; weightedPerMinute: number },
-  latencyMs: number,
-): CallEstimate {
+/** The quota weight of each call the missing slots cost: one per slot, or Open-Meteo's ranges. */
+function weatherCallWeights(missing: readonly WeatherSlot[], o: EstimateOptions): number[] {
+  if (o.weatherProvider === 'openweathermap') return missing.map(() => 1);
   const daysByCell = new Map<string, number[]>();
-  for (const p of points) {
-    const slot = weatherSlotOf(p.lat, p.lng, p.at.getTime());
-    if (o.cached?.weather?.has(weatherSlotKey(slot))) continue;
+  for (const slot of missing) {
     const days = daysByCell.get(cellKey(slot)) ?? [];
     days.push(utcDay(slot.hourMs));
     daysByCell.set(cellKey(slot), days);
   }
-  const weights = [...daysByCell.values()].flatMap((days) =>
+  return [...daysByCell.values()].flatMap((days) =>
     planArchiveChunks(days, o.chunkPolicy ?? DEFAULT_CHUNK_POLICY).map((range) =>
       Math.ceil(archiveCallWeight(range, ARCHIVE_HOURLY_VARIABLES.length)),
     ),
   );
-  const units = weights.reduce((sum, w) => sum + w, 0);
-  const meanWeight = weights.length === 0 ? 1 : units / weights.length;
-  const intervalMs = Math.max(latencyMs, (meanWeight * 60_000) / limits.weightedPerMinute);
-  return { ...sequential(weights, limits.weightedPerDay, intervalMs), costUsd: 0 };
 }
 
-/**
- * Calls of the given quota weights, one after another `intervalMs` apart, at most `perDay`
- * quota units a day: the days needed, and the time (a full day per spent cap, then the last
- * day's share of the calls).
- */
-function sequential(
-  weights: readonly number[],
-  perDay: number,
-  intervalMs: number,
-): Omit<CallEstimate, 'costUsd'> {
-  const quotaUnits = weights.reduce((sum, w) => sum + w, 0);
-  const days = Math.max(1, Math.ceil(quotaUnits / perDay));
-  const lastDayUnits = quotaUnits - (days - 1) * perDay;
-  const lastDayCalls = Math.ceil((weights.length * lastDayUnits) / Math.max(1, quotaUnits));
+/** Each day's One Call calls beyond the free 1,000 are billed; the cap decides how many a day makes. */
+function oneCallCost(byDay: ReadonlyMap<number, number>, o: EstimateOptions): number {
+  const pricing = o.pricing ?? OWM_ONE_CALL_PRICING;
+  let billable = 0;
+  for (const calls of byDay.values()) billable += Math.max(0, calls - pricing.freeCallsPerDay);
+  return Math.round(billable * pricing.usdPerCall * 100) / 100;
+}
+
+/** The ledger lines each kind of call spends, named `provider:bucket` as the ledger names them. */
+function callKinds(
+  o: EstimateOptions,
+  limits: ReturnType<typeof resolveLimits>,
+  timing: EstimateTiming,
+): { oneCall: CallKind; openMeteo: CallKind; places: CallKind } {
+  const lines = (provider: string, pair: BudgetPair): PaceLine[] =>
+    [pair.minute, pair.daily].map((line) => ({
+      name: `${provider}:${line.bucket}`,
+      windowMs: line.window === 'minute' ? 60_000 : DAY_MS,
+      limit: line.limit,
+    }));
+  const owm = LEDGER_PROVIDER.openWeatherMap;
   return {
-    calls: weights.length,
-    quotaUnits,
-    days,
-    durationMs: (days - 1) * DAY_MS + lastDayCalls * intervalMs,
+    oneCall: {
+      service: 'weather',
+      lines: lines(owm, budgetOf(PROVIDER_BUDGETS.oneCall, limits.openWeatherMap)),
+      minGapMs: 0,
+      latencyMs: timing.weatherCallMs,
+    },
+    openMeteo: {
+      service: 'weather',
+      lines: lines(
+        LEDGER_PROVIDER.openMeteo,
+        budgetOf(PROVIDER_BUDGETS.openMeteo, limits.openMeteo),
+      ),
+      minGapMs: 0,
+      latencyMs: timing.weatherCallMs,
+    },
+    places:
+      o.placeProvider === 'nominatim'
+        ? {
+            service: 'places',
+            lines: lines(
+              LEDGER_PROVIDER.nominatim,
+              budgetOf(PROVIDER_BUDGETS.nominatim, limits.nominatim),
+            ),
+            minGapMs: timing.nominatimIntervalMs,
+            latencyMs: timing.placeCallMs,
+          }
+        : {
+            service: 'places',
+            lines: lines(owm, budgetOf(PROVIDER_BUDGETS.owmGeocoding, limits.openWeatherMap)),
+            minGapMs: 0,
+            latencyMs: timing.placeCallMs,
+          },
   };
+}
+
+/** The todo order: enrichment selects the oldest waiting runs first. */
+function oldestFirst(points: readonly EstimatePoint[]): EstimatePoint[] {
+  return [...points].sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+function distinct<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
+  return [...seen.values()];
 }

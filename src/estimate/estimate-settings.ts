@@ -8,13 +8,50 @@ export interface EstimateSettings {
   weatherProvider: WeatherProviderName;
   placeProvider: PlaceProviderName;
   limits?: PartialLimits;
+  timing?: Partial<EstimateTiming>;
 }
 
-/** The providers enrichment asks first, which the estimate counts calls against. */
-export function estimateSettingsOf(services: EnrichmentServices): EstimateSettings | undefined {
+/**
+ * How long things take besides the limits: the services' response times, Nominatim's pacing,
+ * and stridesync's own work. The defaults are for the real services over the internet; the
+ * demo and the bench pass their simulators' figures.
+ */
+export interface EstimateTiming {
+  /** One Strava call: a page of 200 summaries (and storing it), the stats. */
+  stravaCallMs: number;
+  /** One weather call (One Call timemachine, an Open-Meteo range). */
+  weatherCallMs: number;
+  /** One reverse-geocoding call. */
+  placeCallMs: number;
+  /** The gap Nominatim's client keeps between two requests: its policy's one a second. */
+  nominatimIntervalMs: number;
+  /** stridesync's own work per enrichment batch: reading the runs, the caches, the updates. */
+  batchWorkMs: number;
+}
+
+export const DEFAULT_ESTIMATE_TIMING: EstimateTiming = {
+  stravaCallMs: 1000,
+  weatherCallMs: 250,
+  placeCallMs: 250,
+  nominatimIntervalMs: 1000,
+  batchWorkMs: 100,
+};
+
+export function resolveTiming(timing: Partial<EstimateTiming> = {}): EstimateTiming {
+  return { ...DEFAULT_ESTIMATE_TIMING, ...timing };
+}
+
+/**
+ * The providers enrichment asks first, which the estimate counts calls against; `timing` where
+ * the process knows better than the defaults (the demo's in-process simulators).
+ */
+export function estimateSettingsOf(
+  services: EnrichmentServices,
+  timing?: Partial<EstimateTiming>,
+): EstimateSettings | undefined {
   const [weather] = services.weather;
   const [place] = services.places;
   return weather && place
-    ? { weatherProvider: weather.name, placeProvider: place.name }
+    ? { weatherProvider: weather.name, placeProvider: place.name, ...(timing ? { timing } : {}) }
     : undefined;
 }

@@ -5,7 +5,7 @@ import { STRAVA_DEFAULT_LIMITS, windowAt } from '../budget/rate-windows.ts';
 export const STRAVA_CALL_MS = 1_000;
 
 /**
- * How long `calls` GETs take under Strava's read limits, one after another, starting from what
+ * How long `calls` GETs take, `callMs` each, under Strava's read limits, one after another, starting from what
  * the ledger says is already spent in the current windows: a spent 15-minute window waits for
  * the next quarter hour, a spent day for midnight UTC (`windowAt`, as Strava resets them).
  */
@@ -13,6 +13,7 @@ export function stravaDurationMs(
   calls: number,
   startMs: number,
   ledger: readonly LedgerLine[],
+  callMs = STRAVA_CALL_MS,
 ): number {
   const line = (bucket: string, fallback: number) => {
     const found = ledger.find((l) => l.bucket === bucket && l.windowStart.getTime() <= startMs);
@@ -29,7 +30,7 @@ export function stravaDurationMs(
     if (day.used >= dayLine.limit) t = day.end;
     else if (quarter.used >= quarterLine.limit) t = quarter.end;
     else {
-      t += STRAVA_CALL_MS;
+      t += callMs;
       quarter.used++;
       day.used++;
       left--;

@@ -13,13 +13,20 @@ import {
 import { runMidpoint } from '../../src/enrichment/weather/run-midpoint.ts';
 import { storeWeather } from '../../src/enrichment/weather/weather-cache.ts';
 import type { WeatherObservation } from '../../src/enrichment/weather/weather-observation.ts';
+import {
+  HIDDEN_SHARE,
+  MAX_HIDDEN_SHARE,
+  PUBLIC_ONLY_NOTE,
+} from '../../src/estimate/backfill-estimate.ts';
 import { type EstimatePoint, estimateEnrichment } from '../../src/estimate/enrichment-estimate.ts';
 import type { EstimateSettings } from '../../src/estimate/estimate-settings.ts';
 import { STRAVA_CALL_MS } from '../../src/estimate/strava-duration.ts';
 import { STRAVA_TOTALS_MEMO_MS } from '../../src/estimate/strava-totals.ts';
+import { GPS_SHARE } from '../../src/estimate/unknown-runs.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createJwtVerifier, signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
+import { purgeUserData } from '../../src/store/purge-user-data.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
@@ -215,6 +222,8 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     ]);
     const expected = estimateEnrichment(points, {
       ...SETTINGS,
+      // After the listing: the stats and one short page, a second each.
+      startMs: h.clock.now() + 3 * STRAVA_CALL_MS,
       cached: {
         weather: new Set([weatherSlotKey(slot(first)), weatherSlotKey(slot(second))]),
         places: new Set([cellKey(paris)]),
@@ -224,6 +233,7 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     const estimate = await estimateOf(user.authorization);
     expect(estimate.activities).toEqual({
       expected: 40,
+      range: { low: 40, high: 40 },
       stored: 40,
       basis: 'stored',
       note: 'Strava is not connected. The estimate counts only the runs already stored.',
@@ -236,6 +246,10 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     // The stats, then one short page of the list.
     expect(estimate.strava).toEqual({ calls: 3, durationMs: 3 * STRAVA_CALL_MS });
     expect(estimate.durationMs).toBe(estimate.strava.durationMs + expected.durationMs);
+    expect(estimate.durationRangeMs).toEqual({
+      low: estimate.durationMs,
+      high: estimate.durationMs,
+    });
     expect(estimate.computedAt).toBe(new Date(h.clock.now()).toISOString());
 
     // Another runner sees none of it.
@@ -261,21 +275,25 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     const statsCallsBefore = h.sim.inspect().byEndpoint[STATS_ENDPOINT]?.['200'] ?? 0;
 
     const estimate = await estimateOf(user.authorization);
+    // Strava counts only public runs: the estimate expects the share runners hide on top,
+    // says so, and gives the range from the public runs alone to a third hidden.
+    const expected = Math.round(strava.runs / (1 - HIDDEN_SHARE));
     expect(estimate.activities).toEqual({
-      expected: strava.runs,
+      expected,
+      range: { low: strava.runs, high: Math.round(strava.runs / (1 - MAX_HIDDEN_SHARE)) },
       stored: 12,
       basis: 'strava_totals',
-      note: null,
+      note: PUBLIC_ONLY_NOTE,
     });
-    const pages = Math.floor(strava.listed / 200) + 1;
-    expect(pages).toBeGreaterThan(1);
-    expect(estimate.strava.calls).toBe(2 + pages);
+    // Every type is listed, not only those Strava totals: at least the pages of its totals.
+    expect(estimate.strava.calls).toBeGreaterThanOrEqual(2 + Math.floor(strava.listed / 200) + 1);
 
-    // Each run not stored yet is counted at its worst: a weather call and a place call of its own.
-    const storedOnly = estimateEnrichment(pointsOf(runs), SETTINGS);
-    const unstored = strava.runs - 12;
-    expect(estimate.weather.calls).toBe(storedOnly.weather.calls + unstored);
-    expect(estimate.places.calls).toBe(storedOnly.places.calls + unstored);
+    // Runs not stored yet are counted like the stored ones: as many with GPS, lookups to do.
+    const known = pointsOf(runs).length;
+    expect(estimate.weather.lookups).toBe(known + Math.round(((expected - 12) * known) / 12));
+    expect(estimate.places.lookups).toBe(estimate.weather.lookups);
+    expect(estimate.durationRangeMs.low).toBeLessThan(estimate.durationMs);
+    expect(estimate.durationRangeMs.high).toBeGreaterThan(estimate.durationMs);
 
     await estimateOf(user.authorization);
     expect(h.sim.inspect().byEndpoint[STATS_ENDPOINT]?.['200']).toBe(statsCallsBefore + 1);
@@ -301,13 +319,13 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
       const estimate = (await response.json()) as EstimateView;
       expect(estimate.activities).toEqual({
         expected: 7,
+        range: { low: 7, high: 7 },
         stored: 7,
         basis: 'stored',
         note: 'Strava is having trouble answering right now. The estimate counts only the runs already stored.',
       });
-      expect(estimate.weather.calls).toBe(
-        estimateEnrichment(pointsOf(runs), SETTINGS).weather.calls,
-      );
+      // A run a day, each its own hour: one One Call each.
+      expect(estimate.weather.calls).toBe(pointsOf(runs).length);
       expect(logs.entries()).toContainEqual(
         expect.objectContaining({
           correlationId,
@@ -341,5 +359,78 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
       calls: 3,
       durationMs: midnight - now + 3 * STRAVA_CALL_MS,
     });
+  });
+  it('counts the runs a cancelled backfill left waiting as lookups, cached ones free', async () => {
+    const user = await newUser();
+    const runs = history(20, Date.parse('2024-02-01T06:00:00Z'), LONDON, PARIS);
+    await store(user.id, runs);
+    const points = pointsOf(runs);
+    // The backfill stored them all, then was cancelled: the first eight got their weather
+    // (their hours are cached), the rest still wait.
+    const slot = (p: EstimatePoint) => weatherSlotOf(p.lat, p.lng, p.at.getTime());
+    await storeWeather(
+      t.db,
+      points
+        .slice(0, 8)
+        .map((p) => ({ slot: slot(p), observation: observation('openweathermap', p.at) })),
+    );
+    await t.db.query(
+      `update activities set weather_status = 'enriched'
+       where id in (select id from activities where user_id = $1 and weather_status = 'pending'
+                      and start_lat is not null order by start_date limit 8)`,
+      [user.id],
+    );
+    let estimate = await estimateOf(user.authorization);
+    expect(estimate.weather).toMatchObject({
+      lookups: points.length - 8,
+      cacheHits: 0,
+      calls: points.length - 8,
+    });
+    // Cached meanwhile (another runner's sync, or this one's before it was cancelled): still
+    // lookups to do, none of them a call.
+    await t.db.query(
+      `update activities set weather_status = 'pending' where user_id = $1
+         and weather_status = 'enriched'`,
+      [user.id],
+    );
+    estimate = await estimateOf(user.authorization);
+    expect(estimate.weather).toMatchObject({ lookups: points.length, cacheHits: 8 });
+    expect(estimate.weather.calls).toBe(points.length - 8);
+    expect(estimate.places.lookups).toBe(points.length);
+  });
+
+  it('counts deleted runs as to do again: restored as they were, cache hits free', async () => {
+    const user = await newUser();
+    await t.db.query('delete from strava_connections');
+    // The test before spent Strava's whole day in the ledger.
+    await t.db.query("delete from api_budget where provider = 'strava'");
+    await h.connect(user.id);
+    const strava = await stravaStats();
+    const runs = history(12, Date.parse('2023-04-01T06:00:00Z'), LONDON, PARIS);
+    await store(user.id, runs);
+    const points = pointsOf(runs);
+    const slot = (p: EstimatePoint) => weatherSlotOf(p.lat, p.lng, p.at.getTime());
+    await storeWeather(
+      t.db,
+      points.map((p) => ({ slot: slot(p), observation: observation('openweathermap', p.at) })),
+    );
+    // Deleted here while Strava still has them: a backfill lists them again and restores them
+    // with the statuses they had. Waiting runs are lookups again, answered by the cache.
+    await t.db.query('update activities set deleted_at = now() where user_id = $1', [user.id]);
+    const expected = Math.round(strava.runs / (1 - HIDDEN_SHARE));
+    const unknown = Math.round((expected - runs.length) * GPS_SHARE);
+    const deleted = await estimateOf(user.authorization);
+    expect(deleted.activities).toMatchObject({ expected, stored: 0, note: PUBLIC_ONLY_NOTE });
+    expect(deleted.weather.lookups).toBe(points.length + unknown);
+    expect(deleted.weather.cacheHits).toBe(points.length);
+    expect(deleted.weather.calls).toBe(unknown);
+
+    // Deleted for good (a disconnect with purge): nothing is known of them but their number.
+    // All are to do again; at best every lookup is a cache hit, which the range's low end says.
+    await t.db.withTransaction((tx) => purgeUserData(tx, user.id));
+    const purged = await estimateOf(user.authorization);
+    expect(purged.activities).toMatchObject({ expected, stored: 0 });
+    expect(purged.weather.lookups).toBe(Math.round(expected * GPS_SHARE));
+    expect(purged.durationRangeMs.low).toBeLessThan(purged.durationMs / 10);
   });
 });

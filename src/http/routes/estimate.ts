@@ -34,6 +34,7 @@ export function estimateRoutes(deps: EstimateDeps) {
       weather: result.enrichment.weather,
       places: result.enrichment.places,
       durationMs: result.durationMs,
+      durationRangeMs: result.durationRangeMs,
       computedAt: result.computedAt.toISOString(),
     } satisfies EstimateView);
   });

@@ -92,8 +92,10 @@ function EstimateSummary({ estimate }: { estimate: EstimateView }) {
         ? `About ${formatRuns(toFetch)} to bring in: `
         : `${formatRuns(activities.stored)} stored; checking for new ones takes `}
       {formatCount(strava.calls)} Strava {strava.calls === 1 ? 'call' : 'calls'},{' '}
-      {formatCount(estimate.weather.calls + estimate.places.calls)} weather and place lookups,{' '}
-      {formatRoughDuration(estimate.durationMs / 1000)}.
+      {formatCount(estimate.weather.lookups)} runs to look up (
+      {formatCount(estimate.weather.calls + estimate.places.calls)} weather and place calls, the
+      rest from the cache), {formatRoughDuration(estimate.durationMs / 1000)}.
+      {activities.note && <small className="estimate-note"> {activities.note}</small>}
     </p>
   );
 }
