@@ -82,6 +82,19 @@ export interface SessionList {
   items: SessionView[];
 }
 
+/** One entry of a session's timeline (`sync_events`): what happened, with its details. */
+export interface TimelineEventView {
+  /** `sync:started`, `slice:stored`, `total:unknown`, … (src/core/sync-events.ts). */
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** `GET /api/syncs/:id/timeline`: the session's whole timeline, oldest first. */
+export interface SyncTimeline {
+  items: TimelineEventView[];
+}
+
 export interface ActivityView {
   id: string;
   name: string;

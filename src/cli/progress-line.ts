@@ -1,3 +1,4 @@
+import type { SessionView } from '../api/session-view.ts';
 import { computeProgress, describeWait } from '../core/progress.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 
@@ -17,9 +18,57 @@ export interface ProgressLineOptions {
 
 export const DEFAULT_BAR_WIDTH = 20;
 
+/**
+ * What the line and the summary read of a session: its row, or the same fields taken from the
+ * API's view of it when the session is followed through a local server (`viewAsDisplayed`).
+ */
+export type DisplayedSession = Pick<
+  SyncSessionRow,
+  | 'status'
+  | 'phase'
+  | 'kind'
+  | 'activities_stored'
+  | 'activities_skipped'
+  | 'activities_enriched'
+  | 'weather_unavailable'
+  | 'total_estimate'
+  | 'created_at'
+  | 'started_at'
+  | 'finished_at'
+  | 'resume_at'
+  | 'waiting_for'
+  | 'error_code'
+  | 'error_message'
+  | 'error_hint'
+>;
+
+/** The API's view of a session as the line reads it: the same counters, times and error. */
+export function viewAsDisplayed(view: SessionView): DisplayedSession {
+  const date = (iso: string | null) => (iso === null ? null : new Date(iso));
+  return {
+    status: view.status,
+    phase: view.phase,
+    kind: view.kind,
+    activities_stored: view.counts.stored,
+    activities_skipped: view.counts.skipped,
+    activities_enriched: view.counts.enriched,
+    weather_unavailable: view.counts.weatherUnavailable,
+    total_estimate: view.counts.estimatedTotal,
+    created_at: new Date(view.createdAt),
+    started_at: date(view.startedAt),
+    finished_at: date(view.finishedAt),
+    // The view says when a parked session resumes; that is the wait its ETA counts.
+    resume_at: date(view.progress.waitingUntil),
+    waiting_for: view.progress.waitingFor,
+    error_code: view.error?.code ?? null,
+    error_message: view.error?.message ?? null,
+    error_hint: view.error?.hint ?? null,
+  };
+}
+
 /** `[███████░░░░░] 58%  fetching  stored 412/800  enriched 120  ETA 1m 20s` */
 export function progressLine(
-  session: SyncSessionRow,
+  session: DisplayedSession,
   nowMs: number,
   options: ProgressLineOptions = {},
 ): string {
@@ -49,7 +98,7 @@ export function progressLine(
 }
 
 /** `Completed in 1m 12s: stored 412, skipped 38, enriched 400, weather unavailable 12.` */
-export function summaryLine(session: SyncSessionRow, nowMs: number): string {
+export function summaryLine(session: DisplayedSession, nowMs: number): string {
   const from = (session.started_at ?? session.created_at).getTime();
   const to = session.finished_at?.getTime() ?? nowMs;
   const outcome = session.status.charAt(0).toUpperCase() + session.status.slice(1);
@@ -69,7 +118,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** Where the session stands in a word: its phase while it runs, else its status. */
-function stageOf(session: SyncSessionRow): string {
+function stageOf(session: DisplayedSession): string {
   if (session.status === 'running') return session.phase ?? 'starting';
   if (session.status === 'rate_limited') return session.phase ?? 'waiting';
   if (session.status === 'queued') return session.error_code ? 'retrying' : 'queued';

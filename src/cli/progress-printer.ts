@@ -1,5 +1,9 @@
-import type { SyncSessionRow } from '../core/sync-session.ts';
-import { DEFAULT_BAR_WIDTH, type ProgressLineOptions, progressLine } from './progress-line.ts';
+import {
+  DEFAULT_BAR_WIDTH,
+  type DisplayedSession,
+  type ProgressLineOptions,
+  progressLine,
+} from './progress-line.ts';
 
 /** A stream to print on, as `process.stdout` is one. */
 export interface TextOut {
@@ -10,7 +14,7 @@ export interface TextOut {
 
 export interface ProgressPrinter {
   /** Shows the session as read at `nowMs`. */
-  update(session: SyncSessionRow, nowMs: number): void;
+  update(session: DisplayedSession, nowMs: number): void;
   /**
    * A message between progress lines ("Cancelling…", a log line), on `to` (default the progress
    * stream); on a terminal the progress line is cleared first and drawn again below it.
@@ -42,7 +46,7 @@ function terminalPrinter(out: TextOut, options: ProgressLineOptions): ProgressPr
    * A line wider than the terminal wraps, and `\r` then redraws only its last row: the bar
    * narrows to leave the words room, and goes on a narrow terminal, which cuts what is left.
    */
-  const fitWidth = (session: SyncSessionRow, nowMs: number) => {
+  const fitWidth = (session: DisplayedSession, nowMs: number) => {
     // A terminal that reports no size (0, as some pseudo-terminals do) is taken as 80 wide.
     const width = (out.columns || 80) - 1;
     const words = progressLine(session, nowMs, { ...options, bar: false });

@@ -56,6 +56,7 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
         });
         lines.push(
           `  Signed in as ${DEMO_USER.email}; try: curl -H 'Authorization: Bearer ${token}' ${url}/api/me`,
+          `  Demo user: ${DEMO_USER.id} (beside this server: stridesync sync --user ${DEMO_USER.id}, status, inspect <session>)`,
         );
       }
       lines.push('Press Ctrl-C to stop.');

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { loadConfig } from '../config/config.ts';
-import { ConfigError, IllegalTransitionError } from '../core/errors.ts';
+import { type AppError, ConfigError, IllegalTransitionError } from '../core/errors.ts';
 import { STARTABLE_SYNC_KINDS, type StartableSyncKind } from '../core/glossary.ts';
-import type { SyncSessionRow } from '../core/sync-session.ts';
+import { isTerminalStatus, type SyncSessionRow } from '../core/sync-session.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { type StartedSync, startSync } from '../queue/start-sync.ts';
+import { startSync } from '../queue/start-sync.ts';
 import { latestEvent, sessionStore } from '../store/session-store.ts';
 import { defaultKind, requireConnection } from '../sync/start-rules.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
@@ -13,7 +13,18 @@ import { openRuntime, type Runtime } from '../wiring/node/open-runtime.ts';
 import { syncDepsOf } from '../wiring/sync-deps-of.ts';
 import { CLI_CORRELATION_ID } from './cli-correlation.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
-import { formatDuration, summaryLine } from './progress-line.ts';
+import {
+  findLocalServer,
+  type LocalServer,
+  requireServerUser,
+  throughServer,
+} from './local-server.ts';
+import {
+  type DisplayedSession,
+  formatDuration,
+  summaryLine,
+  viewAsDisplayed,
+} from './progress-line.ts';
 import { createProgressPrinter, type ProgressPrinter } from './progress-printer.ts';
 import { readSession, workSession } from './work-session.ts';
 
@@ -33,9 +44,11 @@ progress until it ends. If another worker is working it already, this follows it
 Ctrl-C cancels at the next slice boundary (what was stored stays stored, and a cancelled
 backfill resumes where it stopped); Ctrl-C again quits at once.
 Exit codes: 0 completed, 1 failed, 2 wrong arguments, 130 cancelled with Ctrl-C.
-Uses the database the environment names (run 'stridesync migrate' first). In demo mode (no
-Strava credentials) Strava is the simulator 'stridesync start' serves: run that first, on a
-Postgres DATABASE_URL (the embedded database serves one process), and this beside it.
+Uses the database the environment names (run 'stridesync migrate' first). While
+'stridesync start' holds the embedded database, this asks that server to start the sync
+(POST /api/syncs, for its one user) and follows the worker there. In demo mode (no Strava
+credentials) Strava is the simulator 'stridesync start' serves: run that first, and this beside
+it (on the embedded database, or on the same DATABASE_URL and PORT).
 
 Options:
   --user <id>    the user to sync (their user id, a UUID)
@@ -46,12 +59,14 @@ Options:
   async run(values) {
     const { userId, kind } = syncArguments(values);
     const config = loadConfig();
+    const server = await findLocalServer(config);
+    if (server) return syncThroughServer(server, userId, kind);
     if (config.mode === 'demo' && config.database.kind === 'pglite') {
       throw new ConfigError({
         code: 'sync_needs_shared_database',
         userMessage:
-          "In demo mode Strava is the simulator 'stridesync start' serves, and the embedded database serves one process, so this cannot run beside it.",
-        hint: 'Start syncs from the running `npm start` (the dashboard, or POST /api/syncs), or point DATABASE_URL at Postgres, run `npm start`, and run this command beside it.',
+          "In demo mode Strava is the simulator 'stridesync start' serves, and it is not running on this embedded database.",
+        hint: 'Run `npm start` first, then this command beside it (it goes through that server); or point DATABASE_URL at Postgres, run `npm start`, and run this command beside it.',
       });
     }
     const runtime = await openRuntime(config, { migrate: false });
@@ -93,7 +108,10 @@ async function syncInForeground(
     kind: kind ?? (await defaultKind(db, userId)),
     correlationId: CLI_CORRELATION_ID,
   });
-  process.stdout.write(`${startedLine(started, userId, kind)}\n`);
+  const { session: startedRow } = started;
+  process.stdout.write(
+    `${startedLine({ ...startedRow, correlationId: startedRow.correlation_id }, started.created, userId, kind)}\n`,
+  );
 
   const printer = createProgressPrinter(process.stdout);
   // The runner's logs go to stderr (stdout carries the progress and the summary), each on a
@@ -144,13 +162,91 @@ async function syncInForeground(
       `Weather and places were put off: ${deferred.message} The runs wait for the weather backfill ('stridesync worker' runs it).\n`,
     );
   }
-  return exitCode(ended, interrupted);
+  return exitCode(ended, ended, interrupted);
 }
 
-function startedLine(started: StartedSync, userId: string, asked: StartableSyncKind | undefined) {
-  const { session } = started;
-  const ids = `session ${session.id}, correlation id ${session.correlation_id}`;
-  if (started.created) return `Started ${article(session.kind)} sync for user ${userId} (${ids}).`;
+/** `sync --user` beside the local server holding the embedded database: its worker works it. */
+async function syncThroughServer(
+  server: LocalServer,
+  userId: string,
+  kind: StartableSyncKind | undefined,
+): Promise<number> {
+  requireServerUser(server, userId);
+  const { client } = server;
+  const { session, created } = await throughServer(() => client.startSync(kind));
+  process.stdout.write(`${startedLine(session, created, userId, kind)}\n`);
+  const printer = createProgressPrinter(process.stdout);
+  printer.note(
+    `The stridesync server at ${server.url} (pid ${server.pid}) works this sync; following its progress.`,
+  );
+  let interrupted = false;
+  let stopped = false;
+  let wake = () => {};
+  const onInterrupt = () => {
+    if (interrupted) {
+      printer.finish();
+      process.stderr.write(
+        'Quit without waiting. The sync is still asked to stop: the server cancels it at its next slice boundary; run the same command to resume.\n',
+      );
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    printer.note(
+      'Cancelling: the sync stops at the next slice boundary (Ctrl-C again to quit at once)…',
+    );
+    throughServer(() => client.cancelSync(session.id)).catch((error: unknown) => {
+      // The session ended just before: there is nothing left to cancel.
+      if ((error as AppError).code === 'illegal_session_transition') return;
+      printer.note(
+        `Could not ask the server to cancel: ${(error as Error).message}`,
+        process.stderr,
+      );
+    });
+    wake();
+  };
+  process.on('SIGINT', onInterrupt);
+  let ended = session;
+  try {
+    // Polls the server, as the direct path polls the row: one terminal needs no stream.
+    while (!isTerminalStatus(ended.status) && !stopped) {
+      printer.update(viewAsDisplayed(ended), Date.now());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DISPLAY_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      ended = await throughServer(() => client.getSync(session.id));
+    }
+  } finally {
+    stopped = true;
+    process.off('SIGINT', onInterrupt);
+  }
+  const shown = viewAsDisplayed(ended);
+  printer.update(shown, Date.now());
+  printer.finish();
+  process.stdout.write(`${summaryLine(shown, Date.now())}\n`);
+  if (ended.status === 'completed') {
+    const timeline = await throughServer(() => client.syncTimeline(session.id));
+    const deferred = timeline.findLast((event) => event.type === 'enrich:deferred');
+    if (deferred) {
+      process.stdout.write(
+        `Weather and places were put off: ${String(deferred.payload.message)} The runs wait for the weather backfill (the server's worker runs it).\n`,
+      );
+    }
+  }
+  return exitCode(shown, { id: ended.id, correlation_id: ended.correlationId }, interrupted);
+}
+
+function startedLine(
+  session: { id: string; kind: string; correlationId: string | null },
+  created: boolean,
+  userId: string,
+  asked: StartableSyncKind | undefined,
+) {
+  const ids = `session ${session.id}, correlation id ${session.correlationId}`;
+  if (created) return `Started ${article(session.kind)} sync for user ${userId} (${ids}).`;
   const other =
     asked && asked !== session.kind
       ? ` A user has one sync at a time: run this again for ${article(asked)} once it has ended.`
@@ -161,7 +257,11 @@ function startedLine(started: StartedSync, userId: string, asked: StartableSyncK
 const article = (kind: string) => `${kind === 'incremental' ? 'an' : 'a'} ${kind}`;
 
 /** Says what the ended session means for the shell: 0, 1, or 130 after Ctrl-C. */
-function exitCode(session: SyncSessionRow, interrupted: boolean): number {
+function exitCode(
+  session: DisplayedSession,
+  ids: { id: string; correlation_id: string | null },
+  interrupted: boolean,
+): number {
   if (session.status === 'completed') return 0;
   if (session.status === 'cancelled') {
     process.stderr.write(
@@ -173,8 +273,8 @@ function exitCode(session: SyncSessionRow, interrupted: boolean): number {
   }
   process.stderr.write(
     `stridesync sync: ${session.error_message ?? 'The sync failed.'}\n` +
-      `${session.error_hint ?? `'stridesync inspect ${session.id}' shows where it stopped.`}\n` +
-      `(correlation id ${session.correlation_id})\n`,
+      `${session.error_hint ?? `'stridesync inspect ${ids.id}' shows where it stopped.`}\n` +
+      `(correlation id ${ids.correlation_id})\n`,
   );
   return 1;
 }

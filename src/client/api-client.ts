@@ -12,6 +12,7 @@ import {
   type SessionView,
   type StartableSyncKind,
   type StravaCallbackBody,
+  type SyncTimeline,
   startSyncBody,
   stravaCallbackBody,
   syncListQuery,
@@ -65,6 +66,8 @@ export interface ApiClient {
   startSync(kind?: StartableSyncKind): Promise<{ session: SessionView; created: boolean }>;
   listSyncs(limit?: number): Promise<SessionView[]>;
   getSync(id: string): Promise<SessionView>;
+  /** The session's timeline, oldest first (GET /api/syncs/:id/timeline). */
+  syncTimeline(id: string): Promise<SyncTimeline['items']>;
   cancelSync(id: string): Promise<SessionView>;
   activities(query?: ActivityListQuery): Promise<ActivityPage>;
   activityStats(): Promise<ActivityStatsView>;
@@ -117,6 +120,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return (await get<SessionList>('/api/syncs', query)).items;
     },
     getSync: (id) => get(syncPath(id)),
+    syncTimeline: async (id) => (await get<SyncTimeline>(`${syncPath(id)}/timeline`)).items,
     async cancelSync(id) {
       return jsonOf(await send(`${syncPath(id)}/cancel`, { method: 'POST' }));
     },

@@ -503,6 +503,63 @@ describe('stridesync sync in demo mode', () => {
     }
   });
 
+  it('beside `npm start` on the embedded database, syncs the demo user through its server', {
+    timeout: 400_000,
+  }, async () => {
+    const dir = mkdtempSync(path.join(workDir, 'embedded-'));
+    const demoEnv = { PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    const start = runCli(['start'], demoEnv, dir);
+    try {
+      const [, url] = await start.waitForOutput(/Health: (http:\/\/\S+)\/api\/health/, 150_000);
+      expect(start.stdout()).toContain(`Demo user: ${DEMO_USER.id}`);
+      const auth = { authorization: `Bearer ${start.stdout().match(/Bearer ([\w.-]+)/)?.[1]}` };
+      const connect = await fetch(`${url}/api/strava/connect`, {
+        headers: auth,
+        redirect: 'manual',
+      });
+      const approved = await fetch(connect.headers.get('location') ?? '', { redirect: 'manual' });
+      const callback = new URL(approved.headers.get('location') ?? '');
+      const connected = await fetch(`${url}/api/strava/callback`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(Object.fromEntries(callback.searchParams)),
+      });
+      expect(connected.status).toBe(200);
+
+      // Another user is not the server's to sync: it signs in only the demo runner.
+      const other = runCli(['sync', '--user', randomUUID()], demoEnv, dir);
+      expect(await other.exited).toBe(1);
+      expect(other.stderr()).toContain(`signs in only its own user, ${DEMO_USER.id}`);
+
+      const p = runCli(['sync', '--user', DEMO_USER.id], demoEnv, dir);
+      expect(await p.exited).toBe(0);
+      const out = p.stdout();
+      expect(out).toMatch(
+        new RegExp(
+          `^Started a backfill sync for user ${DEMO_USER.id} \\(session [\\w-]+, correlation id \\S+\\)\\.$`,
+          'm',
+        ),
+      );
+      expect(out).toContain(
+        `The stridesync server at ${url} (pid ${start.child.pid}) works this sync; following its progress.`,
+      );
+      // The same plain progress lines as a sync worked here, phase by phase, then the summary.
+      const stages = [...out.matchAll(/^(?:\d+|--)% {2}(\w+) {2}stored \d+/gm)].map((m) => m[1]);
+      expect(stages.at(-1)).toBe('completed');
+      expect(out.trimEnd().split('\n').at(-1)).toMatch(
+        /^Completed in [\dhms ]+: stored \d+, skipped \d+, enriched \d+, weather unavailable \d+\.$/,
+      );
+      const sessions = (await (await fetch(`${url}/api/syncs`, { headers: auth })).json()) as {
+        items: { status: string; counts: { stored: number } }[];
+      };
+      expect(sessions.items).toMatchObject([{ status: 'completed' }]);
+      expect(sessions.items[0]?.counts.stored).toBeGreaterThan(300);
+    } finally {
+      start.child.kill('SIGINT');
+      await start.exited;
+    }
+  });
+
   it('without `npm start` running, says to run it first', async () => {
     const t = await createPostgresTestDatabase();
     try {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { startSyncBody, syncListQuery } from '../../api/contract.ts';
+import { type SyncTimeline, startSyncBody, syncListQuery } from '../../api/contract.ts';
 import { sessionView } from '../../api/session-view.ts';
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
@@ -10,7 +10,7 @@ import type { SessionWatches } from '../../progress/session-watches.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
-import { sessionStore } from '../../store/session-store.ts';
+import { listEvents, sessionStore } from '../../store/session-store.ts';
 import { defaultKind, requireConnection } from '../../sync/start-rules.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth.ts';
@@ -41,24 +41,29 @@ export function syncRoutes(deps: {
   };
 
   return new Hono<AppEnv>()
-    .post('/api/syncs', requireUser(deps.auth), validateJson(startSyncBody, { bodyOptional: true }), async (c) => {
-      const queue = deps.queue;
-      if (!queue) throw startsUnavailable();
-      const userId = c.get('user').id;
-      await requireConnection(db, userId);
-      await limitStarts(db, userId, clock.now());
-      const kind = c.req.valid('json').kind ?? (await defaultKind(db, userId));
-      const started = await startSync(db, queue, {
-        userId,
-        kind,
-        correlationId: c.get('correlationId'),
-      });
-      c.get('logger').info(
-        { sessionId: started.session.id, kind, created: started.created },
-        'sync start requested',
-      );
-      return c.json(sessionView(started.session, clock.now()), started.created ? 202 : 200);
-    })
+    .post(
+      '/api/syncs',
+      requireUser(deps.auth),
+      validateJson(startSyncBody, { bodyOptional: true }),
+      async (c) => {
+        const queue = deps.queue;
+        if (!queue) throw startsUnavailable();
+        const userId = c.get('user').id;
+        await requireConnection(db, userId);
+        await limitStarts(db, userId, clock.now());
+        const kind = c.req.valid('json').kind ?? (await defaultKind(db, userId));
+        const started = await startSync(db, queue, {
+          userId,
+          kind,
+          correlationId: c.get('correlationId'),
+        });
+        c.get('logger').info(
+          { sessionId: started.session.id, kind, created: started.created },
+          'sync start requested',
+        );
+        return c.json(sessionView(started.session, clock.now()), started.created ? 202 : 200);
+      },
+    )
     .get('/api/syncs', requireUser(deps.auth), validateQuery(syncListQuery), async (c) => {
       const sessions = await sessionStore.list(db, {
         userId: c.get('user').id,
@@ -71,6 +76,18 @@ export function syncRoutes(deps: {
       const session = await own(c.get('user').id, c.req.param('id'));
       c.header('cache-control', 'no-store');
       return c.json(sessionView(session, clock.now()));
+    })
+    .get('/api/syncs/:id/timeline', requireUser(deps.auth), async (c) => {
+      const session = await own(c.get('user').id, c.req.param('id'));
+      const events = await listEvents(db, session.id);
+      c.header('cache-control', 'no-store');
+      return c.json({
+        items: events.map((event) => ({
+          type: event.type,
+          payload: event.payload as Record<string, unknown>,
+          createdAt: event.created_at.toISOString(),
+        })),
+      } satisfies SyncTimeline);
     })
     .get('/api/syncs/:id/events', requireUser(deps.auth), async (c) => {
       const session = await own(c.get('user').id, c.req.param('id'));

@@ -17,6 +17,7 @@ import { startServer } from '../../http/node-server.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
 import { createProgressHub, type ProgressHub } from '../../progress/progress-hub.ts';
 import { type JobQueue, openJobQueue } from '../../queue/job-queue.ts';
+import { announceLocalServer } from '../../store/data-dir-lock.ts';
 import type { Database } from '../../store/database.ts';
 import { migrate } from '../../store/migrations.ts';
 import { openDatabase } from '../../store/open-database.ts';
@@ -203,6 +204,9 @@ export async function serveUntilStopped(
   // A mounted app's notFound does not carry over: unknown paths answer in the API's error shape.
   root.notFound(handleNotFound);
   const server = await startServer(root, { port: runtime.config.port });
+  // Commands run beside this server (status, inspect, sync) find it in the embedded lock file.
+  const { database } = runtime.config;
+  if (database.kind === 'pglite') announceLocalServer(database.dataDir, server.url);
   await onListening(server.url, { dashboard: dashboard !== undefined });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
