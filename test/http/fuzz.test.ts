@@ -449,12 +449,13 @@ function syncIdSegment(f: Fixture): string {
 
 function syncIdCase(f: Fixture): FuzzCase {
   const segment = syncIdSegment(f).replace(/^\.+$/, 'x');
-  const route = f.r.pick(['read', 'cancel', 'events'] as const);
+  const route = f.r.pick(['read', 'cancel', 'events', 'timeline'] as const);
   const path = route === 'read' ? `/api/syncs/${segment}` : `/api/syncs/${segment}/${route}`;
   const endpoint = {
     read: 'GET /api/syncs/:id',
     cancel: 'POST /api/syncs/:id/cancel',
     events: 'GET /api/syncs/:id/events',
+    timeline: 'GET /api/syncs/:id/timeline',
   }[route];
   const method = route === 'cancel' ? 'POST' : 'GET';
   const base = { endpoint, method, path } as const;
@@ -1111,7 +1112,7 @@ function nextCase(generate: (f: Fixture) => FuzzCase, f: Fixture): FuzzCase {
 const GENERATORS: Record<string, (f: Fixture) => FuzzCase> = {
   'POST /api/syncs': startSyncCase,
   'GET /api/syncs': listSyncsCase,
-  'GET|POST /api/syncs/:id[/cancel|/events]': syncIdCase,
+  'GET|POST /api/syncs/:id[/cancel|/events|/timeline]': syncIdCase,
   'GET /api/activities': activitiesCase,
   'POST /api/strava/webhook': webhookEventCase,
   'GET /api/strava/webhook': handshakeCase,
@@ -1249,6 +1250,7 @@ const EXPECTED_KINDS = {
     'unknown-or-foreign-id': some,
   },
   'GET /api/syncs/:id/events': { unauthorized: some, 'unknown-or-foreign-id': some },
+  'GET /api/syncs/:id/timeline': { unauthorized: some, 'unknown-or-foreign-id': some },
   'GET /api/activities': { unauthorized: some, invalid: some },
   'POST /api/strava/webhook': {
     oversized: some,
