@@ -88,7 +88,7 @@ export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Pr
     if (schedules) await applySchedules(queue, schedules);
     const context = { queue, deps: { ...deps, logger }, settings, tracker, queues };
     await workSyncJobs(context, owner, stopping.signal);
-    await workOtherJobs(context);
+    await workOtherJobs(context, stopping.signal);
   } catch (error) {
     await queue.stop({ timeoutMs: 0 });
     throw error;
@@ -162,7 +162,7 @@ async function workSyncJobs(context: WorkContext, owner: string, signal: AbortSi
  * Webhook events (polled as often as sync jobs: a runner may be watching), and the scheduled
  * jobs, which come at most once a tick and are polled less often.
  */
-async function workOtherJobs(context: WorkContext) {
+async function workOtherJobs(context: WorkContext, signal: AbortSignal) {
   const { queue, deps, settings, tracker } = context;
   const { db, logger } = deps;
   const work = async (
@@ -192,7 +192,8 @@ async function workOtherJobs(context: WorkContext) {
   const enrichment = settings.enrichment;
   if (enrichment) {
     await work(QUEUES.weatherBackfill, SCHEDULED_POLLING_S, async () => {
-      const result = await runWeatherBackfill(db, queue, enrichment);
+      // A stopping worker ends the backfill's pass before its next call, so stop stays bounded.
+      const result = await runWeatherBackfill(db, queue, enrichment, { signal });
       logger.info({ queue: QUEUES.weatherBackfill, ...result }, 'weather backfill ran');
       return result;
     });

@@ -7,6 +7,8 @@ export const WEATHER_BACKFILL_PASSES = 10;
 
 export type WeatherBackfillOutcome =
   | { outcome: 'done'; passes: number; enriched: number; unavailable: number }
+  /** The worker is stopping: the pass under way ended before its next call; the next tick goes on. */
+  | { outcome: 'stopped'; passes: number; enriched: number; unavailable: number }
   | { outcome: 'deferred'; until: Date; provider: string; passes: number };
 
 /**
@@ -21,13 +23,14 @@ export async function runWeatherBackfill(
   db: Database,
   queue: JobQueue,
   enrichment: EnrichmentDeps,
-  options: { limit?: number } = {},
+  options: { limit?: number; signal?: AbortSignal } = {},
 ): Promise<WeatherBackfillOutcome> {
   let enriched = 0;
   let unavailable = 0;
   for (let passes = 0; passes < WEATHER_BACKFILL_PASSES; passes++) {
     const { weather, places, deferral } = await enrichPending(db, enrichment, {
       limit: options.limit,
+      signal: options.signal,
     });
     enriched += weather.enriched;
     unavailable += weather.unavailable;
@@ -41,6 +44,8 @@ export async function runWeatherBackfill(
         passes: passes + 1,
       };
     }
+    if (options.signal?.aborted)
+      return { outcome: 'stopped', passes: passes + 1, enriched, unavailable };
     const served = [weather, places].reduce(
       (sum, c) => sum + c.enriched + c.unavailable + c.notApplicable,
       0,

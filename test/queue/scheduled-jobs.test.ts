@@ -19,6 +19,7 @@ import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/data
 import { insertUser } from '../support/seed.ts';
 import { insertRun, TRICKY_RUNS } from '../weather/test-runs.ts';
 import {
+  answered,
   clearEnrichmentState,
   startWeatherSims,
   type WeatherSims,
@@ -186,5 +187,37 @@ describe.each(ADAPTERS)('the weather backfill job on %s', (kind) => {
     expect(rows).toEqual(
       [...runners].sort().map((user_id) => ({ user_id, weather_status: 'enriched' })),
     );
+  });
+
+  it('ends its pass before the next lookup when the worker stops, leaving the rest untouched', async () => {
+    await clearEnrichmentState(t.db);
+    const runner = await insertUser(t.db);
+    for (const run of TRICKY_RUNS) await insertRun(t.db, runner, run);
+    const stopping = new AbortController();
+    const services = createEnrichmentServices(sims.settings({ openWeatherApiKey: undefined }), {
+      ledger: createApiLedger(t.db, sims.clock),
+      clock: sims.clock,
+      userAgent: stridesyncUserAgent('https://runs.example.test'),
+      // The stop arrives while Nominatim's one-second spacing is waited out.
+      sleep: async () => stopping.abort(),
+      http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
+    });
+    const lookupsBefore = answered(sims.nominatim.inspect().requests, 'reverse');
+
+    const result = await runWeatherBackfill(
+      t.db,
+      queue,
+      { ...services, clock: sims.clock },
+      { signal: stopping.signal },
+    );
+
+    expect(result).toMatchObject({ outcome: 'stopped', passes: 1 });
+    expect(answered(sims.nominatim.inspect().requests, 'reverse') - lookupsBefore).toBe(1);
+    const { rows } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from activities where user_id = $1 and start_lat is not null
+         and place_status = 'pending' and place_attempts = 0 and place_error is null`,
+      [runner],
+    );
+    expect(rows[0]?.n).toBeGreaterThan(0);
   });
 });
