@@ -12,6 +12,14 @@ export interface EnrichOptions extends PassBounds {
 
 export const DEFAULT_ENRICH_LIMIT = 500;
 
+/**
+ * Runs per enrichment batch of a sync (the estimate models the same batches). A batch stops
+ * before its next call when the worker stops, and never sleeps through a provider's spent window
+ * (it comes back as a deferral, and the session parks): its place lookups go at Nominatim's one
+ * request a second, so 20 runs take about 20 s.
+ */
+export const ENRICH_BATCH = 20;
+
 export interface EnrichmentCounts {
   /** Runs that got their weather (or place) in this pass. */
   enriched: number;

@@ -6,6 +6,7 @@ import {
   PROVIDER_BUDGETS,
   resolveLimits,
 } from '../budget/provider-limits.ts';
+import { ENRICH_BATCH } from '../enrichment/enrichment-pass.ts';
 import type { PlaceProviderName } from '../enrichment/geocoding/place-provider.ts';
 import {
   cellKey,
@@ -27,7 +28,6 @@ import {
 import { ARCHIVE_HOURLY_VARIABLES } from '../enrichment/providers/open-meteo/open-meteo-archive.ts';
 import { DEFAULT_ARCHIVE_DELAY_DAYS } from '../enrichment/providers/open-meteo/open-meteo-weather.ts';
 import type { WeatherProviderName } from '../enrichment/weather/weather-observation.ts';
-import { ENRICH_BATCH } from '../sync/run-sync.ts';
 import { type EstimateTiming, resolveTiming } from './estimate-settings.ts';
 import { type CallKind, createPaceModel, type LineUse, type PaceLine } from './paced-calls.ts';
 

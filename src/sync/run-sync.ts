@@ -3,6 +3,7 @@ import type { SyncPhase } from '../core/glossary.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
+import { ENRICH_BATCH } from '../enrichment/enrichment-pass.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   newestStartDate,
@@ -26,12 +27,6 @@ export interface SyncCheckpoint {
 }
 
 export const PER_PAGE = 200;
-/**
- * Runs per enrichment batch. A batch stops before its next call when the worker stops, and
- * never sleeps through a provider's spent window (it comes back as a deferral, and the session
- * parks): its place lookups go at Nominatim's one request a second, so 20 runs take about 20 s.
- */
-export const ENRICH_BATCH = 20;
 /**
  * The longest provider window the enriching phase parks its session for (a spent minute, a
  * Retry-After). A longer one (an hour's or a day's cap) would hold the sync hostage to weather:

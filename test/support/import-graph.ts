@@ -90,6 +90,8 @@ export interface LayerRules {
   layers: readonly string[];
   /** Parts that stand apart (browser-safe): the only parts each may import. */
   apart: Readonly<Record<string, readonly string[]>>;
+  /** Parts outside the layers, and the only parts that may import them. */
+  importedOnlyBy: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Imports within src/ that break the rules, as `from → to`. */
@@ -101,7 +103,8 @@ export function layerViolations(
   const allowed = (from: string, to: string) => {
     const only = rules.apart[from];
     if (only) return only.includes(to);
-    if (rules.apart[to] && !rules.layers.includes(to)) return false;
+    const importers = rules.importedOnlyBy[to];
+    if (importers) return importers.includes(from);
     return rank(to) !== -1 && rank(from) !== -1 && rank(to) <= rank(from);
   };
   const violations: string[] = [];

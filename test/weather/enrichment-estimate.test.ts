@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { ENRICH_BATCH } from '../../src/enrichment/enrichment-pass.ts';
 import { DAY_MS, HOUR_MS, weatherSlotKey, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
 import {
   type EstimatePoint,
   estimateEnrichment,
   OWM_ONE_CALL_PRICING,
 } from '../../src/estimate/enrichment-estimate.ts';
-import { ENRICH_BATCH } from '../../src/sync/run-sync.ts';
 
 /** A UTC midnight well after the runs: the calendar windows start empty, the archive has them all. */
 const START = Date.parse('2027-01-01T00:00:00Z');
