@@ -38,6 +38,17 @@ export const SIMULATORS_PATH = '/sim';
 const DEMO_GEOCODING_INTERVAL_MS = 50;
 
 /**
+ * What calls take against the in-process simulators, for the estimate: no network, the
+ * simulators' own work, and the demo's geocoding pace.
+ */
+const DEMO_ESTIMATE_TIMING = {
+  stravaCallMs: 30,
+  weatherCallMs: 10,
+  placeCallMs: 10,
+  nominatimIntervalMs: DEMO_GEOCODING_INTERVAL_MS,
+};
+
+/**
  * Everything a long-running process (`serve`, `start`, later `worker`) shares: configuration,
  * logger, database, token verifier and the Strava parts. In demo mode (no Strava credentials)
  * the simulators run in this process, mounted on the local server, and every client points at
@@ -189,7 +200,10 @@ export async function serveUntilStopped(
     auth: runtime.auth,
     version: packageJson.version,
     strava: runtime.strava,
-    estimate: estimateSettingsOf(runtime.weather),
+    estimate: estimateSettingsOf(
+      runtime.weather,
+      runtime.simulators ? DEMO_ESTIMATE_TIMING : undefined,
+    ),
     metricsToken: runtime.config.metricsToken,
     // The dashboard's sign-in on an install that signs its own tokens.
     ...(runtime.localJwtSecret
