@@ -18,6 +18,8 @@ import { dataDirOwner } from '../store/data-dir-lock.ts';
 export interface LocalServer {
   url: string;
   pid: number;
+  /** Whether it works the sync queue too (`start`); `serve` only answers the API. */
+  worksSyncs: boolean;
   /** The install's one user, whom every request is made as. */
   user: LocalSessionView['user'];
   /** The typed client, signed in as `user`; its failures are AppErrors (see `throughServer`). */
@@ -53,7 +55,7 @@ export async function findLocalServer(config: Config): Promise<LocalServer | und
       return session.accessToken;
     },
   });
-  return { url, pid, user: session.user, client };
+  return { url, pid, worksSyncs: owner.worksSyncs, user: session.user, client };
 }
 
 async function signIn(url: string, pid: number): Promise<LocalSessionView> {

@@ -2,6 +2,7 @@ import { loadConfig } from '../config/config.ts';
 import { signAccessToken } from '../http/jwt.ts';
 import { ensurePortFree } from '../http/node-server.ts';
 import { startWorkers, type Workers } from '../queue/start-workers.ts';
+import { announceLocalServer } from '../store/data-dir-lock.ts';
 import { DEMO_USER } from '../wiring/node/demo-user.ts';
 import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
 import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
@@ -41,6 +42,9 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
         ...config.worker,
         enrichment: enrichmentOf(runtime),
       });
+      // `stridesync sync` run beside this server asks it to work the syncs it starts.
+      if (config.database.kind === 'pglite')
+        announceLocalServer(config.database.dataDir, url, true);
       const lines = [
         `stridesync is running (${config.mode} mode, ${where})`,
         ...(served.dashboard ? [`  Dashboard: ${url}/`] : []),

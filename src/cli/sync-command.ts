@@ -172,6 +172,13 @@ async function syncThroughServer(
   kind: StartableSyncKind | undefined,
 ): Promise<number> {
   requireServerUser(server, userId);
+  if (!server.worksSyncs) {
+    throw new ConfigError({
+      code: 'local_server_works_no_syncs',
+      userMessage: `The stridesync server at ${server.url} (pid ${server.pid}) holds the embedded database but works no syncs ('stridesync serve').`,
+      hint: "Stop it and run 'stridesync start' (the API and a worker), then this command beside it.",
+    });
+  }
   const { client } = server;
   const { session, created } = await throughServer(() => client.startSync(kind));
   process.stdout.write(`${startedLine(session, created, userId, kind)}\n`);

@@ -27,10 +27,14 @@ export function lockDataDir(dataDir: string): () => void {
   };
 }
 
-/** Records where this process, which holds the lock, serves the API (`http://127.0.0.1:PORT`). */
-export function announceLocalServer(dataDir: string, url: string): void {
+/**
+ * Records where this process, which holds the lock, serves the API (`http://127.0.0.1:PORT`),
+ * and whether it also works the sync queue (`stridesync start` does, `serve` does not).
+ */
+export function announceLocalServer(dataDir: string, url: string, worksSyncs = false): void {
   const lockFile = lockFileOf(dataDir);
-  if (readOwner(lockFile)?.pid === process.pid) writeOwner(lockFile, { pid: process.pid, url });
+  if (readOwner(lockFile)?.pid === process.pid)
+    writeOwner(lockFile, { pid: process.pid, url, worksSyncs });
 }
 
 /** Another running process holding the data directory, and the API address it announced. */
@@ -38,6 +42,7 @@ export interface DataDirOwner {
   pid: number;
   /** Unset while it starts, or for a process that serves no API (`stridesync worker`). */
   url: string | undefined;
+  worksSyncs: boolean;
 }
 
 /** The other live process that holds `dataDir`, if any. */
@@ -50,7 +55,10 @@ export function dataDirOwner(dataDir: string): DataDirOwner | undefined {
 /** Beside the data directory, not in it: Postgres owns everything inside. */
 const lockFileOf = (dataDir: string) => `${dataDir}.lock`;
 
-function writeOwner(lockFile: string, owner: { pid: number; url?: string }): void {
+function writeOwner(
+  lockFile: string,
+  owner: { pid: number; url?: string; worksSyncs?: boolean },
+): void {
   writeFileSync(lockFile, JSON.stringify(owner));
 }
 
@@ -68,12 +76,12 @@ function readOwner(lockFile: string): DataDirOwner | undefined {
   } catch {
     return undefined;
   }
-  const { pid, url } =
+  const { pid, url, worksSyncs } =
     typeof value === 'number'
       ? { pid: value, url: undefined }
       : ((value ?? {}) as Record<string, unknown>);
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  return { pid, url: typeof url === 'string' ? url : undefined };
+  return { pid, url: typeof url === 'string' ? url : undefined, worksSyncs: worksSyncs === true };
 }
 
 function isRunning(pid: number): boolean {

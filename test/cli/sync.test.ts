@@ -558,6 +558,19 @@ describe('stridesync sync in demo mode', () => {
       start.child.kill('SIGINT');
       await start.exited;
     }
+
+    // `serve` answers the API but works no syncs: a sync through it would wait for ever.
+    const serve = runCli(['serve'], demoEnv, dir);
+    try {
+      await serve.waitForOutput(/127\.0\.0\.1:\d+/, 150_000);
+      const p = runCli(['sync', '--user', DEMO_USER.id], demoEnv, dir);
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain('holds the embedded database but works no syncs');
+      expect(p.stderr()).toContain("run 'stridesync start'");
+    } finally {
+      serve.child.kill('SIGINT');
+      await serve.exited;
+    }
   });
 
   it('without `npm start` running, says to run it first', async () => {
