@@ -531,6 +531,17 @@ describe('stridesync sync in demo mode', () => {
       expect(await other.exited).toBe(1);
       expect(other.stderr()).toContain(`signs in only its own user, ${DEMO_USER.id}`);
 
+      // Ctrl-C asks the server to cancel at the next slice boundary: 130, as a sync worked here.
+      const interrupted = runCli(['sync', '--user', DEMO_USER.id], demoEnv, dir);
+      await interrupted.waitForOutput(/following its progress\.\n/);
+      interrupted.child.kill('SIGINT');
+      expect(await interrupted.exited).toBe(130);
+      expect(interrupted.stdout()).toContain(
+        'Cancelling: the sync stops at the next slice boundary',
+      );
+      expect(interrupted.stdout()).toMatch(/^Cancelled in [\dhms ]+: stored \d+/m);
+      expect(interrupted.stderr()).toContain('Cancelled; run the same command to resume.');
+
       const p = runCli(['sync', '--user', DEMO_USER.id], demoEnv, dir);
       expect(await p.exited).toBe(0);
       const out = p.stdout();
@@ -552,8 +563,10 @@ describe('stridesync sync in demo mode', () => {
       const sessions = (await (await fetch(`${url}/api/syncs`, { headers: auth })).json()) as {
         items: { status: string; counts: { stored: number } }[];
       };
-      expect(sessions.items).toMatchObject([{ status: 'completed' }]);
-      expect(sessions.items[0]?.counts.stored).toBeGreaterThan(300);
+      // The second backfill went on from the cancelled one's checkpoint.
+      expect(sessions.items).toMatchObject([{ status: 'completed' }, { status: 'cancelled' }]);
+      const stored = sessions.items.reduce((sum, item) => sum + item.counts.stored, 0);
+      expect(stored).toBeGreaterThan(300);
     } finally {
       start.child.kill('SIGINT');
       await start.exited;
