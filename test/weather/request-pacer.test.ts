@@ -16,4 +16,15 @@ describe('request pacer', () => {
     const t0 = Date.parse('2026-03-01T10:00:00Z');
     expect(starts).toEqual([t0, t0 + 1000, t0 + 2000]);
   });
+
+  it('counts the gap from the answer of a slow request, so two never arrive closer than it', async () => {
+    const clock = createManualClock('2026-03-01T10:00:00Z');
+    const pacer = createRequestPacer(1000, clock, async (ms) => clock.advance(ms));
+    const t0 = clock.now();
+    await pacer.wait();
+    clock.advance(400); // the first request takes 400 ms to be answered
+    pacer.answered();
+    await pacer.wait();
+    expect(clock.now()).toBe(t0 + 1400);
+  });
 });

@@ -104,7 +104,7 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
           calls += 1;
         },
       },
-    );
+    ).finally(() => pacer.answered());
     if (!response.ok) {
       await response.body?.cancel();
       const failure = classifyNominatimFailure(response.status, url.host);
