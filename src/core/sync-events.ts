@@ -12,8 +12,6 @@ export interface SyncEventMap {
   'sync:phase': { from: SyncPhase | null; to: SyncPhase };
   /** Strava's athlete stats could not be read: the backfill goes on without a total (no percent). */
   'total:unknown': { code: string; message: string };
-  /** Strava's athlete stats could not be read: the backfill goes on without a total (no percent). */
-  'total:unknown': { code: string; message: string };
   'slice:stored': {
     listed: number;
     stored: number;
