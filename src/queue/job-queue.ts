@@ -115,12 +115,14 @@ export async function openJobQueue(db: Database, options: JobQueueOptions): Prom
   // failures here and carries on.
   boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
   await boss.start();
-  await keepSchemaPrivate(db);
-  for (const definition of Object.values(queueDefinitions(options.syncRetry ?? SYNC_RETRY))) {
-    await boss.createQueue(definition.name, definition);
-    // createQueue leaves an existing queue as it was: a changed definition lands here.
-    await boss.updateQueue(definition.name, definition);
-  }
+  await retryConcurrentSetUp(async () => {
+    await keepSchemaPrivate(db);
+    for (const definition of Object.values(queueDefinitions(options.syncRetry ?? SYNC_RETRY))) {
+      await boss.createQueue(definition.name, definition);
+      // createQueue leaves an existing queue as it was: a changed definition lands here.
+      await boss.updateQueue(definition.name, definition);
+    }
+  }, options.logger);
   return {
     boss,
     schema: QUEUE_SCHEMA,
@@ -130,6 +132,28 @@ export async function openJobQueue(db: Database, options: JobQueueOptions): Prom
       port.close();
     },
   };
+}
+
+/**
+ * Errors of processes setting up the queues at the same moment on a fresh database (workers
+ * started together): pg-boss's `create_queue` deadlocks (40P01), and two `revoke`s of one schema
+ * collide ("tuple concurrently updated", XX000). The set-up only creates what is missing and
+ * states privileges, so running it again is safe.
+ */
+const CONCURRENT_SET_UP = new Set(['40P01', '40001', 'XX000', '23505']);
+const SET_UP_ATTEMPTS = 5;
+
+async function retryConcurrentSetUp(setUp: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await setUp();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (!CONCURRENT_SET_UP.has(code) || attempt >= SET_UP_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'job queue set-up raced another process; again');
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A worker process for the chaos and load suites: what `stridesync worker` runs (loadConfig →
  * openRuntime → startWorkers with the runtime's sync deps and enrichment, SIGTERM stops it
- * gracefully), with two differences a simulator allows and a test needs:
+ * gracefully, the CLI's process handlers), with two differences a simulator allows and a test needs:
  * - geocoding is not paced at Nominatim's public one request a second, the providers' budgets are
  *   raised and their HTTP timeout is short (the simulators hang requests on purpose);
  * - every Strava listing call is logged on stdout as `CALL {"token","start","end"}`, so the
@@ -9,6 +9,7 @@
  * Settings: STRIDESYNC_TEST_WORKER, JSON of WorkerSettings' numbers (+ `httpTimeoutMs`).
  */
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { installProcessHandlers } from '../../src/cli.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import {
   createEnrichmentServices,
@@ -30,6 +31,8 @@ const settings = JSON.parse(process.env.STRIDESYNC_TEST_WORKER ?? '{}') as {
 };
 const config = loadConfig();
 const runtime = await openRuntime(config, { migrate: false });
+// As `stridesync worker` does: a failure nothing awaited is logged, not fatal.
+installProcessHandlers(runtime.logger);
 const many = 1_000_000;
 const weather = createEnrichmentServices(config.weather, {
   ledger: createApiLedger(runtime.db, runtime.clock),
