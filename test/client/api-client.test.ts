@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StravaCallbackBody } from '../../src/api/contract.ts';
 import { ApiError, createApiClient, fetchLocalSession } from '../../src/client/api-client.ts';
+import { PUBLIC_ONLY_NOTE } from '../../src/estimate/backfill-estimate.ts';
 import { MAX_STARTS_PER_HOUR } from '../../src/http/routes/syncs.ts';
 import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
 import { type ClientHarness, startClientHarness } from './client-harness.ts';
@@ -226,7 +227,12 @@ describe('the API client against the real server', () => {
       const { client, userId } = await h.clientFor();
       await h.connectStrava(userId);
       const estimate = await client.estimate();
-      expect(estimate.activities).toMatchObject({ basis: 'strava_totals', stored: 0, note: null });
+      // Strava's totals count public runs only, and the estimate says so.
+      expect(estimate.activities).toMatchObject({
+        basis: 'strava_totals',
+        stored: 0,
+        note: PUBLIC_ONLY_NOTE,
+      });
       expect(estimate.activities.expected).toBeGreaterThan(0);
       expect(estimate.strava.calls).toBeGreaterThan(0);
     });
