@@ -3,6 +3,7 @@ import { AppError, toAppError } from '../core/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
+import { readConnectionProfile } from '../strava/connection-store.ts';
 import type { StravaClient } from '../strava/strava-client.ts';
 import type { TokenManager } from '../strava/token-manager.ts';
 
@@ -37,12 +38,9 @@ const STORED_ONLY = 'The estimate counts only the runs already stored.';
 export function createStravaTotals(deps: { db: Database; clock: Clock; strava?: StravaReach }) {
   const memo = new Map<string, { outcome: TotalsOutcome; expiresAtMs: number }>();
   return async (userId: string, logger: Logger): Promise<TotalsOutcome> => {
-    const { rows } = await deps.db.query<{ revoked_at: Date | null }>(
-      'select revoked_at from strava_connections where user_id = $1',
-      [userId],
-    );
-    if (!rows[0]) return { note: `Strava is not connected. ${STORED_ONLY}` };
-    if (rows[0].revoked_at) return { note: `Strava's access was revoked. ${STORED_ONLY}` };
+    const connection = await readConnectionProfile(deps.db, userId);
+    if (!connection) return { note: `Strava is not connected. ${STORED_ONLY}` };
+    if (connection.revoked_at) return { note: `Strava's access was revoked. ${STORED_ONLY}` };
     if (!deps.strava) return { note: `This server does not reach Strava. ${STORED_ONLY}` };
     const now = deps.clock.now();
     const hit = memo.get(userId);
