@@ -109,12 +109,10 @@ describe(`${USERS} users, ${WORKERS} worker processes, one Postgres, one Strava 
         NOMINATIM_URL: `${server.url}/no-geocoder-here`,
         LOG_LEVEL: 'warn',
       };
-      // The first process alone, then the rest: on a database where pg-boss has not yet created
-      // its queues, processes starting at the same instant can deadlock in pgboss.create_queue and
-      // one exits (a known bug, docs/reliability.md; STRIDESYNC_LOAD_STRICT=1 starts all at once).
-      const together = process.env.STRIDESYNC_LOAD_STRICT === '1';
+      // All at the same instant, on a database where pg-boss has not yet created its queues:
+      // their set-up races (a deadlock in pgboss.create_queue once made one exit; see
+      // docs/reliability.md) and every one of them must come up.
       for (let i = 0; i < WORKERS; i++) {
-        if (i === 1 && !together) await workers[0]!.waitForOutput(/is working the queue/, 120_000);
         workers.push(
           startWorkerProcess(env, {
             concurrency: 2,
