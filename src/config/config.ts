@@ -279,12 +279,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
     supabase: { url: e.SUPABASE_URL, jwtSecret: e.SUPABASE_JWT_SECRET },
     publicUrl,
-    corsOrigins: [
-      ...new Set([
-        new URL(publicUrl).origin,
-        ...(e.CORS_ORIGINS ?? []),
-      ]),
-    ],
+    corsOrigins: [...new Set([new URL(publicUrl).origin, ...(e.CORS_ORIGINS ?? [])])],
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     worker: {
