@@ -4,6 +4,7 @@ import { resolveLimits } from '../../src/budget/provider-limits.ts';
 import { ConfigError, RateLimitedError } from '../../src/core/errors.ts';
 import { stridesyncUserAgent } from '../../src/enrichment/enrichment-services.ts';
 import type { PlaceProvider } from '../../src/enrichment/geocoding/place-provider.ts';
+import { MAX_PLACE_NAME_LENGTH } from '../../src/enrichment/geocoding/place-provider.ts';
 import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/enrichment/grid-cell.ts';
 import { createNominatimPlaces } from '../../src/enrichment/providers/nominatim/nominatim-geocoding.ts';
 import { createOpenWeatherMapPlaces } from '../../src/enrichment/providers/openweathermap/openweathermap-geocoding.ts';
@@ -163,6 +164,33 @@ describe('reverse geocoding against the simulators', () => {
       expect(batch.halted).toBeUndefined();
       expect(batch.outcomes.get(cellKey(cell!))).toEqual(outcome);
       expect(batch.calls).toBe(calls);
+    });
+
+    it('bounds the names it keeps: no control or direction characters, at most 100 characters', async () => {
+      const long = `Spring${'field'.repeat(40)}`;
+      answer = {
+        status: 200,
+        body: JSON.stringify({
+          address: {
+            city: `Evil\u202Eville\u0000\n  town`,
+            state: long,
+            country: '   ',
+            country_code: 'g<script>b',
+          },
+        }),
+      };
+      const batch = await scripted().resolve([cell!]);
+      const outcome = batch.outcomes.get(cellKey(cell!));
+      expect(outcome).toMatchObject({
+        kind: 'found',
+        place: {
+          provider: 'nominatim',
+          city: 'Evilville town',
+          state: long.slice(0, MAX_PLACE_NAME_LENGTH),
+          country: null,
+          countryCode: null,
+        },
+      });
     });
 
     it('a 403 stops the provider with one operator error naming the host', async () => {

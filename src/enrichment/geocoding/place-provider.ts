@@ -43,10 +43,40 @@ export interface PlaceProvider {
   resolve(cells: readonly Cell[], bounds?: PassBounds): Promise<PlaceBatch>;
 }
 
+/** The longest place name kept: the longest real ones (a Welsh village's 58 letters) fit. */
+export const MAX_PLACE_NAME_LENGTH = 100;
+/** Control characters, and the bidirectional overrides that can make text read backwards. */
+const UNSHOWABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069\uFEFF]/gu;
+
+/**
+ * A provider's place is shared through the cache with every runner who starts in that cell and
+ * shown in their dashboards, so what a provider (or whoever answers in its name) sends is
+ * bounded before it is kept: control characters and direction overrides out, whitespace
+ * collapsed, at most MAX_PLACE_NAME_LENGTH characters, and a country code only when it is two
+ * capital letters.
+ */
+export function boundPlace(place: ResolvedPlace): ResolvedPlace {
+  return {
+    provider: place.provider,
+    city: boundName(place.city),
+    state: boundName(place.state),
+    country: boundName(place.country),
+    countryCode: /^[A-Z]{2}$/.test(place.countryCode ?? '') ? place.countryCode : null,
+  };
+}
+
+function boundName(name: string | null): string | null {
+  if (name === null) return null;
+  const cleaned = name.normalize('NFC').replace(UNSHOWABLE, '').replace(/\s+/g, ' ').trim();
+  const chars = [...cleaned];
+  const kept = chars.length > MAX_PLACE_NAME_LENGTH ? chars.slice(0, MAX_PLACE_NAME_LENGTH) : chars;
+  return kept.join('').trimEnd() || null;
+}
+
 /**
  * What both geocoders' `resolve` does around their one-cell lookup: one call per distinct cell,
  * short pauses slept, a failed lookup recorded on its cell, a halting error ending the batch
- * with what was found so far.
+ * with what was found so far, and every place found bounded (`boundPlace`).
  */
 export async function resolveEachCell(
   cells: readonly Cell[],
@@ -56,7 +86,12 @@ export async function resolveEachCell(
 ): Promise<Omit<PlaceBatch, 'calls'>> {
   const { outcomes, halted } = await runBatch<Cell, PlaceOutcome>(
     distinctBy(cells, cellKey),
-    (cell) => resolveCell(cell, bounds),
+    async (cell) =>
+      (await resolveCell(cell, bounds)).map(([key, outcome]): [string, PlaceOutcome] =>
+        outcome.kind === 'found'
+          ? [key, { ...outcome, place: boundPlace(outcome.place) }]
+          : [key, outcome],
+      ),
     (cell, reason) => [[cellKey(cell), { kind: 'failed', reason }]],
     waits,
     bounds,
