@@ -190,9 +190,10 @@ describe.each(ADAPTERS)('weather and place enrichment on %s', (kind) => {
     expect(calls).toBe(chunks.reduce((sum, n) => sum + n, 0));
     expect(calls).toBeLessThanOrEqual(daysByCell.size * Math.max(...chunks));
     expect(calls).toBeLessThan(runs.length / 2);
+    // The pass above took every run at once (a backfill job's pass), not a sync's batches.
     const estimate = estimateEnrichment(
       runs.map((run) => ({ lat: run.lat!, lng: run.lng!, at: midpointOf(run) })),
-      { weatherProvider: 'open-meteo', placeProvider: 'nominatim' },
+      { weatherProvider: 'open-meteo', placeProvider: 'nominatim', batchRuns: runs.length },
     );
     expect(estimate.weather.calls).toBe(calls);
     expect(estimate.places.calls).toBe(answered(sims.nominatim.inspect().requests, 'reverse'));
