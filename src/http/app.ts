@@ -57,7 +57,7 @@ export interface AppDeps {
   localSession?: LocalSessionOptions;
   /** When set, `GET /api/metrics` wants `Authorization: Bearer <token>`; unset, it is open. */
   metricsToken?: string;
-  /** Each signed-in user's request budget (default: 10 a second, 60 at once). */
+  /** Each signed-in user's request budget (default: 20 a second, 120 at once). */
   userRequestLimit?: UserRequestLimitSettings;
 }
 

@@ -13,11 +13,14 @@ import { RateLimitedError } from '../core/errors.ts';
 export interface UserRequestLimitSettings {
   /** Requests a user may make per second, sustained. */
   perSecond: number;
-  /** Requests a user may make at once after a quiet spell (a dashboard's first load is ~8). */
+  /**
+   * Requests a user may make at once after a quiet spell: a dashboard's first load costs about
+   * 20 (the estimate and the stats count more), and a runner may have a few tabs and a CLI open.
+   */
   burst: number;
 }
 
-export const DEFAULT_USER_REQUEST_LIMIT: UserRequestLimitSettings = { perSecond: 10, burst: 60 };
+export const DEFAULT_USER_REQUEST_LIMIT: UserRequestLimitSettings = { perSecond: 20, burst: 120 };
 
 /**
  * What a request costs, by path (first match; everything else costs 1). The estimate asks Strava
@@ -61,7 +64,7 @@ export function createUserRequestLimit(
         throw new RateLimitedError({
           code: 'too_many_requests',
           userMessage: 'Too many requests from your account at once.',
-          hint: 'Wait a moment and try again; the dashboard retries on its own.',
+          hint: 'Wait a few seconds, then try again.',
           detail: `user request budget spent on ${path} (cost ${cost}, ${tokens.toFixed(1)} left)`,
           resumeAt: new Date(nowMs + Math.max(waitMs, 1000)),
         });

@@ -74,10 +74,12 @@ describe('the dashboard on the demo', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
     // No code or state is left in the address bar (nor anything else Strava added).
     expect(new URL(page.url()).search).toBe('');
-    // The estimate is shown before the runner commits to a sync.
-    expect(await page.locator('#estimate-summary').textContent()).toMatch(
-      /About [\d,]+ runs to bring in: [\d,]+ Strava calls?, [\d,]+ weather and place lookups, about \d+/,
+    // The estimate is shown before the runner commits to a sync, with what makes it uncertain.
+    const estimate = await page.locator('#estimate-summary').textContent();
+    expect(estimate).toMatch(
+      /About [\d,]+ runs to bring in: [\d,]+ Strava calls?, [\d,]+ runs to look up \([\d,]+ weather and place calls, the rest from the cache\), about \d+/,
     );
+    expect(estimate).toContain('Strava counts only runs visible to Everyone');
   });
 
   it('syncs with progress advancing, then shows runs with weather and place, and both charts', {
