@@ -40,7 +40,7 @@ export const stravaCommand: CliCommand = {
     const config = loadConfig();
     const db = await openDatabase(config.database, { max: 1 });
     try {
-      if (action === 'subscription') return showSubscription(db);
+      if (action === 'subscription') return await showSubscription(db);
       const strava = pushSubscriptionsOf(config);
       if (action === 'unsubscribe') return await unsubscribe(db, strava);
       return await subscribe(db, strava, callbackUrl as string, verifyTokenOf(config));
