@@ -27,11 +27,16 @@ it('serves the app over HTTP on the port it was given (0: any free one)', async 
   await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
 });
 
-it('rejects when the port is taken', async () => {
+it('rejects when the port is taken, naming PORT and what to do', async () => {
   const first = await startServer(testApp(db), { port: 0 });
   try {
     const port = Number(new URL(first.url).port);
-    await expect(startServer(testApp(db), { port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startServer(testApp(db), { port })).rejects.toMatchObject({
+      code: 'port_in_use',
+      failureType: 'config',
+      userMessage: `PORT ${port} is in use by another program (127.0.0.1:${port}).`,
+      cause: expect.objectContaining({ code: 'EADDRINUSE' }),
+    });
   } finally {
     await first.close();
   }
