@@ -210,7 +210,8 @@ describe('the dashboard on the demo', () => {
     // The keyboard alone starts it.
     await sync.focus();
     await blocked.keyboard.press('Enter');
-    await blocked.getByText('Updates: checking every few seconds.').waitFor({ timeout: 30_000 });
+    // Generous: CI runs this beside the chaos and load suites on two cores.
+    await blocked.getByText('Updates: checking every few seconds.').waitFor({ timeout: 90_000 });
     const first = await waitFor(
       () => percentOf(blocked),
       (percent) => percent > 0,
