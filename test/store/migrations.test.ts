@@ -74,7 +74,9 @@ describe('migrations on postgres from separate processes', () => {
     ]);
     const files = await loadMigrationFiles();
     const appliedCounts = results.map((r) => Number(/(\d+) applied now/.exec(r.stdout)?.[1]));
-    expect(appliedCounts.sort()).toEqual([0, files.length]);
+    // Each file once across both: the lock is per migration transaction, so the two may take
+    // turns (with ten files they were seen to split 2 and 8), but never apply a file twice.
+    expect(appliedCounts.reduce((sum, n) => sum + n, 0)).toBe(files.length);
     expect(await appliedVersions(t)).toEqual(files.map((f) => f.version));
   });
 
