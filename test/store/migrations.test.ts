@@ -103,4 +103,45 @@ describe('migrations on postgres from separate processes', () => {
       alreadyApplied: files.length,
     });
   });
+
+  it('two processes rolling back at once undo each migration once; the Supabase CLI then sees them pending', async () => {
+    const t = await fresh('postgres');
+    await migrate(t.db);
+    const files = await loadMigrationFiles();
+    const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' };
+
+    const refused = await run(BIN, ['migrate', '--down', '0'], { env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused).toMatchObject({ code: 1 });
+    expect((refused as { stderr: string }).stderr).toMatch(
+      /Rolling back to 0 loses data; nothing was changed\..*20261128190000_sync_schema loses every table/,
+    );
+    expect((refused as { stderr: string }).stderr).toContain('--allow-data-loss');
+    expect(await appliedVersions(t)).toEqual(files.map((f) => f.version));
+
+    const last = files.at(-1)?.version as string;
+    const keep = files[files.length - 3]?.version as string;
+    const results = await Promise.all([
+      run(BIN, ['migrate', '--down', keep, '--allow-data-loss'], { env }),
+      run(BIN, ['migrate', '--down', keep, '--allow-data-loss'], { env }),
+    ]);
+    const counts = results.map((r) => Number(/(\d+) rolled back now/.exec(r.stdout)?.[1]));
+    expect(counts.reduce((sum, n) => sum + n, 0)).toBe(2);
+    expect(await appliedVersions(t)).toEqual(files.slice(0, -2).map((f) => f.version));
+
+    const url = new URL(t.url as string);
+    url.searchParams.set('sslmode', 'disable');
+    const { stdout, stderr } = await run(
+      SUPABASE_CLI,
+      ['db', 'push', '--db-url', url.toString(), '--yes'],
+      {
+        cwd: new URL('../../', import.meta.url).pathname,
+        env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+      },
+    );
+    expect(`${stdout}${stderr}`).toContain(last);
+    expect(`${stdout}${stderr}`).toContain('Finished supabase db push');
+    expect(await appliedVersions(t)).toEqual(files.map((f) => f.version));
+  }, 90_000);
 });
