@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CLI_CORRELATION_ID } from './cli/cli-correlation.ts';
 import { type CliCommand, CliUsageError } from './cli/command.ts';
+import { flagsCommand } from './cli/flags-command.ts';
 import { inspectCommand } from './cli/inspect-command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
 import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.ts';
@@ -16,7 +17,7 @@ import { createLogger, LOG_LEVELS, type Logger } from './observability/logger.ts
 import { classifyDatabaseError } from './store/pg-database.ts';
 
 /** `stridesync <command>`: every command, its one-line summary and its options. */
-const COMMANDS: readonly CliCommand[] = [
+export const COMMANDS: readonly CliCommand[] = [
   startCommand,
   serveCommand,
   workerCommand,
@@ -26,6 +27,7 @@ const COMMANDS: readonly CliCommand[] = [
   migrateCommand,
   migrateLegacyTokensCommand,
   stravaCommand,
+  flagsCommand,
   simCommand,
 ];
 

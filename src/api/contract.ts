@@ -143,6 +143,11 @@ export interface ActivityPage {
 export interface MeView {
   id: string;
   email: string | null;
+  /**
+   * Each feature flag (`weather-enrichment`, `place-enrichment`, `reconcile`, `webhook`,
+   * `periodic-syncs`, `provider:<name>`) as evaluated for this user: false hides that part.
+   */
+  features: Record<string, boolean>;
 }
 
 /** The one JSON shape of every error answer. */
@@ -234,5 +239,5 @@ export interface ActivityStatsView {
 export interface LocalSessionView {
   accessToken: string;
   expiresAt: string;
-  user: MeView;
+  user: Pick<MeView, 'id' | 'email'>;
 }

@@ -1,7 +1,14 @@
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, RateLimitedError } from '../core/errors.ts';
+import { FLAG_KEYS, providerFlag } from '../core/feature-flags.ts';
 import type { Database } from '../store/database.ts';
-import type { EnrichmentCounts, EnrichOptions, ProviderHalt } from './enrichment-pass.ts';
+import type { FeatureFlags } from '../store/feature-flags.ts';
+import type {
+  EnrichmentCounts,
+  EnrichmentPhase,
+  EnrichOptions,
+  ProviderHalt,
+} from './enrichment-pass.ts';
 import { enrichPlaces } from './geocoding/enrich-places.ts';
 import type { PlaceProvider } from './geocoding/place-provider.ts';
 import { enrichWeather } from './weather/enrich-weather.ts';
@@ -25,11 +32,17 @@ import type { WeatherProvider } from './weather/weather-provider.ts';
  * - with ONE ConfigError when a provider refused the operator's settings (a bad key): the runs
  *   it could not serve wait untouched, and the sync fails with a message the operator can act
  *   on, instead of marking every run.
+ *
+ * With `flags`, one user's pass (`options.userId`) asks only the providers whose flag is on for
+ * that user, and skips a half whose flag (`weather-enrichment`, `place-enrichment`) is off, or
+ * whose providers are all off: its runs wait `pending`, untouched, until the flag comes back on.
  */
 export interface EnrichmentDeps {
   weather: readonly WeatherProvider[];
   places: readonly PlaceProvider[];
   clock: Clock;
+  /** The feature flags; absent, every flag is on. Needs `options.userId` to apply. */
+  flags?: FeatureFlags;
 }
 
 /** Enrichment waits for `provider`'s window (a ledger name, e.g. `nominatim`) until `until`. */
@@ -51,14 +64,54 @@ export async function enrichPending(
   deps: EnrichmentDeps,
   options: EnrichOptions = {},
 ): Promise<EnrichmentResult> {
+  const chosen = await providersFor(deps, options.userId);
   // Order matters only for the budget: weather first, it is what the runner came for.
-  const weather = await enrichWeather(db, deps.weather, deps.clock, options);
-  const places = await enrichPlaces(db, deps.places, deps.clock, options);
+  const weather =
+    chosen.weather.length > 0
+      ? await enrichWeather(db, chosen.weather, deps.clock, options)
+      : SKIPPED;
+  const places =
+    chosen.places.length > 0 ? await enrichPlaces(db, chosen.places, deps.clock, options) : SKIPPED;
   const halts = [...weather.halts, ...places.halts];
   const operator = halts.find((h) => h.error instanceof ConfigError);
   if (operator) throw operator.error;
   const deferral = soonestDeferral(halts);
   return { weather: weather.counts, places: places.counts, ...(deferral ? { deferral } : {}) };
+}
+
+/** A half turned off by its flags: nothing selected, nothing asked. */
+const SKIPPED: EnrichmentPhase = {
+  counts: {
+    enriched: 0,
+    unavailable: 0,
+    stillPending: 0,
+    notApplicable: 0,
+    calls: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+  },
+  halts: [],
+};
+
+/** The providers this user's flags leave on, per half (all of them without flags or a user). */
+async function providersFor(
+  deps: EnrichmentDeps,
+  userId: string | undefined,
+): Promise<{ weather: readonly WeatherProvider[]; places: readonly PlaceProvider[] }> {
+  const { flags } = deps;
+  if (!flags || userId === undefined) return deps;
+  const on = (key: string) => flags.isOn(key, userId);
+  const keep = async <P extends { name: string }>(half: string, providers: readonly P[]) => {
+    if (!(await on(half))) return [];
+    const kept: P[] = [];
+    for (const provider of providers)
+      if (await on(providerFlag(provider.name))) kept.push(provider);
+    return kept;
+  };
+  return {
+    weather: await keep(FLAG_KEYS.weather, deps.weather),
+    places: await keep(FLAG_KEYS.places, deps.places),
+  };
 }
 
 /** Of the spent windows, the one that reopens first: something can be done again then. */

@@ -7,6 +7,7 @@ import type { ProgressHub } from '../progress/progress-hub.ts';
 import { createSessionWatches } from '../progress/session-watches.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Database } from '../store/database.ts';
+import type { FeatureFlags } from '../store/feature-flags.ts';
 import type { StravaDeps } from '../strava/strava-deps.ts';
 import type { AppEnv } from './app-env.ts';
 import { CORRELATION_HEADER, correlation } from './correlation.ts';
@@ -59,6 +60,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** Each signed-in user's request budget (default: 20 a second, 120 at once). */
   userRequestLimit?: UserRequestLimitSettings;
+  /** The feature flags (webhook events, reconcile, `GET /api/me`'s `features`); absent: all on. */
+  flags?: FeatureFlags;
 }
 
 /**
@@ -112,6 +115,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       clock: deps.clock,
       verifyToken: deps.webhookVerifyToken,
       queue: deps.queue,
+      flags: deps.flags,
     }),
   );
   if (deps.strava)

@@ -184,7 +184,13 @@ async function workOtherJobs(context: WorkContext, signal: AbortSignal) {
   for (const kind of ['incremental', 'reconcile'] as const) {
     const name = kind === 'incremental' ? QUEUES.incrementalSync : QUEUES.reconcile;
     await work(name, SCHEDULED_POLLING_S, async (jobId) => {
-      const result = await startSyncForConnectedUsers(db, queue, kind, `${name}:${jobId}`);
+      const result = await startSyncForConnectedUsers(
+        db,
+        queue,
+        kind,
+        `${name}:${jobId}`,
+        deps.flags,
+      );
       logger.info({ queue: name, ...result }, 'scheduled syncs started');
       return result;
     });

@@ -1,5 +1,7 @@
+import { FLAG_KEYS } from '../core/feature-flags.ts';
 import type { SyncKind } from '../core/glossary.ts';
 import type { Database } from '../store/database.ts';
+import type { FeatureFlags } from '../store/feature-flags.ts';
 import { listSyncableUsers } from '../strava/connection-store.ts';
 import { type JobQueue, QUEUES, type QueueName } from './job-queue.ts';
 import { startSync } from './start-sync.ts';
@@ -38,18 +40,30 @@ export async function applySchedules(queue: JobQueue, schedules: SyncSchedules):
  * What a scheduled `incremental-sync` or `reconcile` job does: start a sync of `kind` for every
  * user whose Strava connection is live. A user with a sync already active is left to it (the
  * index allows one); every session started shares `correlationId`, the scheduled job's.
+ * A user is left out (counted in `flaggedOff`) when the `periodic-syncs` flag is off for them,
+ * or, for a reconcile, the `reconcile` flag.
  */
 export async function startSyncForConnectedUsers(
   db: Database,
   queue: JobQueue,
   kind: Extract<SyncKind, 'incremental' | 'reconcile'>,
   correlationId: string,
-): Promise<{ users: number; started: number }> {
+  flags?: FeatureFlags,
+): Promise<{ users: number; started: number; flaggedOff: number }> {
   const users = await listSyncableUsers(db);
+  const gates =
+    kind === 'reconcile'
+      ? [FLAG_KEYS.periodicSyncs, FLAG_KEYS.reconcile]
+      : [FLAG_KEYS.periodicSyncs];
   let started = 0;
+  let flaggedOff = 0;
   for (const userId of users) {
+    if (flags && !Object.values(await flags.forUser(gates, userId)).every(Boolean)) {
+      flaggedOff += 1;
+      continue;
+    }
     const { created } = await startSync(db, queue, { userId, kind, correlationId });
     if (created) started += 1;
   }
-  return { users: users.length, started };
+  return { users: users.length, started, flaggedOff };
 }

@@ -275,3 +275,18 @@ export async function deleteUserActivities(tx: Queryable, userId: string): Promi
   const { rowCount } = await tx.query('delete from activities where user_id = $1', [userId]);
   return rowCount;
 }
+
+/**
+ * Users with runs still waiting for weather or a place (never looked up, or unavailable and
+ * maybe due for a retry): whom the weather backfill visits, one user at a time, so each user's
+ * feature flags decide what is looked up for them.
+ */
+export async function usersWithWaitingRuns(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `select distinct user_id from activities
+     where deleted_at is null
+       and (weather_status in ('pending', 'unavailable') or place_status in ('pending', 'unavailable'))
+     order by user_id`,
+  );
+  return rows.map((r) => r.user_id);
+}

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { enrichPending } from '../enrichment/enrich-pending.ts';
 import type { EnrichmentServices } from '../enrichment/enrichment-services.ts';
 import type { Database } from '../store/database.ts';
+import type { FeatureFlags } from '../store/feature-flags.ts';
 import type { EnrichBatch, SyncDeps } from './sync-deps.ts';
 
 /**
@@ -9,17 +10,19 @@ import type { EnrichBatch, SyncDeps } from './sync-deps.ts';
  * counted the way the session reports them (weather is what "enriched" means to the runner).
  * Places ride along in the same batches; any left when weather stops making progress are
  * finished by the scheduled backfill. A provider's spent window comes back as the batch's
- * `deferral`, for the runner to park the session on, never slept through here.
+ * `deferral`, for the runner to park the session on, never slept through here. The user's
+ * feature flags choose the halves and providers (`enrichPending`).
  */
 export function enrichForSync(
   db: Database,
   services: EnrichmentServices,
   clock: Clock,
+  flags?: FeatureFlags,
 ): NonNullable<SyncDeps['enrich']> {
   return async (userId, limit, bounds) => {
     const { weather, places, deferral } = await enrichPending(
       db,
-      { ...services, clock },
+      { ...services, clock, ...(flags ? { flags } : {}) },
       { userId, limit, ...bounds },
     );
     const batch: EnrichBatch = {

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database, Queryable } from '../store/database.ts';
+import type { FeatureFlags } from '../store/feature-flags.ts';
 import type { ConnectionStore } from '../strava/connection-store.ts';
 import type { StravaClient } from '../strava/strava-client.ts';
 import type { TokenManager } from '../strava/token-manager.ts';
@@ -21,6 +22,11 @@ export interface SyncDeps {
   purgeOnDeauthorize: boolean;
   /** Strava sport types kept as runs (STRAVA_SPORT_TYPES). */
   sportTypes: readonly string[];
+  /**
+   * The feature flags: the scheduled syncs and reconcile ask them per user. Absent, every flag
+   * is on.
+   */
+  flags?: FeatureFlags;
   /** Enriches pending runs of a user; absent: runs stay `pending` for the weather backfill. */
   enrich?: (userId: string, limit: number, bounds: EnrichBounds) => Promise<EnrichBatch>;
 }

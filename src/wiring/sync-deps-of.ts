@@ -4,7 +4,10 @@ import type { SyncDeps } from '../sync/sync-deps.ts';
 import type { Runtime } from './node/open-runtime.ts';
 
 /** The parts of a process the runner needs: a long-running runtime, or a Netlify function's. */
-export type SyncParts = Pick<Runtime, 'db' | 'clock' | 'logger' | 'strava' | 'weather' | 'config'>;
+export type SyncParts = Pick<
+  Runtime,
+  'db' | 'clock' | 'logger' | 'strava' | 'weather' | 'config' | 'flags'
+>;
 
 /** What the runner needs, taken from a process's parts. */
 export function syncDepsOf(parts: SyncParts): SyncDeps {
@@ -19,11 +22,12 @@ export function syncDepsOf(parts: SyncParts): SyncDeps {
     },
     purgeOnDeauthorize: parts.config.purgeOnDeauthorize,
     sportTypes: parts.config.strava.sportTypes,
-    enrich: enrichForSync(parts.db, parts.weather, parts.clock),
+    flags: parts.flags,
+    enrich: enrichForSync(parts.db, parts.weather, parts.clock, parts.flags),
   };
 }
 
 /** What the weather backfill job needs, from the same parts. */
 export function enrichmentOf(parts: SyncParts): EnrichmentDeps {
-  return { ...parts.weather, clock: parts.clock };
+  return { ...parts.weather, clock: parts.clock, flags: parts.flags };
 }

@@ -5,10 +5,12 @@ import { createApiLedger } from '../../budget/api-ledger.ts';
 import type { BudgetLine } from '../../budget/rate-windows.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AuthenticationError, RateLimitedError, TransientError } from '../../core/errors.ts';
+import { FLAG_KEYS } from '../../core/feature-flags.ts';
 import { stravaWebhookEventSchema } from '../../core/strava-webhook-event.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { sendStravaEvent } from '../../queue/strava-event-job.ts';
 import type { Database } from '../../store/database.ts';
+import type { FeatureFlags } from '../../store/feature-flags.ts';
 import { pushSubscriptionStore } from '../../store/push-subscription-store.ts';
 import { findConnectedUser } from '../../strava/connection-store.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -32,6 +34,7 @@ export type DropReason =
   | 'no_subscription'
   | 'wrong_subscription'
   | 'not_connected'
+  | 'flag_off'
   | 'athlete_rate'
   | 'duplicate';
 
@@ -41,7 +44,9 @@ export type DropReason =
  * Events are not signed and athlete and activity ids are public, so an event is trusted only as
  * far as this: it must name the subscription `stridesync strava subscribe` made and stored,
  * its athlete must be connected, and an athlete gets at most EVENTS_PER_ATHLETE in a window
- * (counted in the shared ledger, so every process and function counts together). Past that
+ * (counted in the shared ledger, so every process and function counts together), unless the
+ * `webhook` feature flag is off for the athlete's user (their runs then wait for the next
+ * incremental sync). Past that
  * it is queued, once per (owner, object, aspect) while one waits, and the job confirms with
  * Strava whatever it would destroy (apply-event.ts). A dropped event is answered 200 like a
  * queued one: anything else makes Strava retry it, and tells a forger nothing.
@@ -53,6 +58,7 @@ export function stravaWebhookRoutes(deps: {
   clock: Clock;
   verifyToken: string | undefined;
   queue?: JobQueue;
+  flags?: FeatureFlags;
 }) {
   const ledger = createApiLedger(deps.db, deps.clock);
   return new Hono<AppEnv>()
@@ -100,7 +106,10 @@ export function stravaWebhookRoutes(deps: {
       if (subscription.id !== event.subscription_id)
         return drop('wrong_subscription', { expectedSubscriptionId: subscription.id });
       // Not (or no longer) connected: nothing to fetch or revoke; the job would find nothing.
-      if (!(await findConnectedUser(deps.db, event.owner_id))) return drop('not_connected');
+      const userId = await findConnectedUser(deps.db, event.owner_id);
+      if (!userId) return drop('not_connected');
+      if (deps.flags && !(await deps.flags.isOn(FLAG_KEYS.webhook, userId)))
+        return drop('flag_off', { userId });
       try {
         await ledger.reserve(WEBHOOK_LEDGER_PROVIDER, [
           { bucket: `athlete:${event.owner_id}`, ...EVENTS_PER_ATHLETE },

@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { type SyncTimeline, startSyncBody, syncListQuery } from '../../api/contract.ts';
 import { sessionView } from '../../api/session-view.ts';
 import type { Clock } from '../../core/clock.ts';
-import { NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
+import { ConfigError, NotFoundError, RateLimitedError, TransientError } from '../../core/errors.ts';
+import { FLAG_KEYS } from '../../core/feature-flags.ts';
 import { openSessionFeed, streamSessionEvents } from '../../progress/session-event-stream.ts';
 import type { SessionWatches } from '../../progress/session-watches.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { startSync } from '../../queue/start-sync.ts';
 import type { Database } from '../../store/database.ts';
+import type { FeatureFlags } from '../../store/feature-flags.ts';
 import { listEvents, sessionStore } from '../../store/session-store.ts';
 import { defaultKind, requireConnection } from '../../sync/start-rules.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -31,6 +33,7 @@ export function syncRoutes(deps: {
   /** The process's shared watches of sessions that live-progress streams follow. */
   watches: SessionWatches;
   queue?: JobQueue;
+  flags?: FeatureFlags;
 }) {
   const { db, clock } = deps;
   const own = async (userId: string, id: string) => {
@@ -52,6 +55,12 @@ export function syncRoutes(deps: {
         await requireConnection(db, userId);
         await limitStarts(db, userId, clock.now());
         const kind = c.req.valid('json').kind ?? (await defaultKind(db, userId));
+        if (
+          kind === 'reconcile' &&
+          deps.flags &&
+          !(await deps.flags.isOn(FLAG_KEYS.reconcile, userId))
+        )
+          throw reconcileOff();
         const started = await startSync(db, queue, {
           userId,
           kind,
@@ -135,6 +144,15 @@ function startsUnavailable(): TransientError {
     code: 'sync_starts_unavailable',
     userMessage: 'Syncs cannot be started through this endpoint.',
     hint: 'Start the sync from the stridesync server.',
+  });
+}
+
+/** The `reconcile` flag is off for this user: the dashboard hides the button; a client asked anyway. */
+function reconcileOff() {
+  return new ConfigError({
+    code: 'feature_off',
+    userMessage: 'Reconcile is switched off for your account for now.',
+    hint: 'Start an incremental sync instead; reconcile comes back when the operator turns it on.',
   });
 }
 

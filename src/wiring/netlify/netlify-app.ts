@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../../observability/logger.ts';
 import { openJobQueue } from '../../queue/job-queue.ts';
 import { createWakeDebounce, wakeWorker } from '../../queue/wake-worker.ts';
 import type { Database } from '../../store/database.ts';
+import { createFeatureFlags } from '../../store/feature-flags.ts';
 import { openDatabase } from '../../store/open-database.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
 import { createStravaDeps } from '../strava-deps.ts';
@@ -80,6 +81,7 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     ...(config.mode === 'live' ? { strava: netlifyStravaDeps(config, db, jwtSecret, logger) } : {}),
     estimate: estimateSettingsOf(netlifyWeatherServices(config, createApiLedger(db, systemClock))),
     metricsToken: config.metricsToken,
+    flags: createFeatureFlags(db, { clock: systemClock }),
   };
   const app = createApp(deps);
   const wakeNow = createWakeDebounce();

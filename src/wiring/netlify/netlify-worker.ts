@@ -9,6 +9,7 @@ import { openJobQueue, QUEUES } from '../../queue/job-queue.ts';
 import { runScheduledTick, tickWindow } from '../../queue/scheduled-tick.ts';
 import { isSignedWake, WAKE_HEADER } from '../../queue/wake-worker.ts';
 import { hasDueJob, workUntilIdle } from '../../queue/work-until-idle.ts';
+import { createFeatureFlags } from '../../store/feature-flags.ts';
 import { enrichmentOf, syncDepsOf } from '../sync-deps-of.ts';
 import {
   loadNetlifyConfig,
@@ -66,6 +67,7 @@ export function createSyncWorkerFunction(o: { runForMs?: number } = {}): Netlify
           config,
           strava: netlifyStravaDeps(config, db, jwtSecret, logger),
           weather: netlifyWeatherServices(config, ledger),
+          flags: createFeatureFlags(db, { clock: systemClock }),
         };
         const summary = await workUntilIdle(
           syncDepsOf(parts),

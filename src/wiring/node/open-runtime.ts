@@ -19,6 +19,7 @@ import { createProgressHub, type ProgressHub } from '../../progress/progress-hub
 import { type JobQueue, openJobQueue } from '../../queue/job-queue.ts';
 import { announceLocalServer } from '../../store/data-dir-lock.ts';
 import type { Database } from '../../store/database.ts';
+import { createFeatureFlags, type FeatureFlags } from '../../store/feature-flags.ts';
 import { migrate } from '../../store/migrations.ts';
 import { openDatabase } from '../../store/open-database.ts';
 import type { StravaDeps } from '../../strava/strava-deps.ts';
@@ -65,6 +66,8 @@ export interface Runtime {
   strava: StravaDeps;
   /** Weather and place providers: the simulators in demo mode, else as configured. */
   weather: EnrichmentServices;
+  /** The feature flags, read from the database and cached for 30 s. */
+  flags: FeatureFlags;
   /** Sends sync jobs (this process does not work them; workers do). */
   queue: JobQueue;
   /** Live progress for the local server's Server-Sent Events. */
@@ -140,6 +143,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
     }),
     simulators,
     weather,
+    flags: createFeatureFlags(db, { clock }),
     queue,
     progressHub,
     async close() {
@@ -205,6 +209,7 @@ export async function serveUntilStopped(
       runtime.simulators ? DEMO_ESTIMATE_TIMING : undefined,
     ),
     metricsToken: runtime.config.metricsToken,
+    flags: runtime.flags,
     // The dashboard's sign-in on an install that signs its own tokens.
     ...(runtime.localJwtSecret
       ? { localSession: { jwtSecret: runtime.localJwtSecret, user: DEMO_USER } }
