@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { DEFAULT_SYNC_SCHEDULES } from '../../src/config/defaults.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { FLAG_KEYS } from '../../src/core/feature-flags.ts';
 import {
   createEnrichmentServices,
   stridesyncUserAgent,
@@ -14,6 +16,7 @@ import {
 } from '../../src/queue/strava-event-job.ts';
 import { applySchedules, startSyncForConnectedUsers } from '../../src/queue/sync-schedules.ts';
 import { runWeatherBackfill } from '../../src/queue/weather-backfill-job.ts';
+import { createFeatureFlags, featureFlagStore } from '../../src/store/feature-flags.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
@@ -87,7 +90,7 @@ describe.each(ADAPTERS)('scheduled and event jobs on %s', (kind) => {
     });
 
     const result = await startSyncForConnectedUsers(t.db, queue, 'reconcile', 'reconcile:job-1');
-    expect(result).toEqual({ users: 2, started: 1 });
+    expect(result).toEqual({ users: 2, started: 1, flaggedOff: 0 });
     expect(await sessionStore.findActive(t.db, idle.userId)).toMatchObject({
       kind: 'reconcile',
       status: 'queued',
@@ -100,6 +103,37 @@ describe.each(ADAPTERS)('scheduled and event jobs on %s', (kind) => {
     expect(await sessionStore.findActive(t.db, revoked.userId)).toBeUndefined();
     expect(await jobsOf(t.db, QUEUES.sync, idle.userId)).toHaveLength(1);
     expect(await jobsOf(t.db, QUEUES.sync, busy.userId)).toHaveLength(1);
+  });
+
+  it('leaves out the users a flag is off for: periodic-syncs for both kinds, reconcile for reconciles', async () => {
+    const everyone = await connectedUser();
+    const noPeriodic = await connectedUser();
+    const noReconcile = await connectedUser();
+    await featureFlagStore.set(t.db, FLAG_KEYS.periodicSyncs, {
+      rolloutPercent: 100,
+      deny: [noPeriodic.userId],
+    });
+    await featureFlagStore.set(t.db, FLAG_KEYS.reconcile, {
+      rolloutPercent: 100,
+      deny: [noReconcile.userId],
+    });
+    const flags = createFeatureFlags(t.db, { clock: systemClock });
+    try {
+      expect(
+        await startSyncForConnectedUsers(t.db, queue, 'reconcile', 'reconcile:job-2', flags),
+      ).toEqual({ users: 3, started: 1, flaggedOff: 2 });
+      expect(await sessionStore.findActive(t.db, everyone.userId)).toMatchObject({
+        kind: 'reconcile',
+      });
+      expect(await sessionStore.findActive(t.db, noReconcile.userId)).toBeUndefined();
+      await t.db.exec('delete from sync_sessions');
+      expect(
+        await startSyncForConnectedUsers(t.db, queue, 'incremental', 'incremental:job-2', flags),
+      ).toEqual({ users: 3, started: 2, flaggedOff: 1 });
+      expect(await sessionStore.findActive(t.db, noPeriodic.userId)).toBeUndefined();
+    } finally {
+      await t.db.exec('delete from feature_flags');
+    }
   });
 
   it('a webhook event becomes an event session, or waits while the user’s other sync runs', async () => {
