@@ -1,5 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOWN_FLAGS } from '../../src/core/feature-flags.ts';
 import { signAccessToken } from '../../src/http/jwt.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
@@ -31,19 +32,26 @@ async function expect401(response: Response, code: string) {
   expect(error.hint).toBe('Sign in again.');
 }
 
+/** No flags are stored: every feature is on, as before flags existed. */
+const ALL_ON = Object.fromEntries(KNOWN_FLAGS.map((key) => [key, true]));
+
 describe('GET /api/me', () => {
   it('answers the user the token names', async () => {
     const token = await signAccessToken(JWT_SECRET, { sub: USER_ID, email: 'runner@example.com' });
     const response = await me(`Bearer ${token}`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: USER_ID, email: 'runner@example.com' });
+    expect(await response.json()).toEqual({
+      id: USER_ID,
+      email: 'runner@example.com',
+      features: ALL_ON,
+    });
   });
 
   it('accepts a token just expired within the clock tolerance', async () => {
     const token = await signAccessToken(JWT_SECRET, { sub: USER_ID, expiresInSeconds: -10 });
     const response = await me(`Bearer ${token}`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: USER_ID, email: null });
+    expect(await response.json()).toEqual({ id: USER_ID, email: null, features: ALL_ON });
   });
 
   it('treats the empty email of phone sign-ins as no email', async () => {
@@ -53,7 +61,11 @@ describe('GET /api/me', () => {
       .setAudience('authenticated')
       .setExpirationTime(inOneHour())
       .sign(key);
-    expect(await (await me(`Bearer ${token}`)).json()).toEqual({ id: USER_ID, email: null });
+    expect(await (await me(`Bearer ${token}`)).json()).toEqual({
+      id: USER_ID,
+      email: null,
+      features: ALL_ON,
+    });
   });
 });
 

@@ -55,7 +55,10 @@ describe('GET /api/local/session', () => {
     const me = await fetch(`${local.url}/api/me`, {
       headers: { authorization: `Bearer ${session.accessToken}` },
     });
-    expect((await me.json()) as MeView).toEqual({ id: DEMO_USER.id, email: DEMO_USER.email });
+    const view = (await me.json()) as MeView;
+    expect(view).toMatchObject({ id: DEMO_USER.id, email: DEMO_USER.email });
+    expect(Object.keys(view.features).length).toBeGreaterThan(0);
+    expect(Object.values(view.features)).not.toContain(false);
   });
 
   it('is not there at all where the app was not told to sign its own tokens', async () => {
