@@ -1,5 +1,5 @@
--- Undoes 20261208100000_feature_flag_lists.sql. The allow and deny lists are lost: note them
--- first (`stridesync flags list`) if they are to be set again.
+-- stridesync: destroys-data the feature flags' allow and deny lists (note them first with `stridesync flags list` to set them again)
+-- Undoes 20261208100000_feature_flag_lists.sql.
 revoke select (key, enabled, rollout_percent, description, updated_at)
   on public.feature_flags from authenticated;
 grant select on public.feature_flags to authenticated;
