@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { SessionView } from '../../src/api/contract.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import type { RealtimeSource } from '../../src/client/realtime.ts';
-import { ActivityList } from './components/activity-list.tsx';
+import { ActivityList, type Shown } from './components/activity-list.tsx';
 import { ConnectionCard } from './components/connection-card.tsx';
 import { ErrorPanel } from './components/error-panel.tsx';
 import { SyncCard } from './components/sync-card.tsx';
@@ -59,6 +59,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<Busy | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  const columns = useShownColumns(client);
 
   const show = useCallback((problem: Problem, retry?: () => void) => {
     setShown(retry ? { problem, retry } : { problem });
@@ -266,7 +267,33 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
         hasMore={history.hasMore}
         syncing={session !== null && !isTerminal(session)}
         onLoadMore={loadMore}
+        shown={columns}
       />
     </>
   );
+}
+
+/**
+ * The weather and place columns the runner's feature flags leave on (`GET /api/me`). Shown until
+ * the answer comes; a failed read keeps them (the runs' own statuses still say what is missing).
+ */
+function useShownColumns(client: ApiClient): Shown {
+  const [shown, setShown] = useState<Shown>({ weather: true, place: true });
+  useEffect(() => {
+    let live = true;
+    client.me().then(
+      ({ features }) => {
+        if (live)
+          setShown({
+            weather: features['weather-enrichment'] !== false,
+            place: features['place-enrichment'] !== false,
+          });
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  return shown;
 }

@@ -22,6 +22,7 @@ export function ActivityList({
   hasMore,
   syncing,
   onLoadMore,
+  shown,
 }: {
   runs: ActivityView[] | null;
   loading: boolean;
@@ -29,6 +30,8 @@ export function ActivityList({
   /** A sync is under way: runs still waiting for weather or a place are being looked up. */
   syncing: boolean;
   onLoadMore: () => void;
+  /** The columns the runner's feature flags leave on (`GET /api/me` `features`). */
+  shown: Shown;
 }) {
   return (
     <section aria-labelledby="runs-heading" aria-busy={runs === null}>
@@ -46,15 +49,19 @@ export function ActivityList({
               <th scope="col">Distance</th>
               <th scope="col">Pace</th>
               <th scope="col">Time</th>
-              <th scope="col">Place</th>
-              <th scope="col">Weather</th>
-              <th scope="col">Temp.</th>
-              <th scope="col">Wind</th>
+              {shown.place && <th scope="col">Place</th>}
+              {shown.weather && (
+                <>
+                  <th scope="col">Weather</th>
+                  <th scope="col">Temp.</th>
+                  <th scope="col">Wind</th>
+                </>
+              )}
             </tr>
           </thead>
           <tbody>
             {runs.map((run) => (
-              <RunRow key={run.id} run={run} syncing={syncing} />
+              <RunRow key={run.id} run={run} syncing={syncing} shown={shown} />
             ))}
           </tbody>
         </table>
@@ -86,7 +93,13 @@ const FLAG_LABELS: Record<string, string> = {
   coordinates_out_of_range: 'start position invalid',
 };
 
-function RunRow({ run, syncing }: { run: ActivityView; syncing: boolean }) {
+/** Weather and place columns, hidden when a feature flag turns that lookup off for the runner. */
+export interface Shown {
+  weather: boolean;
+  place: boolean;
+}
+
+function RunRow({ run, syncing, shown }: { run: ActivityView; syncing: boolean; shown: Shown }) {
   const { weather } = run;
   const place = formatPlace(run.place);
   const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
@@ -105,17 +118,23 @@ function RunRow({ run, syncing }: { run: ActivityView; syncing: boolean }) {
       <td data-label="Distance">{formatDistanceKm(run.distanceM)}</td>
       <td data-label="Pace">{formatPace(paceSecondsPerKm(run.distanceM, run.movingTimeS))}</td>
       <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
-      <td data-label="Place" className="place">
-        {place || <span className="muted">{placeNote(run.place.status, pending)}</span>}
-      </td>
-      <td data-label="Weather" className="weather">
-        <WeatherIcon icon={weather.icon} description={weather.description} />
-        {weather.status !== 'enriched' && (
-          <span className="muted">{weatherNote(weather.status, pending)}</span>
-        )}
-      </td>
-      <td data-label="Temp.">{formatTemperature(weather.temperatureC)}</td>
-      <td data-label="Wind">{formatWind(weather.windSpeedMps)}</td>
+      {shown.place && (
+        <td data-label="Place" className="place">
+          {place || <span className="muted">{placeNote(run.place.status, pending)}</span>}
+        </td>
+      )}
+      {shown.weather && (
+        <>
+          <td data-label="Weather" className="weather">
+            <WeatherIcon icon={weather.icon} description={weather.description} />
+            {weather.status !== 'enriched' && (
+              <span className="muted">{weatherNote(weather.status, pending)}</span>
+            )}
+          </td>
+          <td data-label="Temp.">{formatTemperature(weather.temperatureC)}</td>
+          <td data-label="Wind">{formatWind(weather.windSpeedMps)}</td>
+        </>
+      )}
     </tr>
   );
 }
