@@ -29,6 +29,14 @@ export interface ApiLedger {
   observe(provider: string, usage: readonly ObservedUsage[], atMs?: number): Promise<void>;
   /** The current windows of `provider`, for estimates and the dashboard. */
   snapshot(provider: string): Promise<LedgerLine[]>;
+  /**
+   * The pace shared by every process: hands out `provider`'s next free slot (epoch ms, never
+   * before now) and moves the pace `intervalMs` past it, in one statement, so racing callers
+   * in any process get successive slots.
+   */
+  takeSlot(provider: string, intervalMs: number): Promise<number>;
+  /** No slot of `provider` is handed out before `atMs` (a slow answer, a refusal). */
+  holdPace(provider: string, atMs: number): Promise<void>;
 }
 
 /**
@@ -170,6 +178,30 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
         limit: r.limit_count,
         used: r.used_count,
       }));
+    },
+
+    async takeSlot(provider, intervalMs) {
+      const { rows } = await db.query<{ next_slot_at: Date }>(
+        `insert into api_pace as p (provider, next_slot_at)
+         values ($1, $2::timestamptz + $3 * interval '1 millisecond')
+         on conflict (provider) do update
+           set next_slot_at = greatest(p.next_slot_at, $2::timestamptz) + $3 * interval '1 millisecond',
+               updated_at = now()
+         returning next_slot_at`,
+        [provider, new Date(clock.now()).toISOString(), intervalMs],
+      );
+      const next = rows[0]?.next_slot_at;
+      if (!next) throw new Error(`api_pace returned no slot for ${provider}`);
+      return next.getTime() - intervalMs;
+    },
+
+    async holdPace(provider, atMs) {
+      await db.query(
+        `insert into api_pace as p (provider, next_slot_at) values ($1, $2)
+         on conflict (provider) do update
+           set next_slot_at = greatest(p.next_slot_at, excluded.next_slot_at), updated_at = now()`,
+        [provider, new Date(atMs).toISOString()],
+      );
     },
   };
 }

@@ -1,45 +1,52 @@
 import type { Clock } from '../core/clock.ts';
+import type { ApiLedger } from './api-ledger.ts';
 
 /**
- * Spaces requests at least `minIntervalMs` apart within this process (Nominatim's policy: at
- * most one request per second); across processes the ledger's per-minute line keeps the total
- * within the policy. Callers may wait at the same time: each takes the next turn in order, so
- * two lookups started together still leave the gap between them.
+ * Spaces a provider's requests at least `intervalMs` apart across every job, function and
+ * process: each request takes the next free slot of the provider's pace from the ledger
+ * (`api_pace`) and waits for it. Two enrichments running at once (a sync's and the weather
+ * backfill) share one pace rather than each keeping its own, so together they stay within the
+ * provider's rate (Nominatim's one request a second) instead of doubling it.
  *
- * The gap is counted from the later of the last request's start and its answer (`answered`):
- * spacing starts alone would let a slow request and a quick one arrive less than the interval
- * apart at the server, which refuses the second.
+ * The gap is also counted from the answer (`answered`): spacing starts alone would let a slow
+ * request and a quick one arrive less than the interval apart at the server, which refuses the
+ * second. A refusal holds the pace (`refused`) for everyone, for the seconds it asks.
  *
  * A wait ends early when its caller's `signal` aborts (a stopping worker must not sit out the
- * spacing); that turn then sends nothing, so the next one is spaced from the last real request.
+ * spacing); that slot then goes unused.
  */
 export interface RequestPacer {
-  wait(signal?: AbortSignal): Promise<void>;
-  /** The request of the last turn was answered (or failed): the next gap counts from now. */
-  answered(): void;
+  wait(signal?: AbortSignal, intervalMs?: number): Promise<void>;
+  /** The request of the last turn was answered (or failed): no slot before one interval on. */
+  answered(): Promise<void>;
+  /** The provider refused for pace: nobody sends before `untilMs`. */
+  refused(untilMs: number): Promise<void>;
 }
 
-export function createRequestPacer(
-  minIntervalMs: number,
-  clock: Clock,
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
-): RequestPacer {
-  let last: number | undefined;
-  let queue: Promise<void> = Promise.resolve();
+export interface RequestPacerOptions {
+  ledger: ApiLedger;
+  /** The ledger's provider name: one pace per name. */
+  provider: string;
+  /** The default spacing; a call may ask for a longer one (a heavier call). */
+  intervalMs: number;
+  clock: Clock;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
   return {
-    wait(signal) {
-      const turn = queue.then(async () => {
-        if (signal?.aborted) return;
-        const due = last === undefined ? clock.now() : last + minIntervalMs;
-        const waitMs = due - clock.now();
-        if (waitMs > 0) await sleep(waitMs, signal);
-        if (!signal?.aborted) last = clock.now();
-      });
-      queue = turn.catch(() => {});
-      return turn;
+    async wait(signal, intervalMs = o.intervalMs) {
+      if (signal?.aborted) return;
+      const slot = await o.ledger.takeSlot(o.provider, intervalMs);
+      const waitMs = slot - o.clock.now();
+      if (waitMs > 0) await o.sleep(waitMs, signal);
     },
-    answered() {
-      last = clock.now();
-    },
+    answered: () => o.ledger.holdPace(o.provider, o.clock.now() + o.intervalMs),
+    refused: (untilMs) => o.ledger.holdPace(o.provider, untilMs),
   };
+}
+
+/** The spacing that keeps `perMinute` calls a minute: 60 a minute is one a second. */
+export function paceOf(perMinute: number): number {
+  return Math.ceil(60_000 / perMinute);
 }

@@ -8,6 +8,7 @@ const OWN_ROW_TABLES = ['strava_connections', 'sync_sessions', 'sync_events', 'a
 /** Tables only the server (service role) may touch. */
 const SERVER_ONLY_TABLES = [
   'api_budget',
+  'api_pace',
   'weather_cache',
   'place_cache',
   'oauth_states',
@@ -35,6 +36,7 @@ describe.each(ADAPTERS)('row level security on %s', (kind) => {
       `insert into api_budget (provider, bucket, window_start, window_end, limit_count)
        values ('strava', 'overall:15min', now(), now() + interval '15 minutes', 200)`,
     );
+    await t.db.query(`insert into api_pace (provider, next_slot_at) values ('nominatim', now())`);
     await t.db.query(
       `insert into weather_cache (lat_cell, lng_cell, hour_utc, provider, observation)
        values (407, -740, date_trunc('hour', now()), 'open-meteo', '{}')`,
@@ -194,6 +196,7 @@ function firstColumn(table: string): string {
     sync_events: 'type',
     activities: 'name',
     api_budget: 'used_count',
+    api_pace: 'next_slot_at',
     weather_cache: 'provider',
     place_cache: 'city',
     feature_flags: 'enabled',

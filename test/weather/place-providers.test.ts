@@ -8,7 +8,7 @@ import { MAX_PLACE_NAME_LENGTH } from '../../src/enrichment/geocoding/place-prov
 import { cellKey, cellOf, PLACE_CELLS_PER_DEGREE } from '../../src/enrichment/grid-cell.ts';
 import { createNominatimPlaces } from '../../src/enrichment/providers/nominatim/nominatim-geocoding.ts';
 import { createOpenWeatherMapPlaces } from '../../src/enrichment/providers/openweathermap/openweathermap-geocoding.ts';
-import { NOW, useProviderSims } from './weather-sims.ts';
+import { clearEnrichmentState, NOW, useProviderSims } from './weather-sims.ts';
 
 /** Start points a few km from gazetteer cities (sim/places.ts), and one at sea. */
 const STARTS = [
@@ -215,16 +215,39 @@ describe('reverse geocoding against the simulators', () => {
       expect(batch.calls).toBe(1);
     });
 
-    it('a 429 without Retry-After spends the minute: the provider stops until it ends, sleeping nothing', async () => {
+    it('a 429 without Retry-After holds the pace for seconds, not the minute, and tries again', async () => {
       answer = { status: 429, body: '{}' };
       const batch = await scripted().resolve(cells);
+      // Refused after every pause: given up after three short pauses, not a minute's wait.
       expect(batch.halted).toBeInstanceOf(RateLimitedError);
-      expect(batch.halted?.message).toBe('nominatim 429 (calls:minute)');
-      expect((batch.halted as RateLimitedError).resumeAt).toEqual(
-        new Date(Date.parse(NOW) + 60_000),
-      );
-      expect(batch.calls).toBe(1);
-      expect(env.sims.clock.now()).toBe(Date.parse(NOW));
+      expect(batch.halted?.message).toBe('nominatim 429 (pace held until then)');
+      expect(batch.calls).toBe(4);
+      const waited = env.sims.clock.now() - Date.parse(NOW);
+      expect(waited).toBeGreaterThanOrEqual(3 * 2000);
+      expect(waited).toBeLessThan(60_000);
+
+      // A refusal once, then answers: the cell is placed after the pause, nothing halts.
+      await clearEnrichmentState(env.db);
+      let refusals = 1;
+      const once = createNominatimPlaces({
+        ...env.basics(),
+        baseUrl: env.sims.mount(
+          'nominatim-refuses-once',
+          new Hono().get('/reverse', (c) =>
+            refusals-- > 0
+              ? c.body('Too many requests', 429)
+              : c.json({ address: { city: 'London', country: 'United Kingdom' } }),
+          ),
+        ),
+        userAgent,
+        limits: resolveLimits().nominatim,
+      });
+      const started = env.sims.clock.now();
+      const placed = await once.resolve([cell!]);
+      expect(placed.halted).toBeUndefined();
+      expect(placed.calls).toBe(2);
+      expect(placed.outcomes.get(cellKey(cell!))).toMatchObject({ kind: 'found' });
+      expect(env.sims.clock.now() - started).toBeLessThan(5_000);
     });
 
     it('sleeps a Retry-After of a second, and stops instead when the run is stopping', async () => {

@@ -121,9 +121,10 @@ export function outcomeOf(batch: WeatherBatch, slot: WeatherSlot): SlotOutcome |
   return batch.outcomes.get(weatherSlotKey(slot));
 }
 
-/** Empties what one test leaves behind for the next: budgets, caches and runs. */
+/** Empties what one test leaves behind for the next: budgets, paces, caches and runs. */
 export async function clearEnrichmentState(db: Queryable): Promise<void> {
   await db.query('delete from api_budget');
+  await db.query('delete from api_pace');
   await db.query('delete from weather_cache');
   await db.query('delete from place_cache');
   await db.query('delete from activities');

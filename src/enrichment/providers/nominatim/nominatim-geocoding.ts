@@ -23,7 +23,7 @@ import {
   rateLimitedUntil,
   readJsonBody,
   retryAfter,
-  spendWindow,
+  SHORT_WAIT_MS,
   type WindowWaits,
 } from '../../provider-calls.ts';
 import { classifyNominatimFailure } from './nominatim-failures.ts';
@@ -31,9 +31,11 @@ import { classifyNominatimFailure } from './nominatim-failures.ts';
 /**
  * A Nominatim-compatible reverse geocoder (`/reverse?format=jsonv2`), used when there is no
  * OpenWeatherMap key. The OSMF public server's policy, kept: an identifying User-Agent (a
- * stock library agent is refused with 403), at most one request per second (paced here, and
- * across processes by the ledger's minute line), and results cached (place_cache) so a place
+ * stock library agent is refused with 403), at most one request per second (one pace shared
+ * by every job and process, see request-pacer.ts), and results cached (place_cache) so a place
  * is asked once. "Unable to geocode" (200) means nothing is near: a final answer (`none`).
+ * A 429 is a refusal of the per-second rate: the pace is held for a few seconds, not the
+ * minute, and the call is tried again.
  */
 export interface NominatimPlacesOptions {
   baseUrl: string;
@@ -43,13 +45,18 @@ export interface NominatimPlacesOptions {
   clock: Clock;
   limits: ProviderLimits['nominatim'];
   waits: WindowWaits;
-  /** The policy's one request per second, unless a self-hosted instance allows more. */
+  /**
+   * The policy's one request per second (plus a margin, so jitter between processes never
+   * lands two requests inside one second), unless a self-hosted instance allows more.
+   */
   minIntervalMs?: number;
   http?: Partial<Omit<ResilientFetchOptions, 'service' | 'clock'>>;
 }
 
 const SERVICE = 'Nominatim';
-const POLICY_INTERVAL_MS = 1000;
+const POLICY_INTERVAL_MS = 1050;
+/** How long a 429 without Retry-After holds the pace: a few of the policy's seconds. */
+const REFUSAL_PAUSE_MS = SHORT_WAIT_MS;
 
 const reverseSchema = z.union([
   z.looseObject({ error: z.string() }),
@@ -72,13 +79,24 @@ const reverseSchema = z.union([
 export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider {
   const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
   const budget = budgetOf(PROVIDER_BUDGETS.nominatim, o.limits);
-  const pacer = createRequestPacer(o.minIntervalMs ?? POLICY_INTERVAL_MS, o.clock, o.waits.sleep);
+  const pacer = createRequestPacer({
+    ledger: o.ledger,
+    provider: LEDGER_PROVIDER.nominatim,
+    intervalMs: o.minIntervalMs ?? POLICY_INTERVAL_MS,
+    clock: o.clock,
+    sleep: o.waits.sleep,
+  });
   let calls = 0;
 
   async function refused(response: Response) {
-    const resumeAt = retryAfter(response, o.clock.now());
-    if (resumeAt) return rateLimitedUntil(resumeAt, SERVICE, 'nominatim 429 with Retry-After');
-    return spendWindow(o.ledger, LEDGER_PROVIDER.nominatim, budget.minute, o.clock, SERVICE);
+    const now = o.clock.now();
+    const asked = retryAfter(response, now);
+    const resumeAt = asked ?? new Date(now + REFUSAL_PAUSE_MS);
+    await pacer.refused(resumeAt.getTime());
+    const detail = asked
+      ? 'nominatim 429 with Retry-After'
+      : 'nominatim 429 (pace held until then)';
+    return rateLimitedUntil(resumeAt, SERVICE, detail);
   }
 
   async function resolveCell(cell: Cell, bounds: PassBounds): Promise<[string, PlaceOutcome][]> {
