@@ -35,8 +35,12 @@ export interface ApiLedger {
    * in any process get successive slots.
    */
   takeSlot(provider: string, intervalMs: number): Promise<number>;
-  /** No slot of `provider` is handed out before `atMs` (a slow answer, a refusal). */
+  /** No slot of `provider` is handed out before `atMs` (a refusal). */
   holdPace(provider: string, atMs: number): Promise<void>;
+  /** A request of `provider` was answered now: the latest answer, for `lastAnswer`. */
+  paceAnswered(provider: string): Promise<void>;
+  /** When `provider` last answered any process (epoch ms), if ever. */
+  lastAnswer(provider: string): Promise<number | undefined>;
 }
 
 /**
@@ -202,6 +206,24 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
            set next_slot_at = greatest(p.next_slot_at, excluded.next_slot_at), updated_at = now()`,
         [provider, new Date(atMs).toISOString()],
       );
+    },
+
+    async paceAnswered(provider) {
+      const now = new Date(clock.now()).toISOString();
+      await db.query(
+        `insert into api_pace as p (provider, next_slot_at, answered_at) values ($1, $2, $2)
+         on conflict (provider) do update
+           set answered_at = greatest(p.answered_at, excluded.answered_at), updated_at = now()`,
+        [provider, now],
+      );
+    },
+
+    async lastAnswer(provider) {
+      const { rows } = await db.query<{ answered_at: Date | null }>(
+        'select answered_at from api_pace where provider = $1',
+        [provider],
+      );
+      return rows[0]?.answered_at?.getTime() ?? undefined;
     },
   };
 }

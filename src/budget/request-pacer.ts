@@ -8,16 +8,18 @@ import type { ApiLedger } from './api-ledger.ts';
  * backfill) share one pace rather than each keeping its own, so together they stay within the
  * provider's rate (Nominatim's one request a second) instead of doubling it.
  *
- * The gap is also counted from the answer (`answered`): spacing starts alone would let a slow
- * request and a quick one arrive less than the interval apart at the server, which refuses the
- * second. A refusal holds the pace (`refused`) for everyone, for the seconds it asks.
+ * The gap is also counted from the latest answer to any process (`answered`): spacing starts
+ * alone would let a request that reached the server late and the next one sent on time arrive
+ * less than the interval apart, and the server refuses the second. So a waiter whose slot has
+ * come waits on until an interval after the latest answer. A refusal holds the pace
+ * (`refused`) for everyone, for the seconds it asks.
  *
  * A wait ends early when its caller's `signal` aborts (a stopping worker must not sit out the
  * spacing); that slot then goes unused.
  */
 export interface RequestPacer {
   wait(signal?: AbortSignal, intervalMs?: number): Promise<void>;
-  /** The request of the last turn was answered (or failed): no slot before one interval on. */
+  /** The request of the last turn was answered (or failed): the next waits an interval on. */
   answered(): Promise<void>;
   /** The provider refused for pace: nobody sends before `untilMs`. */
   refused(untilMs: number): Promise<void>;
@@ -40,8 +42,12 @@ export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
       const slot = await o.ledger.takeSlot(o.provider, intervalMs);
       const waitMs = slot - o.clock.now();
       if (waitMs > 0) await o.sleep(waitMs, signal);
+      if (signal?.aborted) return;
+      const answeredAt = await o.ledger.lastAnswer(o.provider);
+      const after = answeredAt === undefined ? 0 : answeredAt + o.intervalMs - o.clock.now();
+      if (after > 0) await o.sleep(after, signal);
     },
-    answered: () => o.ledger.holdPace(o.provider, o.clock.now() + o.intervalMs),
+    answered: () => o.ledger.paceAnswered(o.provider),
     refused: (untilMs) => o.ledger.holdPace(o.provider, untilMs),
   };
 }

@@ -74,10 +74,13 @@ export function passStopped(): TransientError {
 }
 
 /**
- * Runs `perform` for each call in order, sleeping through short rate-limit windows. A halting
- * error ends the batch (outcomes so far are kept): a ConfigError, a window longer than a short
- * pause or reopening past the deadline (its RateLimitedError), an open circuit, the run
- * stopping. Any other TransientError fails only that call's keys, with its message as the
+ * Runs `perform` for each call, in order, at most `concurrency` at once (the provider's pace
+ * spaces them; concurrency only keeps one slow answer from holding the next slot back) once the
+ * first call has gone alone (a wrong address or key costs one call, not `concurrency`), sleeping
+ * through short rate-limit windows. A halting error ends the batch: no further call starts, the
+ * ones in flight finish, and every outcome so far is kept (a ConfigError, a window longer than a
+ * short pause or reopening past the deadline (its RateLimitedError), an open circuit, the run
+ * stopping). Any other TransientError fails only that call's keys, with its message as the
  * reason; anything else is a bug and is thrown.
  */
 export async function runBatch<Call, Outcome>(
@@ -86,20 +89,36 @@ export async function runBatch<Call, Outcome>(
   failed: (call: Call, reason: string) => Iterable<readonly [string, Outcome]>,
   waits: WindowWaits,
   bounds: PassBounds = {},
+  concurrency = 1,
 ): Promise<{ outcomes: Map<string, Outcome>; halted?: AppError }> {
   const outcomes = new Map<string, Outcome>();
-  for (const call of calls) {
-    if (bounds.signal?.aborted) return { outcomes, halted: passStopped() };
-    try {
-      const answered = await waitingOutShortWindows(() => perform(call), waits, bounds);
-      for (const [key, outcome] of answered) outcomes.set(key, outcome);
-    } catch (error) {
-      if (isHalting(error)) return { outcomes, halted: error };
-      if (!(error instanceof TransientError)) throw error;
-      for (const [key, outcome] of failed(call, failureReason(error))) outcomes.set(key, outcome);
+  let halted: AppError | undefined;
+  let next = 0;
+  /** Takes the next call until none is left, the batch halts, or it has done `most`. */
+  async function worker(most = calls.length): Promise<void> {
+    for (let done = 0; done < most && halted === undefined && next < calls.length; done++) {
+      if (bounds.signal?.aborted) {
+        halted = passStopped();
+        return;
+      }
+      const call = calls[next++] as Call;
+      try {
+        const answered = await waitingOutShortWindows(() => perform(call), waits, bounds);
+        for (const [key, outcome] of answered) outcomes.set(key, outcome);
+      } catch (error) {
+        if (isHalting(error)) {
+          halted ??= error;
+          return;
+        }
+        if (!(error instanceof TransientError)) throw error;
+        for (const [key, outcome] of failed(call, failureReason(error))) outcomes.set(key, outcome);
+      }
     }
   }
-  return { outcomes };
+  await worker(1);
+  const workers = Math.max(1, Math.min(concurrency, calls.length - next));
+  await Promise.all(Array.from({ length: workers }, () => worker()));
+  return halted ? { outcomes, halted } : { outcomes };
 }
 
 /** Runs `attempt`, sleeping (abortably) through windows that reopen soon and within bounds. */

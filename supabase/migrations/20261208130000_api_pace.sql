@@ -5,6 +5,9 @@
 create table public.api_pace (
   provider text primary key,
   next_slot_at timestamptz not null,
+  -- The latest answer: a waiter whose slot comes less than an interval after it waits on, so a
+  -- request that reached the provider late and one sent on time never arrive inside an interval.
+  answered_at timestamptz,
   updated_at timestamptz not null default now()
 );
 

@@ -321,12 +321,15 @@ describe.each(ADAPTERS)('weather and place enrichment on %s', (kind) => {
     sims.openMeteo.faults.set({ errorRates: { 503: 1 } });
     const ids = await insertAll(HOME_RUNS.slice(0, 3));
     const result = await enrichPending(t.db, services, { userId });
+    // Counted from the weather's answer: its three retries each waited their 200 ms slot of
+    // Open-Meteo's pace (a call of weight 2, at 600 a minute).
+    const answeredAt = Date.parse(NOW) + 3 * 200;
     expect(result.weather).toMatchObject({ unavailable: 3 });
     expect(await storedRun(t.db, ids[0]!)).toMatchObject({
       weather_status: 'unavailable',
       weather_error: 'Open-Meteo could not answer this request: HTTP 503: Internal Server Error',
       weather_attempts: 1,
-      weather_retry_at: new Date(Date.parse(NOW) + 15 * 60_000),
+      weather_retry_at: new Date(answeredAt + 15 * 60_000),
     });
 
     const tooSoon = await enrichPending(t.db, services, { userId });

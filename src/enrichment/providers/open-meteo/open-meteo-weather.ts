@@ -6,6 +6,7 @@ import {
   PROVIDER_BUDGETS,
   type ProviderLimits,
 } from '../../../budget/provider-limits.ts';
+import { createRequestPacer, paceOf } from '../../../budget/request-pacer.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { RateLimitedError } from '../../../core/errors.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../../../net/resilient-fetch.ts';
@@ -22,6 +23,8 @@ import {
 } from '../../grid-cell.ts';
 import {
   callFailed,
+  type PassBounds,
+  passStopped,
   rateLimitedUntil,
   readJsonBody,
   runBatch,
@@ -71,6 +74,8 @@ interface ArchiveCall {
 }
 
 const SERVICE = 'Open-Meteo';
+/** Calls in flight at once: enough for the pace at 150 ms an answer, few enough to be polite. */
+export const CONCURRENT_CALLS = 4;
 export const DEFAULT_ARCHIVE_DELAY_DAYS = 5;
 /** A null row this recent is reanalysis not done yet (wait); older, the archive lacks it. */
 const MISSING_MEANS_NOT_YET_MS = 14 * DAY_MS;
@@ -79,6 +84,14 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
   const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
   const budget = budgetOf(PROVIDER_BUDGETS.openMeteo, o.limits);
   const delayDays = o.archiveDelayDays ?? DEFAULT_ARCHIVE_DELAY_DAYS;
+  const unitPaceMs = paceOf(o.limits.weightedPerMinute);
+  const pacer = createRequestPacer({
+    ledger: o.ledger,
+    provider: LEDGER_PROVIDER.openMeteo,
+    intervalMs: unitPaceMs,
+    clock: o.clock,
+    sleep: o.waits.sleep,
+  });
   let calls = 0;
 
   /** Open-Meteo's 429 names the window it counts: what each one means until it resets. */
@@ -94,7 +107,10 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
     daily: () => spendWindow(o.ledger, LEDGER_PROVIDER.openMeteo, budget.daily, o.clock, SERVICE),
   };
 
-  async function fetchRange(call: ArchiveCall): Promise<[string, SlotOutcome][]> {
+  async function fetchRange(
+    call: ArchiveCall,
+    bounds: PassBounds,
+  ): Promise<[string, SlotOutcome][]> {
     const centre = cellCentre(call.cell, WEATHER_CELLS_PER_DEGREE);
     const url = `${o.archiveUrl}?${archiveSearchParams(centre.lat, centre.lng, call.range)}`;
     const weight = Math.ceil(archiveCallWeight(call.range, ARCHIVE_HOURLY_VARIABLES.length));
@@ -104,6 +120,9 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
       {
         beforeAttempt: async () => {
           await o.ledger.reserve(LEDGER_PROVIDER.openMeteo, budgetLines(budget), weight);
+          await pacer.wait(bounds.signal, weight * unitPaceMs);
+          // The spacing is cut short when the run stops; the call is not sent then.
+          if (bounds.signal?.aborted) throw passStopped();
           calls += 1;
         },
       },
@@ -113,7 +132,7 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
       const failure = classifyOpenMeteoFailure(response.status, body);
       switch (failure.action) {
         case 'archive_ends':
-          return archiveEndsEarlier(call, failure.lastDay);
+          return archiveEndsEarlier(call, failure.lastDay, bounds);
         case 'rate_limited':
           throw await refusals[failure.window]();
         case 'throw':
@@ -153,6 +172,7 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
   async function archiveEndsEarlier(
     call: ArchiveCall,
     lastDay: number,
+    bounds: PassBounds,
   ): Promise<[string, SlotOutcome][]> {
     const now = o.clock.now();
     const inArchive = call.slots.filter((slot) => utcDay(slot.hourMs) <= lastDay);
@@ -164,7 +184,7 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
       ]);
     if (inArchive.length === 0 || lastDay >= call.range.endDay) return waiting;
     const narrowed = { ...call, slots: inArchive, range: { ...call.range, endDay: lastDay } };
-    return [...waiting, ...(await fetchRange(narrowed))];
+    return [...waiting, ...(await fetchRange(narrowed, bounds))];
   }
 
   return {
@@ -174,11 +194,12 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
       const before = calls;
       const { outcomes, halted } = await runBatch<ArchiveCall, SlotOutcome>(
         planCalls(slots, o.chunkPolicy ?? DEFAULT_CHUNK_POLICY),
-        fetchRange,
+        (call) => fetchRange(call, bounds ?? {}),
         (call, reason) =>
           call.slots.map((slot) => [weatherSlotKey(slot), { kind: 'failed', reason }]),
         o.waits,
         bounds,
+        CONCURRENT_CALLS,
       );
       return { outcomes, calls: calls - before, ...(halted ? { halted } : {}) };
     },

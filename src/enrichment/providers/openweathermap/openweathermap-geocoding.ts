@@ -6,7 +6,7 @@ import {
   resolveEachCell,
 } from '../../geocoding/place-provider.ts';
 import { type Cell, cellCentre, cellKey, PLACE_CELLS_PER_DEGREE } from '../../grid-cell.ts';
-import { callFailed, spendWindow } from '../../provider-calls.ts';
+import { callFailed, type PassBounds, spendWindow } from '../../provider-calls.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
 import { createOwmRequester, type OpenWeatherMapOptions } from './openweathermap-request.ts';
 import { owmReverseGeocodeSchema } from './openweathermap-schemas.ts';
@@ -24,13 +24,13 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvi
   const budget = budgetOf(PROVIDER_BUDGETS.owmGeocoding, o.limits);
   const owm = createOwmRequester(o, SERVICE, budget);
 
-  async function resolveCell(cell: Cell): Promise<[string, PlaceOutcome][]> {
+  async function resolveCell(cell: Cell, bounds: PassBounds): Promise<[string, PlaceOutcome][]> {
     const { lat, lng } = cellCentre(cell, PLACE_CELLS_PER_DEGREE);
-    const { response, body } = await owm.get(REVERSE_PATH, {
-      lat: lat.toFixed(2),
-      lon: lng.toFixed(2),
-      limit: '1',
-    });
+    const { response, body } = await owm.get(
+      REVERSE_PATH,
+      { lat: lat.toFixed(2), lon: lng.toFixed(2), limit: '1' },
+      bounds.signal,
+    );
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);
       if (failure.action === 'throw') throw failure.error;

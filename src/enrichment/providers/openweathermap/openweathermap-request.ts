@@ -5,9 +5,10 @@ import {
   LEDGER_PROVIDER,
   type ProviderLimits,
 } from '../../../budget/provider-limits.ts';
+import { createRequestPacer, paceOf } from '../../../budget/request-pacer.ts';
 import type { Clock } from '../../../core/clock.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../../../net/resilient-fetch.ts';
-import { readJsonBody, type WindowWaits } from '../../provider-calls.ts';
+import { passStopped, readJsonBody, type WindowWaits } from '../../provider-calls.ts';
 
 /** What both OpenWeatherMap clients (One Call weather, reverse geocoding) are built from. */
 export interface OpenWeatherMapOptions {
@@ -23,17 +24,26 @@ export interface OpenWeatherMapOptions {
 /**
  * GETs on OpenWeatherMap with the key, where every attempt (retries included) first reserves a
  * call on `budget`'s lines in the shared ledger, so no process sends a call the budget has no
- * room for. `calls` counts the attempts sent.
+ * room for, then takes the key's next slot of the pace every process shares (60 a minute is
+ * one a second), so the minute's calls are spread over it rather than spent at once and then
+ * waited out. `calls` counts the attempts sent.
  */
 export function createOwmRequester(o: OpenWeatherMapOptions, service: string, budget: BudgetPair) {
   const send = createResilientFetch({ service, clock: o.clock, ...o.http });
   const lines = budgetLines(budget);
+  const pacer = createRequestPacer({
+    ledger: o.ledger,
+    provider: LEDGER_PROVIDER.openWeatherMap,
+    intervalMs: paceOf(o.limits.perMinute),
+    clock: o.clock,
+    sleep: o.waits.sleep,
+  });
   let calls = 0;
   return {
     get calls() {
       return calls;
     },
-    async get(path: string, params: Record<string, string>) {
+    async get(path: string, params: Record<string, string>, signal?: AbortSignal) {
       const url = new URL(`${o.apiUrl}${path}`);
       url.search = new URLSearchParams({ ...params, appid: o.apiKey }).toString();
       const response = await send(
@@ -42,6 +52,9 @@ export function createOwmRequester(o: OpenWeatherMapOptions, service: string, bu
         {
           beforeAttempt: async () => {
             await o.ledger.reserve(LEDGER_PROVIDER.openWeatherMap, lines);
+            await pacer.wait(signal);
+            // The spacing is cut short when the run stops; the call is not sent then.
+            if (signal?.aborted) throw passStopped();
             calls += 1;
           },
         },

@@ -7,7 +7,13 @@ import {
   type WeatherSlot,
   weatherSlotKey,
 } from '../../grid-cell.ts';
-import { callFailed, distinctBy, runBatch, spendWindow } from '../../provider-calls.ts';
+import {
+  callFailed,
+  distinctBy,
+  type PassBounds,
+  runBatch,
+  spendWindow,
+} from '../../provider-calls.ts';
 import { judgeObservation } from '../../weather/plausibility.ts';
 import type { SlotOutcome, WeatherProvider } from '../../weather/weather-provider.ts';
 import { classifyOwmFailure } from './openweathermap-failures.ts';
@@ -53,15 +59,22 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
     return spendWindow(o.ledger, LEDGER_PROVIDER.openWeatherMap, line, o.clock, SERVICE);
   }
 
-  async function observeSlot(slot: WeatherSlot): Promise<[string, SlotOutcome][]> {
+  async function observeSlot(
+    slot: WeatherSlot,
+    bounds: PassBounds,
+  ): Promise<[string, SlotOutcome][]> {
     const { lat, lng } = cellCentre(slot, WEATHER_CELLS_PER_DEGREE);
     const requestedMs = slot.hourMs + HOUR_MS / 2;
-    const { response, body } = await owm.get(TIMEMACHINE_PATH, {
-      lat: lat.toFixed(1),
-      lon: lng.toFixed(1),
-      dt: String(requestedMs / 1000),
-      units: 'metric',
-    });
+    const { response, body } = await owm.get(
+      TIMEMACHINE_PATH,
+      {
+        lat: lat.toFixed(1),
+        lon: lng.toFixed(1),
+        dt: String(requestedMs / 1000),
+        units: 'metric',
+      },
+      bounds.signal,
+    );
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);
       throw failure.action === 'rate_limited' ? await refused() : failure.error;
@@ -79,7 +92,7 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
       const before = owm.calls;
       const { outcomes, halted } = await runBatch<WeatherSlot, SlotOutcome>(
         distinctBy(slots, weatherSlotKey),
-        observeSlot,
+        (slot) => observeSlot(slot, bounds ?? {}),
         (slot, reason) => [[weatherSlotKey(slot), { kind: 'failed', reason }]],
         o.waits,
         bounds,
