@@ -38,8 +38,14 @@ describe('loadConfig', () => {
         provider: 'auto',
         openWeatherApiKey: undefined,
         openWeatherApiUrl: 'https://api.openweathermap.org',
+        openMeteoApiKey: undefined,
         openMeteoArchiveUrl: 'https://archive-api.open-meteo.com/v1/archive',
         nominatimUrl: 'https://nominatim.openstreetmap.org',
+        // The free tiers.
+        limits: {
+          openWeatherMap: { oneCallPerDay: 1000, perMinute: 60 },
+          openMeteo: { weightedPerDay: 5000, weightedPerMinute: 600 },
+        },
       },
       purgeOnDeauthorize: true,
       tokenEncryptionKeys: undefined,
@@ -209,6 +215,57 @@ describe('loadConfig', () => {
     expect(error.userMessage).not.toContain('tooshort-secret-value');
     expect(error.userMessage).toContain('METRICS_TOKEN');
     expect(error.userMessage).not.toContain('tiny-token');
+  });
+
+  it('reads a paid plan’s limits, and moves Open-Meteo to its customer host with a key', () => {
+    const { weather } = loadConfig(
+      {
+        OPENWEATHER_ONECALL_DAILY_LIMIT: '20000',
+        OPENWEATHER_PER_MINUTE_LIMIT: '600',
+        OPEN_METEO_API_KEY: 'om-key',
+        OPEN_METEO_DAILY_LIMIT: '1000000',
+        OPEN_METEO_PER_MINUTE_LIMIT: '3000',
+      },
+      '/srv/app',
+    );
+    expect(weather.limits).toEqual({
+      openWeatherMap: { oneCallPerDay: 20_000, perMinute: 600 },
+      openMeteo: { weightedPerDay: 1_000_000, weightedPerMinute: 3000 },
+    });
+    expect(weather.openMeteoApiKey).toBe('om-key');
+    expect(weather.openMeteoArchiveUrl).toBe(
+      'https://customer-archive-api.open-meteo.com/v1/archive',
+    );
+    // An address the operator set wins, key or not.
+    expect(
+      loadConfig(
+        { OPEN_METEO_API_KEY: 'om-key', OPEN_METEO_ARCHIVE_URL: 'https://om.example.test/v1/x' },
+        '/srv/app',
+      ).weather.openMeteoArchiveUrl,
+    ).toBe('https://om.example.test/v1/x');
+  });
+
+  it('refuses a limit that is not a whole number of calls', () => {
+    const error = failure({
+      OPENWEATHER_ONECALL_DAILY_LIMIT: '0',
+      OPENWEATHER_PER_MINUTE_LIMIT: '1.5',
+      OPEN_METEO_DAILY_LIMIT: 'lots',
+      OPEN_METEO_PER_MINUTE_LIMIT: '-600',
+      OPEN_METEO_API_KEY: '',
+      PORT: 'x',
+    });
+    for (const name of [
+      'OPENWEATHER_ONECALL_DAILY_LIMIT',
+      'OPENWEATHER_PER_MINUTE_LIMIT',
+      'OPEN_METEO_DAILY_LIMIT',
+      'OPEN_METEO_PER_MINUTE_LIMIT',
+    ]) {
+      expect(error.userMessage).toContain(name);
+    }
+    expect(error.userMessage).toContain('must be a whole number of calls');
+    expect(failure({ OPEN_METEO_PER_MINUTE_LIMIT: 'secret-ish' }).userMessage).toContain(
+      'OPEN_METEO_PER_MINUTE_LIMIT',
+    );
   });
 
   it('says what is wrong with a cron expression', () => {

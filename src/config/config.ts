@@ -1,8 +1,14 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PROVIDER_LIMITS } from '../budget/provider-limits.ts';
 import { parseCron } from '../core/cron.ts';
 import { ConfigError, type FieldIssue } from '../core/errors.ts';
-import { WEATHER_PROVIDERS, type WeatherSettings } from '../enrichment/weather-settings.ts';
+import {
+  OPEN_METEO_CUSTOMER_ARCHIVE_URL,
+  OPEN_METEO_FREE_ARCHIVE_URL,
+  WEATHER_PROVIDERS,
+  type WeatherSettings,
+} from '../enrichment/weather-settings.ts';
 import { LOG_LEVELS, type LogLevel } from '../observability/logger.ts';
 import { MAX_JOB_DEADLINE_MS } from '../queue/job-expiry.ts';
 import type { SyncSchedules } from '../queue/sync-schedules.ts';
@@ -89,6 +95,17 @@ function seconds(min: number, max: number, fallback: number) {
   return z.coerce.number({ error: message }).min(min, message).max(max, message).default(fallback);
 }
 
+/** A provider's limit of calls per window: a whole number within [1, max], default `fallback`. */
+function callLimit(max: number, fallback: number) {
+  const message = `must be a whole number of calls between 1 and ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .int(message)
+    .min(1, message)
+    .max(max, message)
+    .default(fallback);
+}
+
 /** A five-field cron expression (UTC), or `off`; `off` becomes null. */
 function cronOrOff(fallback: string | null) {
   return z
@@ -150,7 +167,21 @@ const envSchema = z.object({
   STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   OPENWEATHER_API_KEY: z.string().min(1).optional(),
   OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
-  OPEN_METEO_ARCHIVE_URL: httpUrl.default('https://archive-api.open-meteo.com/v1/archive'),
+  OPENWEATHER_ONECALL_DAILY_LIMIT: callLimit(
+    10_000_000,
+    DEFAULT_PROVIDER_LIMITS.openWeatherMap.oneCallPerDay,
+  ),
+  OPENWEATHER_PER_MINUTE_LIMIT: callLimit(
+    1_000_000,
+    DEFAULT_PROVIDER_LIMITS.openWeatherMap.perMinute,
+  ),
+  OPEN_METEO_API_KEY: z.string().min(1).optional(),
+  OPEN_METEO_ARCHIVE_URL: httpUrl.optional(),
+  OPEN_METEO_DAILY_LIMIT: callLimit(10_000_000, DEFAULT_PROVIDER_LIMITS.openMeteo.weightedPerDay),
+  OPEN_METEO_PER_MINUTE_LIMIT: callLimit(
+    1_000_000,
+    DEFAULT_PROVIDER_LIMITS.openMeteo.weightedPerMinute,
+  ),
   NOMINATIM_URL: httpUrl.default('https://nominatim.openstreetmap.org'),
   WEATHER_PROVIDER: z
     .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
@@ -223,6 +254,7 @@ const SECRET_VARIABLES = new Set([
   'STRAVA_WEBHOOK_VERIFY_TOKEN',
   'STRAVA_CLIENT_SECRET',
   'OPENWEATHER_API_KEY',
+  'OPEN_METEO_API_KEY',
   'TOKEN_ENCRYPTION_KEY',
   'SUPABASE_JWT_SECRET',
   'METRICS_TOKEN',
@@ -272,8 +304,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       provider: e.WEATHER_PROVIDER,
       openWeatherApiKey: e.OPENWEATHER_API_KEY,
       openWeatherApiUrl: e.OPENWEATHER_API_URL,
-      openMeteoArchiveUrl: e.OPEN_METEO_ARCHIVE_URL,
+      openMeteoApiKey: e.OPEN_METEO_API_KEY,
+      // A key is for Open-Meteo's commercial plan, served from its customer-* hosts.
+      openMeteoArchiveUrl:
+        e.OPEN_METEO_ARCHIVE_URL ??
+        (e.OPEN_METEO_API_KEY ? OPEN_METEO_CUSTOMER_ARCHIVE_URL : OPEN_METEO_FREE_ARCHIVE_URL),
       nominatimUrl: e.NOMINATIM_URL,
+      limits: {
+        openWeatherMap: {
+          oneCallPerDay: e.OPENWEATHER_ONECALL_DAILY_LIMIT,
+          perMinute: e.OPENWEATHER_PER_MINUTE_LIMIT,
+        },
+        openMeteo: {
+          weightedPerDay: e.OPEN_METEO_DAILY_LIMIT,
+          weightedPerMinute: e.OPEN_METEO_PER_MINUTE_LIMIT,
+        },
+      },
     },
     purgeOnDeauthorize: e.PURGE_ON_DEAUTHORIZE,
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,

@@ -1,5 +1,9 @@
 import type { ApiLedger } from '../budget/api-ledger.ts';
-import { type PartialLimits, resolveLimits } from '../budget/provider-limits.ts';
+import {
+  type PartialLimits,
+  type ProviderLimits,
+  resolveLimits,
+} from '../budget/provider-limits.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
@@ -37,13 +41,20 @@ export interface EnrichmentServicesOptions {
 export interface EnrichmentServices {
   weather: WeatherProvider[];
   places: PlaceProvider[];
+  /** The limits the providers are held to, for the estimate. */
+  limits: ProviderLimits;
 }
 
 export function createEnrichmentServices(
   settings: WeatherSettings,
   o: EnrichmentServicesOptions,
 ): EnrichmentServices {
-  const limits = resolveLimits(o.limits);
+  // The operator's plan first; a caller's override (a test, a benchmark) on top.
+  const limits = resolveLimits({
+    openWeatherMap: { ...settings.limits?.openWeatherMap, ...o.limits?.openWeatherMap },
+    openMeteo: { ...settings.limits?.openMeteo, ...o.limits?.openMeteo },
+    ...(o.limits?.nominatim ? { nominatim: o.limits.nominatim } : {}),
+  });
   const waits: WindowWaits = { clock: o.clock, sleep: o.sleep ?? sleepUnlessAborted };
   const shared = { ledger: o.ledger, clock: o.clock, waits, ...(o.http ? { http: o.http } : {}) };
   const key = settings.openWeatherApiKey;
@@ -58,6 +69,7 @@ export function createEnrichmentServices(
   const openMeteo = createOpenMeteoWeather({
     ...shared,
     archiveUrl: settings.openMeteoArchiveUrl,
+    ...(settings.openMeteoApiKey ? { apiKey: settings.openMeteoApiKey } : {}),
     limits: limits.openMeteo,
     ...(o.archiveDelayDays === undefined ? {} : { archiveDelayDays: o.archiveDelayDays }),
   });
@@ -94,6 +106,7 @@ export function createEnrichmentServices(
   return {
     weather: chosen,
     places: [owmPlaces, nominatim].filter((p): p is PlaceProvider => p !== undefined),
+    limits,
   };
 }
 

@@ -52,6 +52,11 @@ export function estimateSettingsOf(
   const [weather] = services.weather;
   const [place] = services.places;
   return weather && place
-    ? { weatherProvider: weather.name, placeProvider: place.name, ...(timing ? { timing } : {}) }
+    ? {
+        weatherProvider: weather.name,
+        placeProvider: place.name,
+        limits: services.limits,
+        ...(timing ? { timing } : {}),
+      }
     : undefined;
 }

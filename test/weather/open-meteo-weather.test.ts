@@ -176,6 +176,26 @@ describe('Open-Meteo archive client against the simulator', () => {
     expect(batch.calls).toBe(1);
   });
 
+  it('sends a commercial plan’s key as apikey, and the simulator’s weather comes back', async () => {
+    const keys: (string | undefined)[] = [];
+    const archiveUrl = env.sims.mount(
+      'open-meteo-customer',
+      new Hono().get('/v1/archive', async (c) => {
+        keys.push(c.req.query('apikey'));
+        const url = new URL(c.req.url);
+        url.searchParams.delete('apikey');
+        return fetch(`${env.sims.urls.openMeteo}${url.search}`);
+      }),
+    );
+    const slot = weatherSlotOf(52.52, 13.405, Date.parse('2025-01-01T10:00:00Z'));
+    const batch = await client({
+      archiveUrl: `${archiveUrl}/v1/archive`,
+      apiKey: 'om-key',
+    }).observe([slot]);
+    expect(outcomeOf(batch, slot)?.kind).toBe('observed');
+    expect(keys).toEqual(['om-key']);
+  });
+
   it('turns a wrong address into one operator error', async () => {
     const batch = await client({ archiveUrl: `${env.sims.urls.openMeteo}-nope` }).observe([
       weatherSlotOf(52.52, 13.405, Date.parse('2025-01-01T10:00:00Z')),

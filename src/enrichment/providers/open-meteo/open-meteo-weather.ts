@@ -54,6 +54,8 @@ import { classifyOpenMeteoFailure, type OpenMeteoWindow } from './open-meteo-fai
  */
 export interface OpenMeteoWeatherOptions {
   archiveUrl: string;
+  /** The commercial plan's key, sent as `apikey` (its customer-archive-api host). */
+  apiKey?: string;
   ledger: ApiLedger;
   clock: Clock;
   limits: ProviderLimits['openMeteo'];
@@ -112,7 +114,9 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
     bounds: PassBounds,
   ): Promise<[string, SlotOutcome][]> {
     const centre = cellCentre(call.cell, WEATHER_CELLS_PER_DEGREE);
-    const url = `${o.archiveUrl}?${archiveSearchParams(centre.lat, centre.lng, call.range)}`;
+    const params = archiveSearchParams(centre.lat, centre.lng, call.range);
+    if (o.apiKey) params.set('apikey', o.apiKey);
+    const url = `${o.archiveUrl}?${params}`;
     const weight = Math.ceil(archiveCallWeight(call.range, ARCHIVE_HOURLY_VARIABLES.length));
     const response = await send(
       url,
