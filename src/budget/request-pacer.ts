@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import { RateLimitedError } from '../core/errors.ts';
 import type { ApiLedger } from './api-ledger.ts';
 
 /**
@@ -15,14 +16,21 @@ import type { ApiLedger } from './api-ledger.ts';
  * (`refused`) for everyone, for the seconds it asks.
  *
  * A wait ends early when its caller's `signal` aborts (a stopping worker must not sit out the
- * spacing); that slot then goes unused.
+ * spacing); that slot then goes unused. A slot after the caller's deadline is not waited for:
+ * the wait throws a RateLimitedError resuming at the slot, so the pass defers instead.
  */
 export interface RequestPacer {
-  wait(signal?: AbortSignal, intervalMs?: number): Promise<void>;
+  wait(bounds?: PaceBounds, intervalMs?: number): Promise<void>;
   /** The request of the last turn was answered (or failed): the next waits an interval on. */
   answered(): Promise<void>;
   /** The provider refused for pace: nobody sends before `untilMs`. */
   refused(untilMs: number): Promise<void>;
+}
+
+/** A run's stop signal and deadline (epoch ms): no wait ends after it. */
+export interface PaceBounds {
+  signal?: AbortSignal | undefined;
+  deadlineMs?: number | undefined;
 }
 
 export interface RequestPacerOptions {
@@ -37,9 +45,10 @@ export interface RequestPacerOptions {
 
 export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
   return {
-    async wait(signal, intervalMs = o.intervalMs) {
+    async wait({ signal, deadlineMs } = {}, intervalMs = o.intervalMs) {
       if (signal?.aborted) return;
       const slot = await o.ledger.takeSlot(o.provider, intervalMs);
+      if (slot > (deadlineMs ?? Infinity)) throw slotTooLate(o.provider, slot);
       const waitMs = slot - o.clock.now();
       if (waitMs > 0) await o.sleep(waitMs, signal);
       if (signal?.aborted) return;
@@ -52,7 +61,21 @@ export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
   };
 }
 
-/** The spacing that keeps `perMinute` calls a minute: 60 a minute is one a second. */
+/**
+ * The spacing that keeps `perMinute` calls a minute: 60 a minute is one a second; a plan of
+ * more than 60,000 a minute is not spaced (the ledger's minute line still holds it).
+ */
 export function paceOf(perMinute: number): number {
-  return Math.ceil(60_000 / perMinute);
+  return Math.floor(60_000 / perMinute);
+}
+
+function slotTooLate(provider: string, slot: number): RateLimitedError {
+  const resumeAt = new Date(slot);
+  return new RateLimitedError({
+    code: 'rate_limited',
+    userMessage: `The ${provider} pace has no free slot before this run must end; it goes on at ${resumeAt.toISOString()}.`,
+    hint: 'Nothing is lost: the rest waits for the next run.',
+    detail: `${provider} pace slot ${resumeAt.toISOString()} after the run's deadline`,
+    resumeAt,
+  });
 }

@@ -232,8 +232,10 @@ describe.each(ADAPTERS)('the weather backfill job on %s', (kind) => {
       ledger: createApiLedger(t.db, sims.clock),
       clock: sims.clock,
       userAgent: stridesyncUserAgent('https://runs.example.test'),
-      // The stop arrives while Nominatim's one-second spacing is waited out.
+      // The stop arrives while Nominatim's one-second spacing is waited out (Open-Meteo is
+      // unpaced here, so its pace is not what waits first).
       sleep: async () => stopping.abort(),
+      limits: { openMeteo: { weightedPerMinute: 1_000_000 } },
       http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
     });
     const lookupsBefore = answered(sims.nominatim.inspect().requests, 'reverse');

@@ -77,6 +77,8 @@ describe('enrichment waiting for a provider’s window', () => {
         userAgent: 'stridesync-test/1.0',
         sleep: (ms) => sims.sleep(ms),
         http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
+        // Open-Meteo unpaced: these are Nominatim's windows, which its pace would blur.
+        limits: { openMeteo: { weightedPerMinute: 1_000_000 } },
         ...options,
       },
     );

@@ -81,7 +81,12 @@ export async function startWeatherSims(): Promise<WeatherSims> {
       nominatimUrl: urls.nominatim,
       ...overrides,
     }),
-    sleep: async (ms) => clock.advance(ms),
+    // Sleeps that overlap (calls in flight at once) overlap on the clock too: each moves it to
+    // its own end, never by its length on top of another's.
+    sleep: async (ms) => {
+      const end = clock.now() + ms;
+      if (end > clock.now()) clock.set(end);
+    },
     mount(prefix, app) {
       extra.set(prefix, app);
       return `${base}/x/${prefix}`;

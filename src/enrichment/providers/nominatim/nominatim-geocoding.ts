@@ -116,7 +116,7 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
       {
         beforeAttempt: async () => {
           await o.ledger.reserve(LEDGER_PROVIDER.nominatim, budgetLines(budget));
-          await pacer.wait(bounds.signal);
+          await pacer.wait(bounds);
           // The spacing is cut short when the run stops; the call is not sent then.
           if (bounds.signal?.aborted) throw passStopped();
           calls += 1;

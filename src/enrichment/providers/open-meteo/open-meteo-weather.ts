@@ -124,7 +124,7 @@ export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvi
       {
         beforeAttempt: async () => {
           await o.ledger.reserve(LEDGER_PROVIDER.openMeteo, budgetLines(budget), weight);
-          await pacer.wait(bounds.signal, weight * unitPaceMs);
+          await pacer.wait(bounds, weight * unitPaceMs);
           // The spacing is cut short when the run stops; the call is not sent then.
           if (bounds.signal?.aborted) throw passStopped();
           calls += 1;

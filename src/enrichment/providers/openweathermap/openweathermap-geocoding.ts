@@ -29,7 +29,7 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvi
     const { response, body } = await owm.get(
       REVERSE_PATH,
       { lat: lat.toFixed(2), lon: lng.toFixed(2), limit: '1' },
-      bounds.signal,
+      bounds,
     );
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);

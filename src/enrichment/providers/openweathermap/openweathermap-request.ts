@@ -8,7 +8,12 @@ import {
 import { createRequestPacer, paceOf } from '../../../budget/request-pacer.ts';
 import type { Clock } from '../../../core/clock.ts';
 import { createResilientFetch, type ResilientFetchOptions } from '../../../net/resilient-fetch.ts';
-import { passStopped, readJsonBody, type WindowWaits } from '../../provider-calls.ts';
+import {
+  type PassBounds,
+  passStopped,
+  readJsonBody,
+  type WindowWaits,
+} from '../../provider-calls.ts';
 
 /** What both OpenWeatherMap clients (One Call weather, reverse geocoding) are built from. */
 export interface OpenWeatherMapOptions {
@@ -43,7 +48,7 @@ export function createOwmRequester(o: OpenWeatherMapOptions, service: string, bu
     get calls() {
       return calls;
     },
-    async get(path: string, params: Record<string, string>, signal?: AbortSignal) {
+    async get(path: string, params: Record<string, string>, bounds: PassBounds = {}) {
       const url = new URL(`${o.apiUrl}${path}`);
       url.search = new URLSearchParams({ ...params, appid: o.apiKey }).toString();
       const response = await send(
@@ -52,9 +57,9 @@ export function createOwmRequester(o: OpenWeatherMapOptions, service: string, bu
         {
           beforeAttempt: async () => {
             await o.ledger.reserve(LEDGER_PROVIDER.openWeatherMap, lines);
-            await pacer.wait(signal);
+            await pacer.wait(bounds);
             // The spacing is cut short when the run stops; the call is not sent then.
-            if (signal?.aborted) throw passStopped();
+            if (bounds.signal?.aborted) throw passStopped();
             calls += 1;
           },
         },

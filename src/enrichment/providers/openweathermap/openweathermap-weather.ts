@@ -73,7 +73,7 @@ export function createOpenWeatherMapWeather(o: OpenWeatherMapWeatherOptions): We
         dt: String(requestedMs / 1000),
         units: 'metric',
       },
-      bounds.signal,
+      bounds,
     );
     if (!response.ok) {
       const failure = classifyOwmFailure(response.status, body);
