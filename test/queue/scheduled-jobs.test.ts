@@ -223,6 +223,53 @@ describe.each(ADAPTERS)('the weather backfill job on %s', (kind) => {
     );
   });
 
+  it('a history bigger than a day’s One Call quota goes on by itself each day until done', async () => {
+    await clearEnrichmentState(t.db);
+    const runner = await insertUser(t.db);
+    for (const run of TRICKY_RUNS) await insertRun(t.db, runner, run);
+    const { rows: gps } = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from activities where user_id = $1 and start_lat is not null',
+      [runner],
+    );
+    const perDay = 2;
+    const services = createEnrichmentServices(sims.settings({ provider: 'openweathermap' }), {
+      ledger: createApiLedger(t.db, sims.clock),
+      clock: sims.clock,
+      userAgent: stridesyncUserAgent('https://runs.example.test'),
+      sleep: sims.sleep,
+      http: { sleep: sims.sleep, random: () => 0, timeoutMs: 5000 },
+      limits: { openWeatherMap: { oneCallPerDay: perDay } },
+    });
+    const weatherOf = async () =>
+      (
+        await t.db.query<{ n: number }>(
+          `select count(*)::int as n from activities where user_id = $1 and weather_status = 'enriched'`,
+          [runner],
+        )
+      ).rows[0]?.n ?? 0;
+
+    let days = 0;
+    for (; days < 10; days++) {
+      const before = await weatherOf();
+      const result = await runWeatherBackfill(t.db, queue, { ...services, clock: sims.clock });
+      if (result.outcome === 'done') break;
+      // Today's quota is spent: the job queues its own sequel for midnight UTC, and stops.
+      const midnight = (Math.floor(sims.clock.now() / 86_400_000) + 1) * 86_400_000;
+      expect(result).toMatchObject({ outcome: 'deferred', provider: 'openweathermap' });
+      expect((result as { until: Date }).until).toEqual(new Date(midnight));
+      const queued = await jobsOf(t.db, QUEUES.weatherBackfill);
+      expect(queued.map((job) => [job.state, job.start_after])).toEqual([
+        ['created', new Date(midnight)],
+      ]);
+      expect((await weatherOf()) - before).toBeGreaterThan(0);
+      // Midnight: the queue's worker takes that job (here: the test runs it, as the worker would).
+      await t.db.exec('delete from pgboss.job');
+      sims.clock.set(midnight);
+    }
+    expect(days).toBeGreaterThan(0);
+    expect(await weatherOf()).toBe(gps[0]?.n);
+  });
+
   it('ends its pass before the next lookup when the worker stops, leaving the rest untouched', async () => {
     await clearEnrichmentState(t.db);
     const runner = await insertUser(t.db);
