@@ -41,6 +41,11 @@ export interface RequestPacerOptions {
   intervalMs: number;
   clock: Clock;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Also space from the latest answer (a provider counting arrivals, such as Nominatim's one a
+   * second); a provider counting calls per minute needs only the slots.
+   */
+  fromAnswers?: boolean;
 }
 
 export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
@@ -51,12 +56,14 @@ export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
       if (slot > (deadlineMs ?? Infinity)) throw slotTooLate(o.provider, slot);
       const waitMs = slot - o.clock.now();
       if (waitMs > 0) await o.sleep(waitMs, signal);
-      if (signal?.aborted) return;
+      if (signal?.aborted || !o.fromAnswers) return;
       const answeredAt = await o.ledger.lastAnswer(o.provider);
       const after = answeredAt === undefined ? 0 : answeredAt + o.intervalMs - o.clock.now();
       if (after > 0) await o.sleep(after, signal);
     },
-    answered: () => o.ledger.paceAnswered(o.provider),
+    answered: async () => {
+      if (o.fromAnswers) await o.ledger.paceAnswered(o.provider);
+    },
     refused: (untilMs) => o.ledger.holdPace(o.provider, untilMs),
   };
 }

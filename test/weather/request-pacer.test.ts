@@ -54,6 +54,7 @@ describe('request pacer: one pace per provider across processes', () => {
       intervalMs: 1000,
       clock,
       sleep: async (ms) => clock.advance(ms),
+      fromAnswers: true,
     });
     const t0 = clock.now();
     await pacer.wait();

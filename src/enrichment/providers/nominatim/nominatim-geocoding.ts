@@ -85,6 +85,7 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
     intervalMs: o.minIntervalMs ?? POLICY_INTERVAL_MS,
     clock: o.clock,
     sleep: o.waits.sleep,
+    fromAnswers: true,
   });
   let calls = 0;
 
