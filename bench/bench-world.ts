@@ -32,7 +32,11 @@ export async function startBenchWorld(
     clock,
     sims,
     urls: sims.urls(base),
-    sleep: async (ms) => clock.advance(ms),
+    // Sleeps that overlap (calls in flight at once) overlap on the clock too.
+    sleep: async (ms) => {
+      const end = clock.now() + ms;
+      if (end > clock.now()) clock.set(end);
+    },
     async close() {
       await sims.close();
       await new Promise<void>((resolve) => {
