@@ -9,6 +9,7 @@ export const PROVIDER_PAIRS: ProviderPair[] = [
     places: 'openweathermap',
     settings: (urls) => ({
       provider: 'openweathermap',
+      placeProvider: 'openweathermap',
       openWeatherApiKey: DEFAULT_OWM_KEY,
       openWeatherApiUrl: urls.openWeatherApiUrl,
       openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
@@ -21,6 +22,7 @@ export const PROVIDER_PAIRS: ProviderPair[] = [
     places: 'nominatim',
     settings: (urls) => ({
       provider: 'open-meteo',
+      placeProvider: 'nominatim',
       openWeatherApiKey: undefined,
       openWeatherApiUrl: urls.openWeatherApiUrl,
       openMeteoArchiveUrl: urls.openMeteoArchiveUrl,

@@ -6,6 +6,7 @@ import { ConfigError, type FieldIssue } from '../core/errors.ts';
 import {
   OPEN_METEO_CUSTOMER_ARCHIVE_URL,
   OPEN_METEO_FREE_ARCHIVE_URL,
+  PLACE_PROVIDERS,
   WEATHER_PROVIDERS,
   type WeatherSettings,
 } from '../enrichment/weather-settings.ts';
@@ -186,6 +187,9 @@ const envSchema = z.object({
   WEATHER_PROVIDER: z
     .enum(WEATHER_PROVIDERS, { error: `must be one of ${WEATHER_PROVIDERS.join(', ')}` })
     .default('auto'),
+  PLACE_PROVIDER: z
+    .enum(PLACE_PROVIDERS, { error: `must be one of ${PLACE_PROVIDERS.join(', ')}` })
+    .default('auto'),
   TOKEN_ENCRYPTION_KEY: encryptionKeys.optional(),
   PURGE_ON_DEAUTHORIZE: z
     .enum(['true', 'false'], { error: 'must be true or false' })
@@ -302,6 +306,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     weather: {
       provider: e.WEATHER_PROVIDER,
+      placeProvider: e.PLACE_PROVIDER,
       openWeatherApiKey: e.OPENWEATHER_API_KEY,
       openWeatherApiUrl: e.OPENWEATHER_API_URL,
       openMeteoApiKey: e.OPEN_METEO_API_KEY,
@@ -381,6 +386,12 @@ function crossFieldIssues(e: z.infer<typeof envSchema>): FieldIssue[] {
     issues.push({
       path: 'OPENWEATHER_API_KEY',
       message: 'OPENWEATHER_API_KEY is required when WEATHER_PROVIDER=openweathermap',
+    });
+  }
+  if (e.PLACE_PROVIDER === 'openweathermap' && !e.OPENWEATHER_API_KEY) {
+    issues.push({
+      path: 'OPENWEATHER_API_KEY',
+      message: 'OPENWEATHER_API_KEY is required when PLACE_PROVIDER=openweathermap',
     });
   }
   return issues;

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { ResilientFetchOptions } from '../net/resilient-fetch.ts';
 import type { PlaceProvider } from './geocoding/place-provider.ts';
 import { sleepUnlessAborted, type WindowWaits } from './provider-calls.ts';
+import { createGeoNamesPlaces } from './providers/geonames/geonames-places.ts';
 import { createNominatimPlaces } from './providers/nominatim/nominatim-geocoding.ts';
 import { createOpenMeteoWeather } from './providers/open-meteo/open-meteo-weather.ts';
 import { createOpenWeatherMapPlaces } from './providers/openweathermap/openweathermap-geocoding.ts';
@@ -22,7 +23,9 @@ import type { WeatherSettings } from './weather-settings.ts';
  *   cannot: its circuit open, its daily cap spent); Open-Meteo alone without a key;
  * - `openweathermap` / `open-meteo`: that one only (the operator chose it, e.g. because the
  *   Open-Meteo free tier is for non-commercial use).
- * Places: OpenWeatherMap geocoding with a key, then Nominatim; Nominatim alone without.
+ * Places, as `PLACE_PROVIDER` says: `auto`/`offline` the packaged gazetteer alone (no calls);
+ * `openweathermap` its geocoding, then Nominatim for the cells it cannot answer; `nominatim`
+ * Nominatim alone.
  */
 export interface EnrichmentServicesOptions {
   ledger: ApiLedger;
@@ -73,21 +76,6 @@ export function createEnrichmentServices(
     limits: limits.openMeteo,
     ...(o.archiveDelayDays === undefined ? {} : { archiveDelayDays: o.archiveDelayDays }),
   });
-  const nominatim = createNominatimPlaces({
-    ...shared,
-    baseUrl: settings.nominatimUrl,
-    userAgent: o.userAgent,
-    limits: limits.nominatim,
-    ...(o.nominatimMinIntervalMs === undefined ? {} : { minIntervalMs: o.nominatimMinIntervalMs }),
-  });
-  const owmPlaces = key
-    ? createOpenWeatherMapPlaces({
-        ...shared,
-        apiUrl: settings.openWeatherApiUrl,
-        apiKey: key,
-        limits: limits.openWeatherMap,
-      })
-    : undefined;
 
   const weather =
     settings.provider === 'open-meteo'
@@ -103,11 +91,46 @@ export function createEnrichmentServices(
       hint: 'Set OPENWEATHER_API_KEY, or set WEATHER_PROVIDER to auto or open-meteo.',
     });
   }
-  return {
-    weather: chosen,
-    places: [owmPlaces, nominatim].filter((p): p is PlaceProvider => p !== undefined),
-    limits,
-  };
+  return { weather: chosen, places: placeProviders(settings, o, shared, limits), limits };
+}
+
+function placeProviders(
+  settings: WeatherSettings,
+  o: EnrichmentServicesOptions,
+  shared: {
+    ledger: ApiLedger;
+    clock: Clock;
+    waits: WindowWaits;
+    http?: EnrichmentServicesOptions['http'];
+  },
+  limits: ProviderLimits,
+): PlaceProvider[] {
+  if (settings.placeProvider === 'auto' || settings.placeProvider === 'offline') {
+    return [createGeoNamesPlaces()];
+  }
+  const nominatim = createNominatimPlaces({
+    ...shared,
+    baseUrl: settings.nominatimUrl,
+    userAgent: o.userAgent,
+    limits: limits.nominatim,
+    ...(o.nominatimMinIntervalMs === undefined ? {} : { minIntervalMs: o.nominatimMinIntervalMs }),
+  });
+  if (settings.placeProvider === 'nominatim') return [nominatim];
+  const key = settings.openWeatherApiKey;
+  if (!key) {
+    throw new ConfigError({
+      code: 'place_provider_unconfigured',
+      userMessage: 'PLACE_PROVIDER=openweathermap needs OPENWEATHER_API_KEY.',
+      hint: 'Set OPENWEATHER_API_KEY, or set PLACE_PROVIDER to auto, offline or nominatim.',
+    });
+  }
+  const owm = createOpenWeatherMapPlaces({
+    ...shared,
+    apiUrl: settings.openWeatherApiUrl,
+    apiKey: key,
+    limits: limits.openWeatherMap,
+  });
+  return [owm, nominatim];
 }
 
 /** `stridesync/0.1 (+https://runs.example.com)`: who is asking, and where to find them. */

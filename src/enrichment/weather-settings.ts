@@ -1,5 +1,5 @@
 /**
- * What the operator chose for enrichment (WEATHER_PROVIDER, the OpenWeatherMap key, the providers'
+ * What the operator chose for enrichment (WEATHER_PROVIDER, PLACE_PROVIDER, the OpenWeatherMap key, the providers'
  * base URLs), in a module with no imports so the configuration can name it without loading the
  * providers.
  */
@@ -20,15 +20,25 @@ export interface ProviderPlanLimits {
   openMeteo: { weightedPerDay: number; weightedPerMinute: number };
 }
 
-/** Which providers to ask and where they are (WEATHER_PROVIDER, the keys and base URLs). */
+/**
+ * Where places come from (PLACE_PROVIDER): `auto` and `offline` the packaged GeoNames gazetteer
+ * (no network); `openweathermap` its geocoding (needs the key), then Nominatim for what it
+ * cannot answer; `nominatim` Nominatim alone. The online ones name streets' towns and villages
+ * more finely, at one paced call per ~1 km cell.
+ */
+export const PLACE_PROVIDERS = ['auto', 'offline', 'openweathermap', 'nominatim'] as const;
+export type PlaceProviderSetting = (typeof PLACE_PROVIDERS)[number];
+
+/** Which providers to ask and where they are (WEATHER_PROVIDER, PLACE_PROVIDER, keys, URLs). */
 export interface WeatherSettings {
   provider: WeatherProviderSetting;
+  placeProvider: PlaceProviderSetting;
   openWeatherApiKey: string | undefined;
   openWeatherApiUrl: string;
   /** Open-Meteo's commercial plan: sent as `apikey` on every archive call. */
   openMeteoApiKey?: string | undefined;
   openMeteoArchiveUrl: string;
-  /** A Nominatim-compatible reverse geocoder, used without an OpenWeatherMap key. */
+  /** A Nominatim-compatible reverse geocoder (PLACE_PROVIDER=nominatim or openweathermap). */
   nominatimUrl: string;
   /** Unset: the free tiers (provider-limits.ts). */
   limits?: ProviderPlanLimits;

@@ -38,7 +38,7 @@ import { type CallKind, createPaceModel, type LineUse, type PaceLine } from './p
  * places per batch; in each batch the cache first (filled by the batches before), then one
  * call per missing 0.1° cell and UTC hour (OpenWeatherMap), per cell and date range of the
  * batch's days (Open-Meteo, archive-chunks.ts, weighted as Open-Meteo counts), per missing
- * 0.01° cell (places). Runs too recent for the archive are looked up later (`waiting`). The
+ * 0.01° cell (places; none with the offline gazetteer). Runs too recent for the archive are looked up later (`waiting`). The
  * calls are timed one after another (paced-calls.ts) under the ledger's lines — OpenWeatherMap's
  * 60 a minute shared by One Call and geocoding, Open-Meteo's weighted minute, Nominatim's one a
  * second, every daily cap (the rest goes on at midnight UTC, as the deferred work does) — from
@@ -158,7 +158,8 @@ export function estimateEnrichment(
       (key) => key,
     );
     places.lookups += placeBatch.length;
-    for (const cell of cells) {
+    // The offline gazetteer answers in-process: no call, no cache, no wait.
+    for (const cell of o.placeProvider === 'offline' ? [] : cells) {
       if (placeCached.has(cell)) {
         places.cacheHits += 1;
         continue;

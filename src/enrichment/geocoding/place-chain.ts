@@ -7,7 +7,7 @@ import type { PlaceOutcome, PlaceProvider } from './place-provider.ts';
 /**
  * Asks the place providers in order for the cells the cache did not have, as the weather
  * chain does: a failed or untried cell falls to the next provider; answers (`found`, `none`)
- * are stored right after each batch. A cell nobody answered ends as the last `failed`, as
+ * of a cached (online) provider are stored right after each batch. A cell nobody answered ends as the last `failed`, as
  * `deferred` (untouched) when a ConfigError, a spent budget or the run stopping ended it, or as
  * `failed` with the halting error's message (an open circuit).
  */
@@ -27,12 +27,14 @@ export async function resolvePlaceCells(
     if (open.length === 0) break;
     const batch = await provider.resolve(open, bounds);
     calls += batch.calls;
-    await store(
-      open.flatMap((cell) => {
-        const outcome = batch.outcomes.get(cellKey(cell));
-        return outcome ? [{ cell, outcome }] : [];
-      }),
-    );
+    if (provider.cached) {
+      await store(
+        open.flatMap((cell) => {
+          const outcome = batch.outcomes.get(cellKey(cell));
+          return outcome ? [{ cell, outcome }] : [];
+        }),
+      );
+    }
     for (const [key, outcome] of batch.outcomes) outcomes.set(key, outcome);
     open = open.filter((cell) => {
       const outcome = batch.outcomes.get(cellKey(cell));

