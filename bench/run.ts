@@ -3,6 +3,7 @@ import { openBenchDatabase } from './bench-database.ts';
 import { startBenchWorld } from './bench-world.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
 import { neighbourOf } from './neighbour-athlete.ts';
+import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
 import { PROVIDER_PAIRS } from './provider-pairs.ts';
 import { benchPair, type PairFigures } from './provider-scenario.ts';
 import { printReport } from './report.ts';
@@ -12,7 +13,7 @@ import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.t
 /**
  * `npm run bench`: the figures of docs/benchmarks.md. Everything runs in this process and in
  * memory: the simulators on a loopback port, PGlite in `memory://`; nothing is written to disk.
- * `npm run bench -- enrichment`, `-- sse-latency` or `-- estimate` runs one part; with `BENCH_POSTGRES_URL` set
+ * `npm run bench -- enrichment`, `-- sse-latency`, `-- estimate` or `-- places-offline` runs one part; with `BENCH_POSTGRES_URL` set
  * (a server where the user may create databases), the live-progress latency is also measured on
  * Postgres, in a database created and dropped for it.
  */
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   }
 }
 
-const PARTS = ['enrichment', 'sse-latency', 'estimate'];
+const PARTS = ['enrichment', 'sse-latency', 'estimate', 'places-offline'];
 const part = process.argv[2];
 if (part && !PARTS.includes(part)) {
   console.error(`No bench part '${part}'; the parts are ${PARTS.join(', ')}.`);
@@ -74,3 +75,4 @@ if (!part || part === 'enrichment') await main();
 if (!part || part === 'sse-latency')
   printSseLatency(await benchSseLatency(process.env.BENCH_POSTGRES_URL));
 if (!part || part === 'estimate') printEstimate(await benchEstimate());
+if (!part || part === 'places-offline') printOfflinePlaces(await benchOfflinePlaces());

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       },
       weather: {
         provider: 'auto',
+        placeProvider: 'auto',
         openWeatherApiKey: undefined,
         openWeatherApiUrl: 'https://api.openweathermap.org',
         openMeteoApiKey: undefined,
@@ -164,6 +165,7 @@ describe('loadConfig', () => {
     [{ OPENWEATHER_API_URL: 'example.com' }, 'OPENWEATHER_API_URL'],
     [{ OPEN_METEO_ARCHIVE_URL: '::' }, 'OPEN_METEO_ARCHIVE_URL'],
     [{ WEATHER_PROVIDER: 'darksky' }, 'WEATHER_PROVIDER'],
+    [{ PLACE_PROVIDER: 'google' }, 'PLACE_PROVIDER'],
     [{ STRAVA_SPORT_TYPES: 'Run;Ride' }, 'STRAVA_SPORT_TYPES'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
     [{ PURGE_ON_DEAUTHORIZE: 'yes' }, 'PURGE_ON_DEAUTHORIZE'],
@@ -182,6 +184,7 @@ describe('loadConfig', () => {
     [{ STRAVA_CLIENT_SECRET: 'secret' }, 'STRAVA_CLIENT_ID'],
     [{ STRAVA_CLIENT_ID: '12345', STRAVA_CLIENT_SECRET: 'secret' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ WEATHER_PROVIDER: 'openweathermap' }, 'OPENWEATHER_API_KEY'],
+    [{ PLACE_PROVIDER: 'openweathermap' }, 'OPENWEATHER_API_KEY'],
     [{ SUPABASE_URL: 'https://abc.supabase.co' }, 'SUPABASE_JWT_SECRET'],
     [{ SYNC_WORKER_CONCURRENCY: '1.5' }, 'SYNC_WORKER_CONCURRENCY'],
     [{ SYNC_WORKER_CONCURRENCY: '0' }, 'SYNC_WORKER_CONCURRENCY'],

@@ -272,6 +272,7 @@ describe(`chaos during a ${ACTIVITIES}-activity backfill`, () => {
         TOKEN_ENCRYPTION_KEY: key.toString('base64'),
         WEATHER_PROVIDER: 'open-meteo',
         OPEN_METEO_ARCHIVE_URL: `${server.url}/open-meteo/v1/archive`,
+        PLACE_PROVIDER: 'nominatim',
         NOMINATIM_URL: `${server.url}/nominatim`,
         LOG_LEVEL: 'warn',
       };

@@ -78,6 +78,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
       // (the runs wait for the weather backfill) instead of geocoding hundreds of runs at
       // Nominatim's pace of one a second.
       OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
+      PLACE_PROVIDER: 'nominatim',
       NOMINATIM_URL: `${server.url}/refusing-nominatim`,
       LOG_LEVEL: 'warn',
       // The progress line tells times of day in the machine's zone: UTC, so a test can read them.

@@ -106,6 +106,7 @@ describe(`${USERS} users, ${WORKERS} worker processes, one Postgres, one Strava 
         // Weather is not under test here: a path that is no weather service defers it at once.
         WEATHER_PROVIDER: 'open-meteo',
         OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
+        PLACE_PROVIDER: 'nominatim',
         NOMINATIM_URL: `${server.url}/no-geocoder-here`,
         LOG_LEVEL: 'warn',
       };

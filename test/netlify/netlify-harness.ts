@@ -72,6 +72,8 @@ export async function startSimulators(activityCount: number) {
         STRAVA_API_URL: urls.stravaApiUrl,
         STRAVA_OAUTH_URL: urls.stravaOauthUrl,
         OPEN_METEO_ARCHIVE_URL: urls.openMeteoArchiveUrl,
+        // The functions' online geocoder, paced as above (the offline one has its own tests).
+        PLACE_PROVIDER: 'nominatim',
         NOMINATIM_URL: urls.nominatimUrl,
         TOKEN_ENCRYPTION_KEY: TOKEN_KEY.toString('base64'),
         LOG_LEVEL: 'silent',

@@ -180,6 +180,7 @@ describe('a worker killed again and again during a 5,000-activity backfill', () 
       // no weather service: the enrichment defers at its first call (a provider the operator
       // must fix) instead of geocoding thousands of runs, and nothing leaves this machine.
       OPEN_METEO_ARCHIVE_URL: `${server.url}/no-weather-here`,
+      PLACE_PROVIDER: 'nominatim',
       NOMINATIM_URL: `${server.url}/no-geocoder-here`,
       LOG_LEVEL: 'info',
     };

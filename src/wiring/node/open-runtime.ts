@@ -170,7 +170,8 @@ function stravaEndpoints(config: Config, simulators: Simulators | undefined): St
 }
 
 /**
- * The weather the enricher asks: in demo mode the simulators' Open-Meteo and Nominatim (and
+ * The weather the enricher asks: in demo mode the simulators' Open-Meteo and Nominatim (the
+ * latter only with PLACE_PROVIDER=nominatim: places are offline by default) (and
  * OpenWeatherMap's simulator only if a key is set, which then means the real one); else the
  * configuration as it is.
  */

@@ -92,12 +92,12 @@ export function buildGazetteer(
   const states = kept.map((e) =>
     e.admin1 ? (stateNames.get(`${e.country}.${e.admin1}`) ?? null) : null,
   );
-  const index = new KDBush(Math.max(kept.length, 1));
+  if (kept.length === 0) return { nearest: () => null, size: 0 };
+  const index = new KDBush(kept.length);
   for (let i = 0; i < kept.length; i++) index.add(lngs[i] as number, lats[i] as number);
   index.finish();
 
   function nearest(lat: number, lng: number): GazetteerPlace | null {
-    if (kept.length === 0) return null;
     const ids = around(index, lng, lat, COUNTRY_NEIGHBOURS, COUNTRY_RADIUS_KM);
     const first = ids[0];
     if (first === undefined) return null;
