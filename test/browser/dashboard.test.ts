@@ -58,6 +58,12 @@ describe('the dashboard on the demo', () => {
   it('shows Strava’s refusal with its message, then connects', { timeout: 60_000 }, async () => {
     await page.goto(demo.url);
     await button('Connect Strava').waitFor();
+    // GeoNames' licence (CC BY 4.0) asks for credit where its places are shown.
+    const footer = page.getByRole('contentinfo');
+    expect(await footer.getByRole('link', { name: 'GeoNames' }).getAttribute('href')).toBe(
+      'https://www.geonames.org/',
+    );
+    expect(await footer.textContent()).toContain('CC BY 4.0');
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'not-connected-desktop.png') });
 
     await demo.simAdmin('/knobs', { authorizeDecision: 'deny' });

@@ -455,7 +455,7 @@ export const PLACE_ACCURACY: AccuracyRow[] = [
     expected: ['Furnace Creek', 'California', 'United States'],
     got: [null, null, null],
     verdict: 'miss',
-    why: 'Furnace Creek has under 1,000 people; no place within 80 km',
+    why: 'Furnace Creek has under 1,000 people, and fewer than 5 places lie within 80 km',
   },
   {
     at: 'Farmland, central Kansas (rural)',

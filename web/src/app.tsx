@@ -39,6 +39,12 @@ export function App() {
       <main className="container">
         <Page auth={auth} />
       </main>
+      <footer className="container">
+        <small className="muted">
+          Places from <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); with Nominatim,
+          © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors.
+        </small>
+      </footer>
     </>
   );
 }
