@@ -11,7 +11,8 @@ import { countryName } from '../../geocoding/country-names.ts';
  * GeoNames monthly), indexed once per process with `kdbush` and searched on the sphere with
  * `geokdbush`. Nothing is downloaded at run time. Loading parses the package's JSON and builds
  * the index (seconds on a busy machine; 9 MB of heap kept, docs/weather.md), so it happens on the
- * first lookup, * not when the process starts, and a process that never looks up a place never pays it.
+ * first lookup, not when the process starts, and a process that never looks up a place never
+ * pays it.
  */
 
 /** The package and version the data comes from: the runs' `place_provider`. */
