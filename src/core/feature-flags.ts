@@ -36,7 +36,7 @@ export function providerFlag(provider: string): string {
 /** The flags every install knows, for `stridesync flags list` and the dashboard's answer. */
 export const KNOWN_FLAGS: readonly string[] = [
   ...Object.values(FLAG_KEYS),
-  ...['openweathermap', 'open-meteo', 'nominatim'].map(providerFlag),
+  ...['openweathermap', 'open-meteo', 'nominatim', 'offline'].map(providerFlag),
 ];
 
 export interface FeatureFlag {
