@@ -8,7 +8,7 @@ import {
   type BackfillEstimate,
   createBackfillEstimator,
 } from '../src/estimate/backfill-estimate.ts';
-import type { EstimateTiming } from '../src/estimate/estimate-settings.ts';
+import { type EstimateTiming, estimateSettingsOf } from '../src/estimate/estimate-settings.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Database } from '../src/store/database.ts';
 import { purgeUserData } from '../src/store/purge-user-data.ts';
@@ -75,6 +75,8 @@ interface Figures {
 export interface EstimateRow {
   setup: string;
   step: string;
+  /** What the estimate says of its uncertainty (`activities.note`). */
+  note: string | undefined;
   estimate: Figures & {
     range: { low: number; high: number };
     durationRangeMs: { low: number; high: number };
@@ -121,11 +123,11 @@ async function benchSetup(
       sleep: world.sleep,
       http: { sleep: world.sleep },
     });
-    const settings = {
-      weatherProvider: pair.weather,
-      placeProvider: pair.places,
-      timing: SIMULATOR_TIMING,
-    };
+    const settings = estimateSettingsOf(services, SIMULATOR_TIMING);
+    if (settings?.weatherProvider !== pair.weather || settings.placeProvider !== pair.places)
+      throw new Error(
+        `${pair.label}: enrichment does not ask ${pair.weather} and ${pair.places} first`,
+      );
     const connected = new Map<string, ConnectedRunner>();
     const step = async (runner: BenchRunner, label: string): Promise<EstimateRow> => {
       const runnerParts = connected.get(runner.userId) ?? (await connectRunner(world, db, runner));
@@ -139,7 +141,13 @@ async function benchSetup(
       });
       const estimate = await estimator(runner.userId, createLogger('silent'));
       const measured = await backfill(world, db, runner, runnerParts, { ...services });
-      return { setup: pair.label, step: label, estimate: figuresOf(estimate), measured };
+      return {
+        setup: pair.label,
+        step: label,
+        note: estimate.activities.note,
+        estimate: figuresOf(estimate),
+        measured,
+      };
     };
     const rows = [
       await step(runners.demo, 'demo, caches empty'),
@@ -265,4 +273,6 @@ export function printEstimate(rows: readonly EstimateRow[]): void {
       `runs ${r.estimate.range.low}–${r.estimate.range.high}; ${duration(r.estimate.durationRangeMs.low)}–${duration(r.estimate.durationRangeMs.high)}`,
     ]),
   );
+  print('', "The estimate's notes:", '');
+  for (const r of rows) print(`- ${r.setup}, ${r.step}: ${r.note ?? '(none)'}`);
 }

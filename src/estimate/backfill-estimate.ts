@@ -1,23 +1,20 @@
 import { createApiLedger } from '../budget/api-ledger.ts';
 import { LEDGER_PROVIDER } from '../budget/provider-limits.ts';
 import type { Clock } from '../core/clock.ts';
-import {
-  cellKey,
-  cellOf,
-  PLACE_CELLS_PER_DEGREE,
-  weatherSlotKey,
-  weatherSlotOf,
-} from '../enrichment/grid-cell.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { ATHLETE_STATS_CALLS } from '../strava/athlete-stats.ts';
 import { MAX_PER_PAGE, STRAVA_PROVIDER } from '../strava/strava-client.ts';
 import {
-  type EnrichmentEstimate,
-  type EstimatePoint,
-  estimateEnrichment,
-} from './enrichment-estimate.ts';
-import { type EstimateSettings, resolveTiming } from './estimate-settings.ts';
+  type CacheSample,
+  createCacheSampler,
+  placeKeyOf,
+  sampledCacheKeys,
+  sampleNote,
+  slotKeyOf,
+} from './cache-sample.ts';
+import { type EnrichmentEstimate, estimateEnrichment } from './enrichment-estimate.ts';
+import { cacheProvidersOf, type EstimateSettings, resolveTiming } from './estimate-settings.ts';
 import type { LineUse } from './paced-calls.ts';
 import { cachedKeys, storedRuns } from './stored-runs.ts';
 import { stravaDurationMs } from './strava-duration.ts';
@@ -66,9 +63,12 @@ export const PUBLIC_ONLY_NOTE =
  * - Weather and places: `estimateEnrichment` over the runs still waiting (stored and
  *   `pending`, or `unavailable` and due), runs deleted here that the backfill restores still
  *   waiting, and the runs not stored yet (`unknownRunPoints`), with what the caches hold as
- *   cached and the ledger's spent windows, from when the listing ends.
+ *   cached and the ledger's spent windows, from when the listing ends. Of the runs not stored
+ *   yet, the share the caches answer is measured on Strava's newest page (`CacheSample`) when
+ *   the caches hold anything; the range's high end counts none of them cached, its low end all.
  *
- * Strava's totals are memoised per user for the estimator's life (see strava-totals.ts).
+ * Strava's totals and the sampled page are memoised per user for the estimator's life (see
+ * strava-totals.ts, cache-sample.ts).
  */
 export function createBackfillEstimator(deps: {
   db: Database;
@@ -77,6 +77,7 @@ export function createBackfillEstimator(deps: {
   strava?: StravaReach;
 }) {
   const totalsOf = createStravaTotals(deps);
+  const sampleOf = createCacheSampler(deps);
   const ledger = createApiLedger(deps.db, deps.clock);
   const { settings } = deps;
   const timing = resolveTiming(settings.timing);
@@ -96,7 +97,14 @@ export function createBackfillEstimator(deps: {
           (1 - UNCOUNTED_TYPES_SHARE)
         : runs;
 
-    const enrich = async (runs: number) => {
+    // Runs Strava has that nothing here knows of: what the caches hold of them is sampled.
+    const unknownRuns = expected - stored.runs - stored.deleted.length;
+    const sample =
+      totals && unknownRuns > 0
+        ? await sampleOf(userId, cacheProvidersOf(settings), logger)
+        : undefined;
+
+    const enrich = async (runs: number, sampled?: CacheSample) => {
       const toCome = Math.max(0, runs - stored.runs);
       const returning = stored.deleted.slice(-toCome);
       const unknown = unknownRunPoints(
@@ -119,10 +127,11 @@ export function createBackfillEstimator(deps: {
         await ledger.snapshot(STRAVA_PROVIDER),
         timing.stravaCallMs,
       );
-      const known = await cachedKeys(deps.db, [...weatherTodo, ...placeTodo], {
-        weather: settings.weatherProvider,
-        places: settings.placeProvider,
-      });
+      const known = await cachedKeys(
+        deps.db,
+        [...weatherTodo, ...placeTodo],
+        cacheProvidersOf(settings),
+      );
       const options = {
         weatherProvider: settings.weatherProvider,
         placeProvider: settings.placeProvider,
@@ -131,10 +140,14 @@ export function createBackfillEstimator(deps: {
         startMs: now + stravaMs,
         spent: await spentLines(),
       };
+      const expectedCached = sampledCacheKeys(unknown, sampled);
       const enrichment = estimateEnrichment([...weatherTodo, ...unknown], {
         ...options,
         placePoints: [...placeTodo, ...unknown],
-        cached: known,
+        cached: {
+          weather: new Set([...known.weather, ...expectedCached.weather]),
+          places: new Set([...known.places, ...expectedCached.places]),
+        },
       });
       // At best the shared caches answer every run not known here (a runner's history stored
       // before, deleted and synced again): only the known runs' calls remain.
@@ -161,12 +174,19 @@ export function createBackfillEstimator(deps: {
       );
     }
 
-    const point = await enrich(expected);
-    const high = range.high === expected ? point : await enrich(range.high);
+    const point = await enrich(expected, sample);
+    // At worst the caches answer none of the runs not known here, whatever the sample said.
+    const high = range.high === expected && !sample ? point : await enrich(range.high);
     const low = range.low === expected ? point : await enrich(range.low);
     const total = (e: { stravaMs: number; enrichment: EnrichmentEstimate }) =>
       e.stravaMs + e.enrichment.durationMs;
-    const note = totals ? PUBLIC_ONLY_NOTE : 'note' in strava ? strava.note : undefined;
+    const sampled =
+      sample && (sample.placeShare > 0 || sample.weatherShare > 0) ? sampleNote(sample) : undefined;
+    const note = totals
+      ? [PUBLIC_ONLY_NOTE, sampled].filter(Boolean).join(' ')
+      : 'note' in strava
+        ? strava.note
+        : undefined;
     return {
       activities: {
         expected,
@@ -185,12 +205,4 @@ export function createBackfillEstimator(deps: {
       computedAt: new Date(now),
     };
   };
-}
-
-function slotKeyOf(p: EstimatePoint): string {
-  return weatherSlotKey(weatherSlotOf(p.lat, p.lng, p.at.getTime()));
-}
-
-function placeKeyOf(p: EstimatePoint): string {
-  return cellKey(cellOf(p.lat, p.lng, PLACE_CELLS_PER_DEGREE));
 }

@@ -7,6 +7,14 @@ import type { WeatherProviderName } from '../enrichment/weather/weather-observat
 export interface EstimateSettings {
   weatherProvider: WeatherProviderName;
   placeProvider: PlaceProviderName;
+  /**
+   * Every provider enrichment asks, in order (the first ones above included): a cached answer
+   * of any of them serves a run, as a fallback's answers do. The first alone by default.
+   */
+  cacheProviders?: {
+    weather: readonly WeatherProviderName[];
+    places: readonly PlaceProviderName[];
+  };
   limits?: PartialLimits;
   timing?: Partial<EstimateTiming>;
 }
@@ -37,12 +45,26 @@ export const DEFAULT_ESTIMATE_TIMING: EstimateTiming = {
   batchWorkMs: 100,
 };
 
+/** The providers whose cached answers serve a lookup. */
+export function cacheProvidersOf(settings: EstimateSettings): {
+  weather: readonly WeatherProviderName[];
+  places: readonly PlaceProviderName[];
+} {
+  return (
+    settings.cacheProviders ?? {
+      weather: [settings.weatherProvider],
+      places: [settings.placeProvider],
+    }
+  );
+}
+
 export function resolveTiming(timing: Partial<EstimateTiming> = {}): EstimateTiming {
   return { ...DEFAULT_ESTIMATE_TIMING, ...timing };
 }
 
 /**
- * The providers enrichment asks first, which the estimate counts calls against; `timing` where
+ * The providers enrichment asks first, which the estimate counts calls against, and all it asks,
+ * whose cached answers serve; `timing` where
  * the process knows better than the defaults (the demo's in-process simulators).
  */
 export function estimateSettingsOf(
@@ -56,6 +78,10 @@ export function estimateSettingsOf(
         weatherProvider: weather.name,
         placeProvider: place.name,
         limits: services.limits,
+        cacheProviders: {
+          weather: services.weather.map((p) => p.name),
+          places: services.places.map((p) => p.name),
+        },
         ...(timing ? { timing } : {}),
       }
     : undefined;

@@ -10,6 +10,7 @@ import {
 import { runMidpoint } from '../enrichment/weather/run-midpoint.ts';
 import { lookupWeather } from '../enrichment/weather/weather-cache.ts';
 import type { WeatherProviderName } from '../enrichment/weather/weather-observation.ts';
+import { enrichmentStates } from '../store/activity-store.ts';
 import type { Database } from '../store/database.ts';
 import type { EstimatePoint } from './enrichment-estimate.ts';
 
@@ -41,22 +42,7 @@ export async function storedRuns(
   userId: string,
   nowMs?: number,
 ): Promise<StoredRuns> {
-  const { rows } = await db.query<{
-    start_date: Date;
-    elapsed_time_s: number;
-    start_lat: number | null;
-    start_lng: number | null;
-    weather_status: string;
-    place_status: string;
-    weather_retry_at: Date | null;
-    place_retry_at: Date | null;
-    deleted: boolean;
-  }>(
-    `select start_date, elapsed_time_s, start_lat, start_lng, weather_status, place_status,
-       weather_retry_at, place_retry_at, deleted_at is not null as deleted
-     from activities where user_id = $1 order by start_date`,
-    [userId],
-  );
+  const rows = await enrichmentStates(db, userId);
   const now = nowMs ?? Date.now();
   const due = (status: string, retryAt: Date | null) =>
     WAITING.includes(status) && (retryAt === null || retryAt.getTime() <= now);

@@ -100,6 +100,48 @@ export async function newestStartDate(db: Queryable, userId: string): Promise<Da
   return rows[0]?.newest ?? undefined;
 }
 
+/** A stored run as the estimate reads it: when, where, and what enrichment still owes it. */
+export interface EnrichmentStateRow {
+  start_date: Date;
+  elapsed_time_s: number;
+  start_lat: number | null;
+  start_lng: number | null;
+  weather_status: string;
+  place_status: string;
+  weather_retry_at: Date | null;
+  place_retry_at: Date | null;
+  deleted: boolean;
+}
+
+/** Every stored run of the user, deleted ones included (`deleted`), oldest first. */
+export async function enrichmentStates(
+  db: Queryable,
+  userId: string,
+): Promise<EnrichmentStateRow[]> {
+  const { rows } = await db.query<EnrichmentStateRow>(
+    `select start_date, elapsed_time_s, start_lat, start_lng, weather_status, place_status,
+       weather_retry_at, place_retry_at, deleted_at is not null as deleted
+     from activities where user_id = $1 order by start_date`,
+    [userId],
+  );
+  return rows;
+}
+
+/** Of these ids, the user's runs stored here and not deleted. */
+export async function liveActivityIds(
+  db: Queryable,
+  userId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(
+    `select id::text as id from activities
+     where user_id = $1 and id = any($2::bigint[]) and deleted_at is null`,
+    [userId, ids],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Marks the user's activities deleted (kept for history, hidden everywhere); returns how many. */
 export async function softDeleteActivities(
   tx: Queryable,

@@ -56,6 +56,18 @@ export async function lookupPlaces(
   return found;
 }
 
+/** Whether the cache holds any cell of these providers (one indexed row at most). */
+export async function holdsAnyPlace(
+  db: Queryable,
+  providers: readonly PlaceProviderName[],
+): Promise<boolean> {
+  const { rows } = await db.query<{ any: boolean }>(
+    'select exists (select 1 from place_cache where provider = any($1::text[])) as any',
+    [providers],
+  );
+  return rows[0]?.any === true;
+}
+
 /** Writes found places and `none` answers; failures are not answers and are not cached. */
 export async function storePlaces(
   db: Queryable,

@@ -52,6 +52,18 @@ export async function lookupWeather(
   return found;
 }
 
+/** Whether the cache holds any slot of these providers (one indexed row at most). */
+export async function holdsAnyWeather(
+  db: Queryable,
+  providers: readonly WeatherProviderName[],
+): Promise<boolean> {
+  const { rows } = await db.query<{ any: boolean }>(
+    'select exists (select 1 from weather_cache where provider = any($1::text[])) as any',
+    [providers],
+  );
+  return rows[0]?.any === true;
+}
+
 export async function storeWeather(
   db: Queryable,
   entries: readonly { slot: WeatherSlot; observation: WeatherObservation }[],
