@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EstimateView } from '../../src/api/contract.ts';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { windowAt } from '../../src/budget/rate-windows.ts';
+import { isRunActivity, parseActivityOrReject } from '../../src/core/transform-activity.ts';
 import { storePlaces } from '../../src/enrichment/geocoding/place-cache.ts';
 import {
   cellKey,
@@ -18,6 +19,7 @@ import {
   MAX_HIDDEN_SHARE,
   PUBLIC_ONLY_NOTE,
 } from '../../src/estimate/backfill-estimate.ts';
+import { placeKeyOf, slotKeyOf } from '../../src/estimate/cache-sample.ts';
 import { type EstimatePoint, estimateEnrichment } from '../../src/estimate/enrichment-estimate.ts';
 import type { EstimateSettings } from '../../src/estimate/estimate-settings.ts';
 import { STRAVA_CALL_MS } from '../../src/estimate/strava-duration.ts';
@@ -432,5 +434,101 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     expect(purged.activities).toMatchObject({ expected, stored: 0 });
     expect(purged.weather.lookups).toBe(Math.round(expected * GPS_SHARE));
     expect(purged.durationRangeMs.low).toBeLessThan(purged.durationMs / 10);
+  });
+
+  /** Every run of the simulated athlete as Strava lists it, newest first, with its start point. */
+  async function stravaRuns(userId: string): Promise<EstimatePoint[]> {
+    const { access_token } = h.sim.issueTokens(Number(h.athleteId));
+    const points: EstimatePoint[] = [];
+    for (let page = 1; ; page++) {
+      const response = await fetch(`${h.apiUrl}/athlete/activities?per_page=200&page=${page}`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      const records = (await response.json()) as unknown[];
+      if (records.length === 0) return points;
+      for (const record of records) {
+        const parsed = parseActivityOrReject(record, userId);
+        if (!parsed.ok || !isRunActivity(parsed.row)) continue;
+        const { start_lat, start_lng, start_date, elapsed_time_s, weather_status } = parsed.row;
+        if (start_lat === null || start_lng === null || weather_status === 'not_applicable')
+          continue;
+        points.push({
+          lat: start_lat,
+          lng: start_lng,
+          at: runMidpoint(new Date(start_date), elapsed_time_s),
+        });
+      }
+    }
+  }
+
+  const LIST_ENDPOINT = 'GET /api/v3/athlete/activities';
+  const listCalls = () => h.sim.inspect().byEndpoint[LIST_ENDPOINT]?.['200'] ?? 0;
+
+  it('samples Strava’s newest page for what the caches hold of runs not stored here', async () => {
+    await t.db.query('delete from strava_connections');
+    await t.db.query("delete from api_budget where provider = 'strava'");
+    await t.db.query('delete from weather_cache');
+    await t.db.query('delete from place_cache');
+    const newcomer = await newUser();
+    await h.connect(newcomer.id);
+    // Caches empty: nothing to sample, Strava's page is not asked for.
+    const before = listCalls();
+    const fresh = await estimateOf(newcomer.authorization);
+    expect(listCalls()).toBe(before);
+    expect(fresh.activities.note).toBe(PUBLIC_ONLY_NOTE);
+    expect(fresh.places.calls).toBeGreaterThan(0);
+
+    // A purged runner comes back: the shared caches still hold every hour and cell of theirs.
+    const points = await stravaRuns(newcomer.id);
+    expect(points.length).toBeGreaterThan(200);
+    const slots = new Map(points.map((p) => [slotKeyOf(p), p]));
+    await storeWeather(
+      t.db,
+      [...slots.values()].map((p) => ({
+        slot: weatherSlotOf(p.lat, p.lng, p.at.getTime()),
+        observation: observation('openweathermap', p.at),
+      })),
+    );
+    const cells = new Map(points.map((p) => [placeKeyOf(p), p]));
+    const place = (p: EstimatePoint) => ({
+      cell: cellOf(p.lat, p.lng, PLACE_CELLS_PER_DEGREE),
+      outcome: {
+        kind: 'found' as const,
+        place: {
+          provider: 'nominatim' as const,
+          city: 'Town',
+          state: null,
+          country: 'Land',
+          countryCode: 'LD',
+        },
+        raw: {},
+      },
+    });
+    await storePlaces(t.db, [...cells.values()].map(place));
+    const listed = listCalls();
+    const purged = await estimateOf(newcomer.authorization);
+    expect(listCalls()).toBe(listed + 1);
+    expect(purged.weather.lookups).toBe(fresh.weather.lookups);
+    expect(purged.weather.calls).toBe(0);
+    expect(purged.places.calls).toBe(0);
+    expect(purged.activities.note).toContain(PUBLIC_ONLY_NOTE);
+    expect(purged.activities.note).toMatch(
+      /100 % of their places and 100 % of their weather hours/,
+    );
+    // The range's high end counts none of them cached: the sample is of the newest runs only.
+    expect(purged.durationRangeMs.high).toBeGreaterThanOrEqual(fresh.durationMs);
+    expect(purged.durationMs).toBeLessThan(fresh.durationMs / 10);
+
+    // A neighbour's share: half the cells cached, about half the place calls. The page is
+    // memoised: Strava is not asked again.
+    await t.db.query('delete from place_cache');
+    await storePlaces(t.db, [...cells.values()].filter((_, i) => i % 2 === 0).map(place));
+    const half = await estimateOf(newcomer.authorization);
+    expect(listCalls()).toBe(listed + 1);
+    expect(half.places.calls).toBeGreaterThan(fresh.places.calls * 0.3);
+    expect(half.places.calls).toBeLessThan(fresh.places.calls * 0.7);
+    expect(half.activities.note).toMatch(
+      /of your \d+ newest runs not stored here, (4[0-9]|5[0-9]) % of their places/i,
+    );
   });
 });
