@@ -1,10 +1,12 @@
 import type { TimelineEventView } from '../api/contract.ts';
 import { loadConfig } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
+import { computeProgress, type Progress } from '../core/progress.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { listEvents, sessionStore } from '../store/session-store.ts';
 import { type CliCommand, CliUsageError } from './command.ts';
 import { findLocalServer, throughServer } from './local-server.ts';
+import { waitingText } from './progress-line.ts';
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
@@ -38,7 +40,7 @@ database, asks that server instead (GET /api/syncs/:id and its timeline).`,
       if (!session) throw noSuchSession(sessionId);
       const events = await listEvents(db, sessionId);
       printTimeline(
-        session,
+        { ...session, progress: computeProgress(session, Date.now()) },
         sessionId,
         events.map((e) => ({
           type: e.type,
@@ -52,13 +54,22 @@ database, asks that server instead (GET /api/syncs/:id and its timeline).`,
   },
 };
 
+/** The header names the wait of a session parked for a window: whose, and how long. */
 function printTimeline(
-  session: { kind: string; status: string; correlation_id: string | null },
+  session: {
+    kind: string;
+    status: string;
+    correlation_id: string | null;
+    progress: Pick<Progress, 'waitingFor' | 'waitingUntil'>;
+  },
   sessionId: string,
   events: TimelineEventView[],
 ): void {
+  const { waitingFor, waitingUntil } = session.progress;
+  const wait =
+    waitingFor && waitingUntil ? `, ${waitingText(waitingFor, waitingUntil, Date.now())}` : '';
   process.stdout.write(
-    `${session.kind} session ${sessionId}: ${session.status} (correlation id ${session.correlation_id})\n`,
+    `${session.kind} session ${sessionId}: ${session.status}${wait} (correlation id ${session.correlation_id})\n`,
   );
   for (const event of events) {
     process.stdout.write(

@@ -130,7 +130,7 @@ function stageOf(session: DisplayedSession): string {
  * says more), `waiting for OpenStreetMap's limit (Nominatim), 40s left` (a provider's short
  * window: the time left says more).
  */
-function waitingText(waitingFor: string, until: string, nowMs: number, timeZone?: string) {
+export function waitingText(waitingFor: string, until: string, nowMs: number, timeZone?: string) {
   if (waitingFor === 'strava') {
     return `waiting for ${describeWait(waitingFor)} until ${clockTime(until, timeZone)}`;
   }

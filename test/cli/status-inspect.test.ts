@@ -62,6 +62,28 @@ describe('stridesync status and inspect', () => {
     expect(lines[2]).toContain('"not_a_run":50');
   });
 
+  it('names the provider a parked session waits for, and how long, in its header', async () => {
+    const userId = await insertUser(t.db);
+    const { session } = await sessionStore.start(t.db, {
+      userId,
+      kind: 'backfill',
+      correlationId: 'cli-wait',
+    });
+    await t.db.query(
+      `update sync_sessions set status = 'rate_limited', waiting_for = 'nominatim',
+         resume_at = now() + interval '5 minutes' where id = $1`,
+      [session.id],
+    );
+    const p = runCli(['inspect', session.id], env);
+    expect(await p.exited).toBe(0);
+    const [header] = p.stdout().trim().split('\n');
+    expect(header).toMatch(
+      new RegExp(
+        `^backfill session ${session.id}: rate_limited, waiting for OpenStreetMap's limit \\(Nominatim\\), [45]m( \\d+s)? left \\(correlation id cli-wait\\)$`,
+      ),
+    );
+  });
+
   it('says what is wrong with a missing or unknown session id', async () => {
     const missing = runCli(['inspect'], env);
     expect(await missing.exited).toBe(2);
