@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { withLogContext } from '../observability/log-context.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AppEnv } from './app-env.ts';
 
@@ -27,7 +28,8 @@ export function correlation(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set('correlationId', correlationId);
     c.set('logger', log);
 
-    await next();
+    // Lines logged by shared parts while the request is served (a token refresh) name it too.
+    await withLogContext({ correlationId }, next);
 
     // Set on the final response, whoever built it: a handler, notFound or onError.
     c.header(CORRELATION_HEADER, correlationId);

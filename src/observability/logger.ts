@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { currentLogContext } from './log-context.ts';
 
 export type { Logger };
 
@@ -26,14 +27,29 @@ const REDACTED_PATHS = [
   '*.client_secret',
 ];
 
-/** Structured JSON logs; every line about a request or job carries its `correlationId`. */
+/**
+ * Structured JSON logs; every line about a request or job carries its `correlationId`: bound on
+ * a child logger, or, for a line written by a shared part inside a request or a run, taken from
+ * the work's log context (`withLogContext`).
+ */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'stridesync' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: (_line, _level, logger) => contextNotBound(logger.bindings()),
     },
     destination,
   );
+}
+
+/** The work's context, less what the logger binds already (a key written twice is not JSON's). */
+function contextNotBound(bound: Record<string, unknown>): object {
+  const context = currentLogContext();
+  if (!context) return {};
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(context))
+    if (value !== undefined && !(key in bound)) fields[key] = value;
+  return fields;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type StravaWebhookEvent, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { Database } from '../store/database.ts';
 import { sessionStore } from '../store/session-store.ts';
@@ -20,14 +21,26 @@ export function eventKey(event: StravaWebhookEvent): string {
 }
 
 /**
+ * A job's data: the event, and the correlation id of the webhook request that delivered it, so
+ * the session it starts, that session's log lines and its timeline join that request.
+ */
+const stravaEventJobSchema = z.object({
+  event: stravaWebhookEventSchema,
+  correlationId: z.string().min(1).max(128),
+});
+type StravaEventJobData = z.infer<typeof stravaEventJobSchema>;
+
+/**
  * Queues a webhook event (the webhook route answers Strava at once; the work happens here).
  * Resolves with the job id, or null when the same event already waits (deduplicated).
  */
 export function sendStravaEvent(
   queue: JobQueue,
   event: StravaWebhookEvent,
+  correlationId: string,
 ): Promise<string | null> {
-  return queue.boss.send(QUEUES.stravaEvent, event, { singletonKey: eventKey(event) });
+  const data: StravaEventJobData = { event, correlationId };
+  return queue.boss.send(QUEUES.stravaEvent, data, { singletonKey: eventKey(event) });
 }
 
 export type StravaEventOutcome =
@@ -49,12 +62,12 @@ export async function handleStravaEvent(
   data: unknown,
   options: { jobId: string; nowMs: number },
 ): Promise<StravaEventOutcome> {
-  const event = stravaWebhookEventSchema.parse(data);
+  const job = stravaEventJobOf(data, options.jobId);
+  const { event, correlationId } = job;
   const userId = await findConnectedUser(db, event.owner_id);
   // Not (or no longer) connected: Strava sends events for every athlete of the app, and after a
   // disconnect there is nothing we could fetch or revoke.
   if (!userId) return { outcome: 'not_connected' };
-  const correlationId = `strava-event:${options.jobId}`;
   return db.withTransaction(async (tx) => {
     const { session, created } = await sessionStore.start(tx, {
       userId,
@@ -68,11 +81,18 @@ export async function handleStravaEvent(
     }
     const soonest = options.nowMs + EVENT_DEFER_MS;
     const until = new Date(Math.max(soonest, session.resume_at?.getTime() ?? 0));
-    await queue.boss.send(QUEUES.stravaEvent, event, {
+    await queue.boss.send(QUEUES.stravaEvent, job, {
       singletonKey: eventKey(event),
       startAfter: until,
       db: bossDatabase(tx),
     });
     return { outcome: 'deferred', until };
   });
+}
+
+/** A job queued before events carried their request's id holds the event alone: named by the job. */
+function stravaEventJobOf(data: unknown, jobId: string): StravaEventJobData {
+  const job = stravaEventJobSchema.safeParse(data);
+  if (job.success) return job.data;
+  return { event: stravaWebhookEventSchema.parse(data), correlationId: `strava-event:${jobId}` };
 }

@@ -1,5 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { RunOutcome } from '../core/sync-events.ts';
+import type { SyncSessionRow } from '../core/sync-session.ts';
+import { withLogContext } from '../observability/log-context.ts';
 import { sessionStore } from '../store/session-store.ts';
 import { runSync } from '../sync/run-sync.ts';
 import type { RunOptions, SyncDeps } from '../sync/sync-deps.ts';
@@ -61,39 +63,40 @@ export function createSyncWorker(
     async handle(job) {
       const session = await sessionStore.findActive(deps.db, job.data.userId);
       if (!session) return { outcome: 'no_active_session' };
-      const logger = deps.logger.child({
-        jobId: job.id,
-        sessionId: session.id,
-        correlationId: session.correlation_id,
-      });
       runs += 1;
-      const run: RunOptions = {
-        sessionId: session.id,
-        owner: `${options.owner}#${runs}`,
-        deadlineMs: deps.clock.now() + options.jobDeadlineMs,
-        leaseTtlMs: options.leaseTtlMs,
-        perPage: options.perPage,
-        signal: options.signal,
-      };
-      const outcome = await runSync(deps, run);
-      logger.info({ outcome, retryCount: job.retryCount }, 'sync job ran');
-      switch (outcome.status) {
-        case 'yielded':
-          await handOff(deps, queue, job);
-          break;
-        case 'rate_limited':
-          await handOff(deps, queue, job, outcome.resumeAt);
-          break;
-        case 'retry':
-          if (job.retryCount >= job.retryLimit) {
-            await sessionStore.giveUp(deps.db, session.id, deps.clock.now());
-            logger.error({ code: outcome.code }, 'sync failed: retries exhausted');
-          }
-          throw new SyncRetryError(`transient failure ${outcome.code}: retrying with backoff`);
-      }
-      return { outcome: outcome.status };
+      const context = { correlationId: session.correlation_id, sessionId: session.id };
+      return withLogContext(context, () => work(job, session, runs));
     },
   };
+
+  async function work(job: SyncJob, session: SyncSessionRow, runNumber: number) {
+    const logger = deps.logger.child({ jobId: job.id });
+    const run: RunOptions = {
+      sessionId: session.id,
+      owner: `${options.owner}#${runNumber}`,
+      deadlineMs: deps.clock.now() + options.jobDeadlineMs,
+      leaseTtlMs: options.leaseTtlMs,
+      perPage: options.perPage,
+      signal: options.signal,
+    };
+    const outcome = await runSync(deps, run);
+    logger.info({ outcome, retryCount: job.retryCount }, 'sync job ran');
+    switch (outcome.status) {
+      case 'yielded':
+        await handOff(deps, queue, job);
+        break;
+      case 'rate_limited':
+        await handOff(deps, queue, job, outcome.resumeAt);
+        break;
+      case 'retry':
+        if (job.retryCount >= job.retryLimit) {
+          await sessionStore.giveUp(deps.db, session.id, deps.clock.now());
+          logger.error({ code: outcome.code }, 'sync failed: retries exhausted');
+        }
+        throw new SyncRetryError(`transient failure ${outcome.code}: retrying with backoff`);
+    }
+    return { outcome: outcome.status };
+  }
 }
 
 /**

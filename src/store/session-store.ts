@@ -421,14 +421,15 @@ function mergeCounts(a: Record<string, number>, b: Record<string, number>): Reco
   return merged;
 }
 
-/** Adds an event to the session's timeline, in the caller's transaction. */
+/** Adds an event to the session's timeline, with the session's correlation id, in `tx`. */
 export async function appendEvent(
   tx: Queryable,
   session: { id: string; user_id: string },
   event: SyncEvent,
 ) {
   await tx.query(
-    'insert into sync_events (session_id, user_id, type, payload) values ($1, $2, $3, $4)',
+    `insert into sync_events (session_id, user_id, type, payload, correlation_id)
+     values ($1, $2, $3, $4, (select correlation_id from sync_sessions where id = $1))`,
     [session.id, session.user_id, event.type, JSON.stringify(event.payload)],
   );
 }

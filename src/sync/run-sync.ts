@@ -4,6 +4,7 @@ import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webh
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
 import type { SyncSessionRow } from '../core/sync-session.ts';
 import { ENRICH_BATCH } from '../enrichment/enrichment-pass.ts';
+import { withLogContext } from '../observability/log-context.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   newestStartDate,
@@ -53,12 +54,21 @@ export async function runSync(deps: SyncDeps, options: RunOptions): Promise<RunO
   const ttl = options.leaseTtlMs;
   const claimed = await sessionStore.claim(db, options.sessionId, options.owner, clock.now(), ttl);
   if (!claimed) return { status: 'not_claimed' };
-  let session = claimed.session;
-  const logger = deps.logger.child({
-    sessionId: session.id,
-    correlationId: session.correlation_id,
-  });
-  const step = makeStep(deps, options, ttl);
+  const session = claimed.session;
+  // Every line logged while the session runs, by the runner or any part it calls, names it.
+  return withLogContext({ correlationId: session.correlation_id, sessionId: session.id }, () =>
+    runClaimed(deps, options, session),
+  );
+}
+
+async function runClaimed(
+  deps: SyncDeps,
+  options: RunOptions,
+  claimed: SyncSessionRow,
+): Promise<RunOutcome> {
+  let session = claimed;
+  const { logger } = deps;
+  const step = makeStep(deps, options, options.leaseTtlMs);
 
   try {
     if (session.phase === null) {

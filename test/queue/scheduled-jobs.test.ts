@@ -147,28 +147,38 @@ describe.each(ADAPTERS)('scheduled and event jobs on %s', (kind) => {
       event_time: 1_760_000_000,
       updates: { title: 'Messy' },
     } as const;
-    expect(await sendStravaEvent(queue, event)).toEqual(expect.any(String));
+    const jobId = await sendStravaEvent(queue, event, 'webhook-request-1');
+    const [queued] = (await jobsOf(t.db, QUEUES.stravaEvent)).filter((j) => j.id === jobId);
 
+    // The session carries the correlation id of the webhook request that delivered the event.
     const nowMs = Date.now();
-    const started = await handleStravaEvent(t.db, queue, event, { jobId: 'job-1', nowMs });
+    const started = await handleStravaEvent(t.db, queue, queued?.data, { jobId: 'job-1', nowMs });
     expect(started).toMatchObject({ outcome: 'started' });
     const session = await sessionStore.findActive(t.db, userId);
     expect(session).toMatchObject({
       kind: 'event',
       input: event,
-      correlation_id: 'strava-event:job-1',
+      correlation_id: 'webhook-request-1',
+    });
+    expect((await jobsOf(t.db, QUEUES.sync, userId))[0]?.data).toMatchObject({
+      correlationId: 'webhook-request-1',
     });
     expect(await jobsOf(t.db, QUEUES.sync, userId)).toHaveLength(1);
 
-    // Another event while that session is active: queued again for later, not applied now.
+    // Another event while that session is active: queued again for later, not applied now. (A
+    // job queued before jobs carried their request's id holds the bare event: named by its job.)
     const second = { ...event, object_id: '12345678902', aspect_type: 'delete' } as const;
     const deferred = await handleStravaEvent(t.db, queue, second, { jobId: 'job-2', nowMs });
     expect(deferred).toEqual({ outcome: 'deferred', until: new Date(nowMs + EVENT_DEFER_MS) });
     const waiting = (await jobsOf(t.db, QUEUES.stravaEvent)).filter(
-      (j) => j.data.object_id === second.object_id,
+      (j) => (j.data.event as { object_id?: string } | undefined)?.object_id === second.object_id,
     );
     expect(waiting).toMatchObject([
-      { state: 'created', start_after: new Date(nowMs + EVENT_DEFER_MS) },
+      {
+        state: 'created',
+        start_after: new Date(nowMs + EVENT_DEFER_MS),
+        data: { event: second, correlationId: 'strava-event:job-2' },
+      },
     ]);
 
     const stranger = { ...event, owner_id: '1' };

@@ -40,8 +40,9 @@ export async function seedUserRows(db: Queryable, userId: string, n: number): Pr
     [userId, `corr-${n}`],
   );
   await db.query(
-    `insert into sync_events (session_id, user_id, type) values ($1, $2, 'sync:started')`,
-    [rows[0]!.id, userId],
+    `insert into sync_events (session_id, user_id, type, correlation_id)
+     values ($1, $2, 'sync:started', $3)`,
+    [rows[0]!.id, userId, `corr-${n}`],
   );
   await db.query(
     `insert into activities (id, user_id, athlete_id, name, sport_type, start_date, start_date_local,

@@ -119,7 +119,7 @@ export function stravaWebhookRoutes(deps: {
           return drop('athlete_rate', { until: error.resumeAt.toISOString() });
         throw error;
       }
-      const jobId = await sendStravaEvent(queue, event);
+      const jobId = await sendStravaEvent(queue, event, c.get('correlationId'));
       if (!jobId) return drop('duplicate');
       logger.info({ ...about, jobId }, 'strava event queued');
       c.header(EVENT_QUEUED_HEADER, 'true');
