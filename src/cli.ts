@@ -8,6 +8,7 @@ import { migrateLegacyTokensCommand } from './cli/migrate-legacy-tokens-command.
 import { serveCommand } from './cli/serve-command.ts';
 import { simCommand } from './cli/sim-command.ts';
 import { startCommand } from './cli/start-command.ts';
+import { statsCommand } from './cli/stats-command.ts';
 import { statusCommand } from './cli/status-command.ts';
 import { stravaCommand } from './cli/strava-command.ts';
 import { syncCommand } from './cli/sync-command.ts';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   syncCommand,
   statusCommand,
   inspectCommand,
+  statsCommand,
   migrateCommand,
   migrateLegacyTokensCommand,
   stravaCommand,
