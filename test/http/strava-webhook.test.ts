@@ -61,7 +61,10 @@ describe('the Strava webhook', () => {
 
   const queuedEvents = async () =>
     (
-      await t.db.query<{ data: { object_id: string }; singleton_key: string }>(
+      await t.db.query<{
+        data: { event: { object_id: string }; correlationId: string };
+        singleton_key: string;
+      }>(
         `select data, singleton_key from pgboss.job where name = 'strava-event' order by created_on`,
       )
     ).rows;
@@ -103,7 +106,9 @@ describe('the Strava webhook', () => {
     const response = await post(sample);
     expect(response.status).toBe(200);
     expect(response.headers.get(EVENT_QUEUED_HEADER)).toBe('true');
-    expect((await queuedEvents()).map((r) => r.data.object_id)).toEqual(['1360128428']);
+    expect((await queuedEvents()).map((r) => r.data.event.object_id)).toEqual(['1360128428']);
+    // The job carries the webhook request's correlation id, for the session it starts.
+    expect((await queuedEvents())[0]?.data.correlationId).toMatch(/^[\w-]{36}$/);
   });
 
   it('drops every event while no subscription is stored: 200, a warning, nothing queued', async () => {
@@ -195,7 +200,7 @@ describe('the Strava webhook', () => {
     const activity = sim.activitiesOf(athlete).at(-1)!;
     sim.editActivity(activity.id, { name: 'Renamed on Strava' });
     await sim.flushWebhooks();
-    expect((await queuedEvents()).map((r) => String(r.data.object_id))).toEqual([
+    expect((await queuedEvents()).map((r) => String(r.data.event.object_id))).toEqual([
       String(activity.id),
     ]);
     expect(await strava.remove(created.id)).toBe('deleted');
