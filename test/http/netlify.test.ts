@@ -269,7 +269,7 @@ describe('the API functions, called as Netlify calls them', () => {
     );
     expect(received.status).toBe(200);
     const { rows } = await t.db.query<{ n: number }>(
-      `select count(*)::int as n from pgboss.job where name = 'strava-event' and data->>'object_id' = '99'`,
+      `select count(*)::int as n from pgboss.job where name = 'strava-event' and data->'event'->>'object_id' = '99'`,
     );
     expect(rows[0]?.n).toBe(1);
   });
