@@ -1,3 +1,3 @@
--- Undoes 20261208120000_sync_event_correlation.sql: the timeline's events lose their copy of the
--- session's correlation id (the session keeps it).
+-- stridesync: destroys-data the timeline events' copy of their session's correlation id (the sessions keep it; migrating up again copies it back)
+-- Undoes 20261208120000_sync_event_correlation.sql.
 alter table public.sync_events drop column correlation_id;
