@@ -23,6 +23,10 @@ export function sessionView(session: SyncSessionRow, nowMs: number) {
     error: session.error_code
       ? { code: session.error_code, message: session.error_message, hint: session.error_hint }
       : null,
+    /** Completed, but something was left for the operator to fix (runs wait for weather). */
+    warning: session.warning_code
+      ? { code: session.warning_code, message: session.warning_message }
+      : null,
     cancelRequested: session.cancel_requested_at !== null,
     createdAt: session.created_at.toISOString(),
     startedAt: session.started_at?.toISOString() ?? null,

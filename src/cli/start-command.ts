@@ -5,7 +5,7 @@ import { startWorkers, type Workers } from '../queue/start-workers.ts';
 import { announceLocalServer } from '../store/data-dir-lock.ts';
 import { DEMO_USER } from '../wiring/node/demo-user.ts';
 import { openRuntime, serveUntilStopped } from '../wiring/node/open-runtime.ts';
-import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
+import { alertsOf, enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
 import type { CliCommand } from './command.ts';
 
 /** How long the token printed for the demo user stays valid. */
@@ -41,6 +41,7 @@ Data is kept across restarts. Stops cleanly on Ctrl-C.`,
       workers = await startWorkers(syncDepsOf(runtime), {
         ...config.worker,
         enrichment: enrichmentOf(runtime),
+        ...alertsOf(runtime),
       });
       // `stridesync sync` run beside this server asks it to work the syncs it starts.
       if (config.database.kind === 'pglite')

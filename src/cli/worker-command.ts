@@ -14,7 +14,7 @@ import { MAX_JOB_DEADLINE_MS } from '../queue/job-expiry.ts';
 import { startWorkers } from '../queue/start-workers.ts';
 import type { SyncSchedules } from '../queue/sync-schedules.ts';
 import { openRuntime } from '../wiring/node/open-runtime.ts';
-import { enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
+import { alertsOf, enrichmentOf, syncDepsOf } from '../wiring/sync-deps-of.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
 
 export const workerCommand: CliCommand = {
@@ -77,6 +77,7 @@ Options:
       const workers = await startWorkers(syncDepsOf(runtime), {
         ...settings,
         enrichment: enrichmentOf(runtime),
+        ...alertsOf(runtime),
       });
       const where = config.database.kind === 'pglite' ? 'embedded database' : 'DATABASE_URL';
       process.stdout.write(

@@ -66,6 +66,8 @@ export interface Config {
   worker: WorkerConfig;
   /** The bearer token `GET /api/metrics` asks for; unset, metrics are served on loopback only. */
   metricsToken: string | undefined;
+  /** Where workers post alerts (Slack-compatible JSON), once per incident and resolution. */
+  alertWebhookUrl: string | undefined;
 }
 
 export interface WorkerConfig {
@@ -245,6 +247,7 @@ const envSchema = z.object({
   SYNC_RECONCILE_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.reconcile),
   WEATHER_BACKFILL_CRON: cronOrOff(DEFAULT_SYNC_SCHEDULES.weatherBackfill),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ALERT_WEBHOOK_URL: httpUrl.optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -262,6 +265,7 @@ const SECRET_VARIABLES = new Set([
   'TOKEN_ENCRYPTION_KEY',
   'SUPABASE_JWT_SECRET',
   'METRICS_TOKEN',
+  'ALERT_WEBHOOK_URL',
 ]);
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -347,6 +351,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       },
     },
     metricsToken: e.METRICS_TOKEN,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
   };
 }
 

@@ -44,7 +44,14 @@ export interface SyncEventMap {
   /** Checkpointed and handed back to the queue: the run's deadline, or its worker stopping. */
   'sync:yielded': { reason: 'deadline' | 'stopping' };
   'sync:retrying': { code: string; message: string };
-  'sync:completed': { stored: number; skipped: number; enriched: number; durationMs: number };
+  'sync:completed': {
+    stored: number;
+    skipped: number;
+    enriched: number;
+    durationMs: number;
+    /** Something left undone the operator must fix (a misconfigured provider), else null. */
+    warning: { code: string; message: string } | null;
+  };
   'sync:cancelled': { stored: number };
   'sync:failed': { code: string; failureType: FailureType; message: string };
 }

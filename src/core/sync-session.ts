@@ -150,6 +150,12 @@ export const syncSessionRowSchema = z.object({
   error_message: z.string().nullable(),
   error_hint: z.string().nullable(),
   error_failure_type: z.enum(FAILURE_TYPES).nullable(),
+  /**
+   * What a session left undone that the operator must fix, e.g. `weather_not_found`: the runs
+   * are stored but wait for weather. A completed session with one completed with a warning.
+   */
+  warning_code: z.string().nullable(),
+  warning_message: z.string().nullable(),
   lease_owner: z.string().nullable(),
   lease_expires_at: timestamp.nullable(),
   cancel_requested_at: timestamp.nullable(),

@@ -1,8 +1,9 @@
 import type { Clock } from '../core/clock.ts';
-import { ConfigError, RateLimitedError } from '../core/errors.ts';
+import { type AppError, ConfigError, RateLimitedError } from '../core/errors.ts';
 import { FLAG_KEYS, providerFlag } from '../core/feature-flags.ts';
 import type { Database } from '../store/database.ts';
 import type { FeatureFlags } from '../store/feature-flags.ts';
+import { type CounterAdd, type ErrorClass, opsStore } from '../store/ops-store.ts';
 import type {
   EnrichmentCounts,
   EnrichmentPhase,
@@ -73,6 +74,7 @@ export async function enrichPending(
   const places =
     chosen.places.length > 0 ? await enrichPlaces(db, chosen.places, deps.clock, options) : SKIPPED;
   const halts = [...weather.halts, ...places.halts];
+  await recordPass(db, deps.clock, { weather: weather.counts, place: places.counts }, halts);
   const operator = halts.find((h) => h.error instanceof ConfigError);
   if (operator) throw operator.error;
   const deferral = soonestDeferral(halts);
@@ -121,4 +123,76 @@ function soonestDeferral(halts: readonly ProviderHalt[]): EnrichmentDeferral | u
   );
   spent.sort((a, b) => a.until.getTime() - b.until.getTime());
   return spent[0];
+}
+
+/**
+ * What the pass did, for the operator (`ops_counters`, `provider_health`): runs enriched by
+ * outcome, cache hits and misses, and each halted provider's failure with its class, so health
+ * and metrics name a misconfigured provider or a spent budget.
+ */
+async function recordPass(
+  db: Database,
+  clock: Clock,
+  counts: { weather: EnrichmentCounts; place: EnrichmentCounts },
+  halts: readonly ProviderHalt[],
+): Promise<void> {
+  const nowMs = clock.now();
+  const adds: CounterAdd[] = Object.entries(counts).flatMap(([kind, c]) => [
+    {
+      name: 'stridesync_runs_enriched_total',
+      labels: { kind, result: 'enriched' },
+      value: c.enriched,
+    },
+    {
+      name: 'stridesync_runs_enriched_total',
+      labels: { kind, result: 'unavailable' },
+      value: c.unavailable,
+    },
+    {
+      name: 'stridesync_runs_enriched_total',
+      labels: { kind, result: 'not_applicable' },
+      value: c.notApplicable,
+    },
+    { name: 'stridesync_cache_lookups_total', labels: { kind, result: 'hit' }, value: c.cacheHits },
+    {
+      name: 'stridesync_cache_lookups_total',
+      labels: { kind, result: 'miss' },
+      value: c.cacheMisses,
+    },
+  ]);
+  for (const { provider, error } of halts) {
+    const errorClass = classOf(error);
+    if (!errorClass) continue;
+    if (errorClass === 'config') {
+      adds.push({
+        name: 'stridesync_provider_config_errors_total',
+        labels: { provider, code: error.code },
+        value: 1,
+      });
+    }
+    if (error instanceof RateLimitedError) {
+      adds.push(
+        { name: 'stridesync_budget_waits_total', labels: { provider }, value: 1 },
+        {
+          name: 'stridesync_budget_wait_seconds_total',
+          labels: { provider },
+          value: Math.max(0, error.resumeAt.getTime() - nowMs) / 1000,
+        },
+      );
+    }
+    await opsStore.recordFailure(
+      db,
+      provider,
+      { errorClass, code: error.code, message: error.userMessage },
+      new Date(nowMs),
+    );
+  }
+  await opsStore.add(db, adds);
+}
+
+/** A halt's class, or undefined for one that says nothing about the provider (the run stopping). */
+function classOf(error: AppError): ErrorClass | undefined {
+  if (error instanceof ConfigError) return 'config';
+  if (error instanceof RateLimitedError) return 'rate_limited';
+  return error.code === 'upstream_circuit_open' ? 'transient' : undefined;
 }

@@ -133,6 +133,17 @@ function placeProviders(
   return [owm, nominatim];
 }
 
+/** The external APIs an install calls (ledger names): Strava and the chosen providers. */
+export function apiNamesOf(services: EnrichmentServices): string[] {
+  return [
+    ...new Set([
+      'strava',
+      ...services.weather.map((p) => p.name),
+      ...services.places.map((p) => p.name),
+    ]),
+  ];
+}
+
 /** `stridesync/0.1 (+https://runs.example.com)`: who is asking, and where to find them. */
 export function stridesyncUserAgent(publicUrl: string, version = '0.1'): string {
   return `stridesync/${version} (+${publicUrl})`;

@@ -56,6 +56,8 @@ export interface AppDeps {
    * which hands the demo user's token to the dashboard. Never set where Supabase Auth signs in.
    */
   localSession?: LocalSessionOptions;
+  /** The external APIs this install uses (ledger names), listed by health and metrics. */
+  apis?: readonly string[];
   /** When set, `GET /api/metrics` wants `Authorization: Bearer <token>`; unset, it is open. */
   metricsToken?: string;
   /** Each signed-in user's request budget (default: 20 a second, 120 at once). */
@@ -107,7 +109,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', activityRoutes(deps));
   app.route('/', activityStatsRoutes(deps));
   app.route('/', estimateRoutes({ ...deps, settings: deps.estimate }));
-  app.route('/', metricsRoutes({ db: deps.db, clock: deps.clock, token: deps.metricsToken }));
+  app.route(
+    '/',
+    metricsRoutes({
+      db: deps.db,
+      clock: deps.clock,
+      token: deps.metricsToken,
+      ...(deps.apis ? { apis: deps.apis } : {}),
+    }),
+  );
   app.route(
     '/',
     stravaWebhookRoutes({

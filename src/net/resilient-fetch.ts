@@ -27,6 +27,21 @@ export interface ResilientFetchOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   fetch?: typeof fetch;
+  /** The API's stable name in metrics and health (`strava`, `open-meteo`, …); default: `service`. */
+  api?: string;
+  /** Told of every attempt and of the breaker opening and closing (metrics, health). */
+  observer?: CallObserver;
+}
+
+/**
+ * What an operator's figures are made of. `attempted` is awaited (a recorder writes it where
+ * every process can read it) and must not throw; the circuit calls are not awaited.
+ */
+export interface CallObserver {
+  /** One attempt ended: its HTTP status, or `error` when no answer came (network, timeout). */
+  attempted(api: string, outcome: { status: number | 'error'; seconds: number }): Promise<void>;
+  circuitOpened(api: string, until: Date): void;
+  circuitClosed(api: string): void;
 }
 
 export interface AttemptHooks {
@@ -68,11 +83,17 @@ export function createResilientFetch(options: ResilientFetchOptions): ResilientF
   const sleep =
     o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = o.random ?? Math.random;
+  const api = o.api ?? o.service.toLowerCase();
   // The breaker counts whole calls (after their retries) that ended in trouble at the service.
   const breaker = circuitBreaker(
     handleWhen((error) => !(error instanceof AppError) || error.code === 'upstream_unreachable'),
     { halfOpenAfter: o.halfOpenAfterMs, breaker: new ConsecutiveBreaker(o.breakAfterFailures) },
   );
+  if (o.observer) {
+    const observer = o.observer;
+    breaker.onBreak(() => observer.circuitOpened(api, new Date(o.clock.now() + o.halfOpenAfterMs)));
+    breaker.onReset(() => observer.circuitClosed(api));
+  }
 
   async function attemptOnce(
     url: string,
@@ -80,7 +101,16 @@ export function createResilientFetch(options: ResilientFetchOptions): ResilientF
     hooks: AttemptHooks,
   ): Promise<Response> {
     await hooks.beforeAttempt?.();
-    const response = await doFetch(url, { ...init, signal: AbortSignal.timeout(o.timeoutMs) });
+    const startedAt = performance.now();
+    const seconds = () => (performance.now() - startedAt) / 1000;
+    let response: Response;
+    try {
+      response = await doFetch(url, { ...init, signal: AbortSignal.timeout(o.timeoutMs) });
+    } catch (error) {
+      await o.observer?.attempted(api, { status: 'error', seconds: seconds() });
+      throw error;
+    }
+    await o.observer?.attempted(api, { status: response.status, seconds: seconds() });
     await hooks.onResponse?.(response);
     if (response.status >= 500) throw new RetryableStatus(response);
     return response;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
+import { type AlertSettings, startAlertWatch } from './alert-watch.ts';
 import {
   type JobQueue,
   openJobQueue,
@@ -45,6 +46,8 @@ export interface WorkerSettings {
   perPage?: number;
   /** The weather and place providers; without them `weather-backfill` jobs wait unworked. */
   enrichment?: EnrichmentDeps;
+  /** ALERT_WEBHOOK_URL's watch (src/queue/alert-watch.ts); absent: no notifications. */
+  alerts?: AlertSettings;
 }
 
 /** Scheduled jobs come once a cron tick: being picked up within 15 s of it is soon enough. */
@@ -98,6 +101,9 @@ export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Pr
     logger,
     intervalMs: settings.reapIntervalMs,
   });
+  const alerts = settings.alerts
+    ? startAlertWatch({ ...deps, logger }, settings.alerts)
+    : undefined;
   return {
     owner,
     queue,
@@ -106,6 +112,7 @@ export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Pr
     async stop(timeoutMs = settings.stopTimeoutMs) {
       stopping.abort();
       await reaper.stop();
+      await alerts?.stop();
       await queue.stop({ timeoutMs });
     },
   };

@@ -2,6 +2,8 @@ import type { Queryable } from './database.ts';
 
 export type SessionCount = { kind: string; status: string; n: number };
 export type ActivityCount = { weather_status: string; place_status: string; n: number };
+export type LeaseCount = { expired: number; stuck: number };
+export type RecentOutcomes = { finished: number; failed: number };
 
 /**
  * The aggregates `GET /api/metrics` exposes: counts over every user, one `count … group by`
@@ -23,5 +25,29 @@ export const metricCounts = {
        where deleted_at is null group by 1, 2`,
     );
     return rows;
+  },
+
+  /**
+   * Running sessions whose lease has run out (`expired`: their worker died or hangs; the reaper
+   * hands them on), and of those the ones expired before `stuckBeforeMs` (nobody took them over).
+   */
+  async leases(db: Queryable, nowMs: number, stuckBeforeMs: number): Promise<LeaseCount> {
+    const { rows } = await db.query<LeaseCount>(
+      `select count(*) filter (where lease_expires_at < $1)::int as expired,
+         count(*) filter (where lease_expires_at < $2)::int as stuck
+       from sync_sessions where status = 'running'`,
+      [new Date(nowMs).toISOString(), new Date(stuckBeforeMs).toISOString()],
+    );
+    return rows[0] ?? { expired: 0, stuck: 0 };
+  },
+
+  /** Sessions that ended since `sinceMs`, and of those the failed ones. */
+  async recentOutcomes(db: Queryable, sinceMs: number): Promise<RecentOutcomes> {
+    const { rows } = await db.query<RecentOutcomes>(
+      `select count(*)::int as finished, count(*) filter (where status = 'failed')::int as failed
+       from sync_sessions where finished_at >= $1`,
+      [new Date(sinceMs).toISOString()],
+    );
+    return rows[0] ?? { finished: 0, failed: 0 };
   },
 };

@@ -282,3 +282,31 @@ async function appliedVersions(db: Queryable): Promise<string[]> {
   );
   return rows.map((row) => row.version);
 }
+
+export interface MigrationStatus {
+  /** Versions recorded as applied in this database, newest last. */
+  applied: string[];
+  /** The files this code ships that the database has not applied; null where they cannot be read. */
+  pending: string[] | null;
+}
+
+/**
+ * Whether the database's schema is the one this code expects: its applied versions against the
+ * migration files beside the code. Where the files are not deployed (a bundled function),
+ * `pending` is null and only what is applied is known.
+ */
+export async function migrationStatus(
+  db: Queryable,
+  dir = MIGRATIONS_DIR,
+): Promise<MigrationStatus> {
+  const applied = await appliedVersions(db);
+  let files: SqlFile[];
+  try {
+    files = await loadMigrationFiles(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied, pending: null };
+    throw error;
+  }
+  const done = new Set(applied);
+  return { applied, pending: files.map((f) => f.version).filter((v) => !done.has(v)) };
+}

@@ -334,6 +334,18 @@ export const sessionStore = {
     );
   },
 
+  /** Records what the session left for the operator to fix (see `warning_code`). */
+  async setWarning(
+    tx: Queryable,
+    sessionId: string,
+    warning: { code: string; message: string },
+  ): Promise<void> {
+    await tx.query(
+      'update sync_sessions set warning_code = $2, warning_message = $3 where id = $1',
+      [sessionId, warning.code, warning.message],
+    );
+  },
+
   /** Adds an enrichment batch's counts, in the caller's transaction. */
   async addEnriched(
     tx: Queryable,

@@ -60,7 +60,12 @@ export const STRAVA_PROVIDER = 'strava';
 export const MAX_PER_PAGE = 200;
 
 export function createStravaClient(options: StravaClientOptions): StravaClient {
-  const send = createResilientFetch({ service: 'Strava', clock: options.clock, ...options.http });
+  const send = createResilientFetch({
+    service: 'Strava',
+    api: STRAVA_PROVIDER,
+    clock: options.clock,
+    ...options.http,
+  });
   const { ledger, clock } = options;
 
   async function api(

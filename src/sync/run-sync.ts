@@ -1,4 +1,10 @@
-import { AppError, RateLimitedError, SystemError, toAppError } from '../core/errors.ts';
+import {
+  AppError,
+  ConfigError,
+  RateLimitedError,
+  SystemError,
+  toAppError,
+} from '../core/errors.ts';
 import type { SyncPhase } from '../core/glossary.ts';
 import { isDeauthorization, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
 import type { RunOutcome, SyncEvent } from '../core/sync-events.ts';
@@ -11,6 +17,8 @@ import {
   softDeleteActivities,
   upsertActivities,
 } from '../store/activity-store.ts';
+import type { Queryable } from '../store/database.ts';
+import { histogramAdds, opsStore, SESSION_SECONDS_BUCKETS } from '../store/ops-store.ts';
 import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
 import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
@@ -220,6 +228,18 @@ async function fetchAll(
         changed: written.inserted + written.updated,
         skipped,
       });
+      await opsStore.add(tx, [
+        {
+          name: 'stridesync_runs_stored_total',
+          labels: { change: 'new' },
+          value: written.inserted,
+        },
+        {
+          name: 'stridesync_runs_stored_total',
+          labels: { change: 'updated' },
+          value: written.updated,
+        },
+      ]);
       await appendEvent(tx, session, {
         type: 'slice:stored',
         payload: {
@@ -296,6 +316,7 @@ async function stopIfCancelled(
       type: 'sync:cancelled',
       payload: { stored: session.activities_stored },
     });
+    await recordFinished(tx, deps, session, 'cancelled');
   });
   return { status: 'cancelled' } as const;
 }
@@ -343,17 +364,24 @@ async function enrichAll(
     } catch (error) {
       // Weather never holds a sync hostage: the runs are stored and shown; a spent weather
       // budget or a provider the operator must fix leaves them waiting for the backfill job.
+      // A provider the operator must fix is the session's warning: it completes, saying so.
       if (!(error instanceof AppError)) throw error;
-      await step(session, (tx) =>
-        appendEvent(tx, session, {
+      await step(session, async (tx) => {
+        await appendEvent(tx, session, {
           type: 'enrich:deferred',
           payload: {
             code: error.code,
             message: error.userMessage,
             resumeAt: error instanceof RateLimitedError ? error.resumeAt.toISOString() : null,
           },
-        }),
-      );
+        });
+        if (error instanceof ConfigError) {
+          await sessionStore.setWarning(tx, session.id, {
+            code: error.code,
+            message: `Runs are stored without weather or place: ${error.userMessage} ${error.hint}`,
+          });
+        }
+      });
       deps.logger.warn(
         { sessionId: session.id, code: error.code, err: error },
         'enrichment deferred',
@@ -425,6 +453,9 @@ async function finish(
     await sessionStore.release(tx, session.id, options.owner, 'completed', {
       finishedAtMs: deps.clock.now(),
     });
+    const warning = current.warning_code
+      ? { code: current.warning_code, message: current.warning_message ?? '' }
+      : null;
     const event: SyncEvent = {
       type: 'sync:completed',
       payload: {
@@ -432,9 +463,17 @@ async function finish(
         skipped: current.activities_skipped,
         enriched: current.activities_enriched,
         durationMs: deps.clock.now() - new Date(current.started_at ?? deps.clock.now()).getTime(),
+        warning,
       },
     };
     await appendEvent(tx, session, event);
+    await recordFinished(tx, deps, current, warning ? 'completed_with_warning' : 'completed');
+    if (warning) {
+      deps.logger.warn(
+        { sessionId: session.id, code: warning.code },
+        'sync completed with a warning',
+      );
+    }
   });
   return { status: 'completed' };
 }
@@ -459,10 +498,19 @@ async function settleFailure(
     deps.db.withTransaction(async (tx) => {
       await sessionStore.release(tx, session.id, options.owner, to, patch);
       await appendEvent(tx, session, event);
+      if (to === 'failed') await recordFinished(tx, deps, session, 'failed');
     });
   try {
     if (error instanceof RateLimitedError) {
       logger.info({ resumeAt: error.resumeAt }, 'budget spent: parked');
+      await opsStore.add(deps.db, [
+        { name: 'stridesync_budget_waits_total', labels: { provider: 'strava' }, value: 1 },
+        {
+          name: 'stridesync_budget_wait_seconds_total',
+          labels: { provider: 'strava' },
+          value: Math.max(0, error.resumeAt.getTime() - deps.clock.now()) / 1000,
+        },
+      ]);
       await release(
         'rate_limited',
         { type: 'budget:exhausted', payload: { resumeAt: error.resumeAt.toISOString() } },
@@ -493,6 +541,29 @@ async function settleFailure(
     if (releaseError instanceof LeaseLostError) return { status: 'not_claimed' };
     throw releaseError;
   }
+}
+
+/**
+ * A session ended: `stridesync_sync_sessions_finished_total` and its duration (from its first
+ * start to now, parks and retries included), in the transaction that ends it.
+ */
+async function recordFinished(
+  tx: Queryable,
+  deps: SyncDeps,
+  session: SyncSessionRow,
+  outcome: 'completed' | 'completed_with_warning' | 'failed' | 'cancelled',
+): Promise<void> {
+  const labels = { kind: session.kind, outcome };
+  const startedMs = (session.started_at ?? session.created_at).getTime();
+  await opsStore.add(tx, [
+    { name: 'stridesync_sync_sessions_finished_total', labels, value: 1 },
+    ...histogramAdds(
+      'stridesync_sync_session_duration_seconds',
+      labels,
+      Math.max(0, deps.clock.now() - startedMs) / 1000,
+      SESSION_SECONDS_BUCKETS,
+    ),
+  ]);
 }
 
 /** Activity create/update events fetch the activity; deletions and athlete events do not. */

@@ -1,5 +1,6 @@
 import type { ApiLedger } from '../budget/api-ledger.ts';
 import type { Clock } from '../core/clock.ts';
+import type { CallObserver } from '../net/resilient-fetch.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { createConnectionStore } from '../strava/connection-store.ts';
@@ -27,8 +28,15 @@ export function createStravaDeps(o: {
   serverSecret: string;
   publicUrl: string;
   logger: Logger;
+  /** Records every call to Strava for health and metrics. */
+  observer?: CallObserver;
 }): StravaDeps {
-  const client = createStravaClient({ ...o.endpoints, ledger: o.ledger, clock: o.clock });
+  const client = createStravaClient({
+    ...o.endpoints,
+    ledger: o.ledger,
+    clock: o.clock,
+    ...(o.observer ? { http: { observer: o.observer } } : {}),
+  });
   const store = createConnectionStore(o.tokenCipher);
   return {
     client,

@@ -1,4 +1,6 @@
 import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
+import { apiNamesOf } from '../enrichment/enrichment-services.ts';
+import type { AlertSettings } from '../queue/alert-watch.ts';
 import { enrichForSync } from '../sync/enrich-for-sync.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
 import type { Runtime } from './node/open-runtime.ts';
@@ -30,4 +32,10 @@ export function syncDepsOf(parts: SyncParts): SyncDeps {
 /** What the weather backfill job needs, from the same parts. */
 export function enrichmentOf(parts: SyncParts): EnrichmentDeps {
   return { ...parts.weather, clock: parts.clock, flags: parts.flags };
+}
+
+/** The alert watch a worker runs when ALERT_WEBHOOK_URL is set; none otherwise. */
+export function alertsOf(parts: SyncParts): { alerts?: AlertSettings } {
+  const url = parts.config.alertWebhookUrl;
+  return url ? { alerts: { webhookUrl: url, apis: apiNamesOf(parts.weather) } } : {};
 }

@@ -26,6 +26,8 @@ function session(patch: Partial<SyncSessionRow> = {}): SyncSessionRow {
     error_message: null,
     error_hint: null,
     error_failure_type: null,
+    warning_code: null,
+    warning_message: null,
     lease_owner: 'cli:host:1#1',
     lease_expires_at: null,
     cancel_requested_at: null,

@@ -21,6 +21,7 @@ function session(overrides: Partial<SessionView> & { stored?: number } = {}): Se
     skippedReasons: {},
     progress: { percent: null, etaSeconds: null, waitingUntil: null, waitingFor: null },
     error: null,
+    warning: null,
     cancelRequested: false,
     createdAt: '2026-03-10T12:00:00.000Z',
     startedAt: '2026-03-10T12:00:01.000Z',

@@ -153,6 +153,8 @@ describe('syncSessionRowSchema', () => {
     error_message: null,
     error_hint: null,
     error_failure_type: null,
+    warning_code: null,
+    warning_message: null,
     lease_owner: 'worker-1',
     lease_expires_at: new Date('2025-10-20T10:05:00Z'),
     cancel_requested_at: null,

@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../../config/config.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ConfigError } from '../../core/errors.ts';
 import {
+  apiNamesOf,
   createEnrichmentServices,
   type EnrichmentServices,
   stridesyncUserAgent,
@@ -20,6 +21,7 @@ import { createWakeDebounce, wakeWorker } from '../../queue/wake-worker.ts';
 import type { Database } from '../../store/database.ts';
 import { createFeatureFlags } from '../../store/feature-flags.ts';
 import { openDatabase } from '../../store/open-database.ts';
+import { createOpsRecorder } from '../../store/ops-recorder.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
 import { createStravaDeps } from '../strava-deps.ts';
 
@@ -65,6 +67,7 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
   // A function instance serves one request at a time: a bigger pool per instance would only add
   // to the connections many instances open on Supabase's pooler.
   const db = await openNetlifyDatabase(config, logger, 1);
+  const weather = netlifyWeatherServices(config, createApiLedger(db, systemClock), db, logger);
   const deps: AppDeps = {
     db,
     clock: systemClock,
@@ -79,9 +82,10 @@ export async function buildNetlifyApp(env: Env = process.env): Promise<NetlifyAp
     // Functions send jobs; the background function works them.
     queue: await openJobQueue(db, { logger, work: false }),
     ...(config.mode === 'live' ? { strava: netlifyStravaDeps(config, db, jwtSecret, logger) } : {}),
-    estimate: estimateSettingsOf(netlifyWeatherServices(config, createApiLedger(db, systemClock))),
+    estimate: estimateSettingsOf(weather),
     metricsToken: config.metricsToken,
     flags: createFeatureFlags(db, { clock: systemClock }),
+    apis: apiNamesOf(weather),
   };
   const app = createApp(deps);
   const wakeNow = createWakeDebounce();
@@ -145,10 +149,13 @@ export function openNetlifyDatabase(config: Config, logger: Logger, max: number)
 export function netlifyWeatherServices(
   config: Config,
   ledger: ReturnType<typeof createApiLedger>,
+  db: Database,
+  logger: Logger,
 ): EnrichmentServices {
   return createEnrichmentServices(config.weather, {
     ledger,
     clock: systemClock,
+    http: { observer: createOpsRecorder(db, systemClock, logger) },
     userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
   });
 }
@@ -169,6 +176,7 @@ export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: strin
     serverSecret: jwtSecret,
     publicUrl: config.publicUrl,
     logger,
+    observer: createOpsRecorder(db, systemClock, logger),
   });
 }
 

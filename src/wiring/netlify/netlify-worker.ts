@@ -10,7 +10,7 @@ import { runScheduledTick, tickWindow } from '../../queue/scheduled-tick.ts';
 import { isSignedWake, WAKE_HEADER } from '../../queue/wake-worker.ts';
 import { hasDueJob, workUntilIdle } from '../../queue/work-until-idle.ts';
 import { createFeatureFlags } from '../../store/feature-flags.ts';
-import { enrichmentOf, syncDepsOf } from '../sync-deps-of.ts';
+import { alertsOf, enrichmentOf, syncDepsOf } from '../sync-deps-of.ts';
 import {
   loadNetlifyConfig,
   missingConfiguration,
@@ -66,7 +66,7 @@ export function createSyncWorkerFunction(o: { runForMs?: number } = {}): Netlify
           logger,
           config,
           strava: netlifyStravaDeps(config, db, jwtSecret, logger),
-          weather: netlifyWeatherServices(config, ledger),
+          weather: netlifyWeatherServices(config, ledger, db, logger),
           flags: createFeatureFlags(db, { clock: systemClock }),
         };
         const summary = await workUntilIdle(
@@ -77,6 +77,7 @@ export function createSyncWorkerFunction(o: { runForMs?: number } = {}): Netlify
             schedules: null,
             stopTimeoutMs: WORKER_STOP_TIMEOUT_MS,
             enrichment: enrichmentOf(parts),
+            ...alertsOf(parts),
           },
           { deadlineMs: startedMs + (o.runForMs ?? WORKER_RUN_MS) },
         );

@@ -5,6 +5,7 @@ import { createApiLedger } from '../../budget/api-ledger.ts';
 import type { Config } from '../../config/config.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import {
+  apiNamesOf,
   createEnrichmentServices,
   type EnrichmentServices,
   stridesyncUserAgent,
@@ -22,6 +23,7 @@ import type { Database } from '../../store/database.ts';
 import { createFeatureFlags, type FeatureFlags } from '../../store/feature-flags.ts';
 import { migrate } from '../../store/migrations.ts';
 import { openDatabase } from '../../store/open-database.ts';
+import { createOpsRecorder } from '../../store/ops-recorder.ts';
 import type { StravaDeps } from '../../strava/strava-deps.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
 import { createStravaDeps, type StravaEndpoints } from '../strava-deps.ts';
@@ -114,9 +116,11 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   const endpoints = stravaEndpoints(config, simulators);
   const ledger = createApiLedger(db, clock);
   const progressHub = createProgressHub(db, logger);
+  const observer = createOpsRecorder(db, clock, logger);
   const weather = createEnrichmentServices(weatherSettings(config, simulators), {
     ledger,
     clock,
+    http: { observer },
     userAgent: stridesyncUserAgent(config.publicUrl, packageJson.version),
     ...(simulators ? { nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS } : {}),
   });
@@ -140,6 +144,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       serverSecret,
       publicUrl: config.publicUrl,
       logger,
+      observer,
     }),
     simulators,
     weather,
@@ -211,6 +216,7 @@ export async function serveUntilStopped(
     ),
     metricsToken: runtime.config.metricsToken,
     flags: runtime.flags,
+    apis: apiNamesOf(runtime.weather),
     // The dashboard's sign-in on an install that signs its own tokens.
     ...(runtime.localJwtSecret
       ? { localSession: { jwtSecret: runtime.localJwtSecret, user: DEMO_USER } }

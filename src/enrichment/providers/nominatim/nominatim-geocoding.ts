@@ -77,7 +77,12 @@ const reverseSchema = z.union([
 ]);
 
 export function createNominatimPlaces(o: NominatimPlacesOptions): PlaceProvider {
-  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
+  const send = createResilientFetch({
+    service: SERVICE,
+    api: LEDGER_PROVIDER.nominatim,
+    clock: o.clock,
+    ...o.http,
+  });
   const budget = budgetOf(PROVIDER_BUDGETS.nominatim, o.limits);
   const pacer = createRequestPacer({
     ledger: o.ledger,

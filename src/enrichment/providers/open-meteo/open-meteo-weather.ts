@@ -83,7 +83,12 @@ export const DEFAULT_ARCHIVE_DELAY_DAYS = 5;
 const MISSING_MEANS_NOT_YET_MS = 14 * DAY_MS;
 
 export function createOpenMeteoWeather(o: OpenMeteoWeatherOptions): WeatherProvider {
-  const send = createResilientFetch({ service: SERVICE, clock: o.clock, ...o.http });
+  const send = createResilientFetch({
+    service: SERVICE,
+    api: LEDGER_PROVIDER.openMeteo,
+    clock: o.clock,
+    ...o.http,
+  });
   const budget = budgetOf(PROVIDER_BUDGETS.openMeteo, o.limits);
   const delayDays = o.archiveDelayDays ?? DEFAULT_ARCHIVE_DELAY_DAYS;
   const unitPaceMs = paceOf(o.limits.weightedPerMinute);

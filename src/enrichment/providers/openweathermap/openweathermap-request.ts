@@ -34,7 +34,12 @@ export interface OpenWeatherMapOptions {
  * waited out. `calls` counts the attempts sent.
  */
 export function createOwmRequester(o: OpenWeatherMapOptions, service: string, budget: BudgetPair) {
-  const send = createResilientFetch({ service, clock: o.clock, ...o.http });
+  const send = createResilientFetch({
+    service,
+    api: LEDGER_PROVIDER.openWeatherMap,
+    clock: o.clock,
+    ...o.http,
+  });
   const lines = budgetLines(budget);
   const pacer = createRequestPacer({
     ledger: o.ledger,
