@@ -11,6 +11,7 @@ import type { JobQueue } from '../../queue/job-queue.ts';
 import { sendStravaEvent } from '../../queue/strava-event-job.ts';
 import type { Database } from '../../store/database.ts';
 import type { FeatureFlags } from '../../store/feature-flags.ts';
+import { opsStore } from '../../store/ops-store.ts';
 import { pushSubscriptionStore } from '../../store/push-subscription-store.ts';
 import { findConnectedUser } from '../../strava/connection-store.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -92,9 +93,14 @@ export function stravaWebhookRoutes(deps: {
         objectId: event.object_id,
         aspect: event.aspect_type,
       };
-      const drop = (dropped: DropReason, extra: Record<string, unknown> = {}) => {
+      const count = (result: 'accepted' | 'dropped', reason: string) =>
+        opsStore.add(deps.db, [
+          { name: 'stridesync_webhook_events_total', labels: { result, reason }, value: 1 },
+        ]);
+      const drop = async (dropped: DropReason, extra: Record<string, unknown> = {}) => {
         const level = dropped === 'duplicate' ? 'info' : 'warn';
         logger[level]({ ...about, ...extra, dropped }, 'strava event dropped');
+        await count('dropped', dropped);
         return c.json({ received: true });
       };
       const subscription = await pushSubscriptionStore.load(deps.db);
@@ -122,6 +128,7 @@ export function stravaWebhookRoutes(deps: {
       const jobId = await sendStravaEvent(queue, event, c.get('correlationId'));
       if (!jobId) return drop('duplicate');
       logger.info({ ...about, jobId }, 'strava event queued');
+      await count('accepted', 'queued');
       c.header(EVENT_QUEUED_HEADER, 'true');
       return c.json({ received: true });
     });
