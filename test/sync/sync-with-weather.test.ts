@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
 import { createEnrichmentServices } from '../../src/enrichment/enrichment-services.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createOpsRecorder } from '../../src/store/ops-recorder.ts';
+import { opsStore } from '../../src/store/ops-store.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { enrichForSync } from '../../src/sync/enrich-for-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -75,5 +78,81 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
       count('enriched', 'enriched') + count('enriched', 'unavailable'),
     );
     expect(await eventTypes(t.db, session.id)).toContain('phase:enriching');
+  });
+});
+
+describe('a sync whose weather provider is misconfigured', () => {
+  let t: TestDatabase;
+  let sims: WeatherSims;
+  let h: StravaHarness;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+    sims = await startWeatherSims();
+    h = await startStravaHarness(t.db, { activityCount: 60, clock: sims.clock });
+  });
+  afterAll(async () => {
+    await h.close();
+    await sims.close();
+    await t.dispose();
+  });
+
+  it('completes with a warning, and says so in the figures, when the weather provider is misconfigured', async () => {
+    const userId = await insertUser(t.db);
+    await h.connect(userId);
+    const counter = async (name: string, labels: string) =>
+      (await opsStore.counters(t.db)).find((r) => r.name === name && r.labels === labels)?.value ??
+      0;
+    const services = createEnrichmentServices(
+      sims.settings({
+        provider: 'open-meteo',
+        openMeteoArchiveUrl: sims.urls.openMeteo.replace('/v1/archive', '/v1/wrong'),
+      }),
+      {
+        ledger: createApiLedger(t.db, sims.clock),
+        clock: sims.clock,
+        userAgent: 'stridesync-test/1.0',
+        sleep: (ms) => sims.sleep(ms),
+        http: { observer: createOpsRecorder(t.db, sims.clock, createLogger('silent')) },
+      },
+    );
+    const deps = syncDeps(t.db, h, { enrich: enrichForSync(t.db, services, sims.clock) });
+    const session = await startSession(t.db, userId);
+    await runToEnd(deps, session.id);
+
+    const done = await sessionStore.get(t.db, session.id);
+    expect(done).toMatchObject({
+      status: 'completed',
+      activities_enriched: 0,
+      warning_code: 'open_meteo_not_found',
+      warning_message: expect.stringMatching(/^Runs are stored without weather or place: /),
+    });
+    const { rows } = await t.db.query<{ payload: { warning: unknown } }>(
+      `select payload from sync_events where session_id = $1 and type = 'sync:completed'`,
+      [session.id],
+    );
+    expect(rows[0]?.payload.warning).toEqual({
+      code: 'open_meteo_not_found',
+      message: done?.warning_message,
+    });
+    expect(
+      await counter(
+        'stridesync_sync_sessions_finished_total',
+        'kind="backfill",outcome="completed_with_warning"',
+      ),
+    ).toBe(1);
+    expect(await counter('stridesync_runs_stored_total', 'change="new"')).toBe(
+      done?.activities_stored,
+    );
+    expect(done?.activities_stored).toBeGreaterThan(0);
+    expect(
+      await counter(
+        'stridesync_provider_config_errors_total',
+        'code="open_meteo_not_found",provider="open-meteo"',
+      ),
+    ).toBe(1);
+    expect(
+      await counter('stridesync_external_requests_total', 'api="open-meteo",status="404"'),
+    ).toBe(1);
   });
 });
