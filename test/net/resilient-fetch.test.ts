@@ -123,6 +123,41 @@ describe('resilient fetch', () => {
     await server.close();
   });
 
+  it('tells its observer every attempt, and the breaker opening and closing', async () => {
+    const server = await startScriptedServer([{ status: 500 }, { status: 500 }, { status: 200 }]);
+    const seen: string[] = [];
+    const { call, clock } = harness({
+      api: 'example',
+      maxAttempts: 1,
+      breakAfterFailures: 2,
+      halfOpenAfterMs: 50,
+      observer: {
+        attempted: async (api, { status, seconds }) => {
+          expect(seconds).toBeGreaterThanOrEqual(0);
+          seen.push(`${api} ${status}`);
+        },
+        circuitOpened: (api, until) => seen.push(`${api} open until ${until.toISOString()}`),
+        circuitClosed: (api) => seen.push(`${api} closed`),
+      },
+    });
+    await call(`${server.url}/a`, {});
+    await call(`${server.url}/a`, {});
+    await expect(call(`${server.url}/a`, {})).rejects.toMatchObject({
+      code: 'upstream_circuit_open',
+    });
+    // The breaker's half-open pause runs on real time: wait it out, then a trial call succeeds.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await call(`${server.url}/a`, {})).status).toBe(200);
+    expect(seen).toEqual([
+      'example 500',
+      'example 500',
+      `example open until ${new Date(clock.now() + 50).toISOString()}`,
+      'example 200',
+      'example closed',
+    ]);
+    await server.close();
+  });
+
   it('calls every attempt’s hooks', async () => {
     const server = await startScriptedServer([{ status: 503 }, { status: 200 }]);
     const { call } = harness();
