@@ -45,7 +45,7 @@ describe('Netlify functions bundle', () => {
       expect(statSync(result.path).size).toBeLessThan(50 * 1024 * 1024);
     }
     const paths = (name: string) => (byName[name]?.routes ?? []).map((route) => route.pattern);
-    expect(paths('health')).toEqual(['/api/health', '/api/metrics']);
+    expect(paths('health')).toEqual(['/api/health', '/api/health/ready', '/api/metrics']);
     expect(paths('strava-webhook')).toEqual(['/api/strava/webhook']);
     expect(paths('strava-auth')).toContain('/api/strava/connection');
     expect(paths('sync-orchestrator')).toEqual(
