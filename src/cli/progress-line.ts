@@ -40,6 +40,7 @@ export type DisplayedSession = Pick<
   | 'error_code'
   | 'error_message'
   | 'error_hint'
+  | 'warning_message'
 >;
 
 /** The API's view of a session as the line reads it: the same counters, times and error. */
@@ -63,6 +64,7 @@ export function viewAsDisplayed(view: SessionView): DisplayedSession {
     error_code: view.error?.code ?? null,
     error_message: view.error?.message ?? null,
     error_hint: view.error?.hint ?? null,
+    warning_message: view.warning?.message ?? null,
   };
 }
 
@@ -101,11 +103,15 @@ export function progressLine(
 export function summaryLine(session: DisplayedSession, nowMs: number): string {
   const from = (session.started_at ?? session.created_at).getTime();
   const to = session.finished_at?.getTime() ?? nowMs;
-  const outcome = session.status.charAt(0).toUpperCase() + session.status.slice(1);
+  const outcome =
+    session.status.charAt(0).toUpperCase() +
+    session.status.slice(1) +
+    (session.warning_message ? ' with a warning' : '');
   return (
     `${outcome} in ${formatDuration(Math.max(0, (to - from) / 1000))}: ` +
     `stored ${session.activities_stored}, skipped ${session.activities_skipped}, ` +
-    `enriched ${session.activities_enriched}, weather unavailable ${session.weather_unavailable}.`
+    `enriched ${session.activities_enriched}, weather unavailable ${session.weather_unavailable}.` +
+    (session.warning_message ? `\nWarning: ${session.warning_message}` : '')
   );
 }
 

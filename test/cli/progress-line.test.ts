@@ -132,6 +132,21 @@ describe('the progress line', () => {
     );
   });
 
+  it('says a session completed with a warning, and what the warning is', () => {
+    const ended = session({
+      status: 'completed',
+      phase: 'finalizing',
+      activities_stored: 60,
+      finished_at: new Date('2026-03-01T10:00:30Z'),
+      warning_code: 'open_meteo_not_found',
+      warning_message: 'Runs are stored without weather or place: Open-Meteo was not found.',
+    });
+    expect(summaryLine(ended, at('2026-03-01T11:00:00Z'))).toBe(
+      'Completed with a warning in 30s: stored 60, skipped 0, enriched 0, weather unavailable 0.\n' +
+        'Warning: Runs are stored without weather or place: Open-Meteo was not found.',
+    );
+  });
+
   it('formats durations as a person reads them', () => {
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(59.6)).toBe('1m');
