@@ -35,7 +35,7 @@ export function enrichmentOf(parts: SyncParts): EnrichmentDeps {
 }
 
 /** The alert watch a worker runs when ALERT_WEBHOOK_URL is set; none otherwise. */
-export function alertsOf(parts: SyncParts): { alerts?: AlertSettings } {
+export function alertsOf(parts: Pick<SyncParts, 'config' | 'weather'>): { alerts?: AlertSettings } {
   const url = parts.config.alertWebhookUrl;
   return url ? { alerts: { webhookUrl: url, apis: apiNamesOf(parts.weather) } } : {};
 }

@@ -5,6 +5,7 @@ import { AuthenticationError } from '../../core/errors.ts';
 import { CORRELATION_HEADER, resolveCorrelationId } from '../../http/correlation.ts';
 import { errorResponse } from '../../http/error-response.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { checkAlerts } from '../../queue/alert-watch.ts';
 import { openJobQueue, QUEUES } from '../../queue/job-queue.ts';
 import { runScheduledTick, tickWindow } from '../../queue/scheduled-tick.ts';
 import { isSignedWake, WAKE_HEADER } from '../../queue/wake-worker.ts';
@@ -123,6 +124,16 @@ export function createSchedulerFunction(): NetlifyHandler {
             nowMs,
             logger,
           });
+          // Incidents open and resolve even when no sync runs: the tick watches too.
+          const { alerts } = alertsOf({
+            config,
+            weather: netlifyWeatherServices(config, createApiLedger(db, systemClock), db, logger),
+          });
+          if (alerts) {
+            await checkAlerts({ db, clock: systemClock, logger }, alerts).catch((error: unknown) =>
+              logger.error({ err: error }, 'checking alerts failed'),
+            );
+          }
           const woke = await hasDueJob(db, Object.values(QUEUES), 0);
           if (woke) {
             const origin = context.site?.url ?? new URL(req.url).origin;
