@@ -6,6 +6,7 @@ import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type JobQueue, openJobQueue, QUEUES } from '../../src/queue/job-queue.ts';
 import { handleStravaEvent } from '../../src/queue/strava-event-job.ts';
+import { opsStore } from '../../src/store/ops-store.ts';
 import { pushSubscriptionStore } from '../../src/store/push-subscription-store.ts';
 import { createPushSubscriptionsApi } from '../../src/strava/push-subscriptions.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
@@ -200,10 +201,24 @@ describe('trusting Strava webhook events', () => {
         : // the real athlete: repeated ids, real and made up
           { owner_id: athlete, object_id: i % 3 === 0 ? real[i % 20]! : 7_000_000 + (i % 80) },
     );
+    const counted = async () =>
+      Object.fromEntries(
+        (await opsStore.counters(t.db))
+          .filter((r) => r.name === 'stridesync_webhook_events_total')
+          .map((r) => [r.labels, r.value]),
+      );
+    const countedBefore = await counted();
     const answers = await Promise.all(
       events.map((e) => post({ aspect_type: 'create', object_type: 'activity', ...e })),
     );
     expect(answers.every((r) => r.status === 200)).toBe(true);
+    // Every event is counted once, accepted or dropped with its reason.
+    const countedAfter = await counted();
+    const delta = (labels: string) => (countedAfter[labels] ?? 0) - (countedBefore[labels] ?? 0);
+    const total = Object.keys(countedAfter).reduce((sum, labels) => sum + delta(labels), 0);
+    expect(total).toBe(150);
+    expect(delta('reason="not_connected",result="dropped"')).toBe(38);
+    expect(delta('reason="queued",result="accepted"')).toBeGreaterThan(0);
     const { rows } = await t.db.query<{ n: number }>(
       `select count(*)::int as n from pgboss.job where name = 'strava-event'`,
     );
