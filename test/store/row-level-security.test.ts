@@ -13,6 +13,9 @@ const SERVER_ONLY_TABLES = [
   'place_cache',
   'oauth_states',
   'strava_push_subscription',
+  'provider_health',
+  'ops_counters',
+  'alert_incidents',
 ];
 const TOKEN_COLUMNS = ['access_token_enc', 'refresh_token_enc', 'token_key_version'];
 
@@ -51,6 +54,15 @@ describe.each(ADAPTERS)('row level security on %s', (kind) => {
     );
     await t.db.query(
       `insert into strava_push_subscription (id, callback_url) values (120475, 'https://x.test/hook')`,
+    );
+    await t.db.query(
+      `insert into provider_health (provider, last_success_at) values ('strava', now())`,
+    );
+    await t.db.query(
+      `insert into ops_counters (name, labels, value) values ('stridesync_runs_stored_total', '', 1)`,
+    );
+    await t.db.query(
+      `insert into alert_incidents (key, summary, opened_at) values ('queue_backlog', 'x', now())`,
     );
   });
   afterAll(() => t.dispose());
@@ -201,6 +213,9 @@ function firstColumn(table: string): string {
     place_cache: 'city',
     feature_flags: 'enabled',
     oauth_states: 'nonce',
+    provider_health: 'provider',
+    ops_counters: 'value',
+    alert_incidents: 'summary',
   };
   return columns[table] ?? 'id';
 }
