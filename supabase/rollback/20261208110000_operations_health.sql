@@ -1,4 +1,5 @@
--- Undoes 20261208110000_operations_health.sql.
+-- stridesync: destroys-data the operator's figures: each API's last success and error, the metrics counters (they restart at zero), open alert incidents, and sync sessions' warnings
+-- Undoes 20261208110000_operations_health.
 alter table public.sync_sessions
   drop column warning_code,
   drop column warning_message;
