@@ -12,6 +12,7 @@ import { statsCommand } from './cli/stats-command.ts';
 import { statusCommand } from './cli/status-command.ts';
 import { stravaCommand } from './cli/strava-command.ts';
 import { syncCommand } from './cli/sync-command.ts';
+import { verifyCommand } from './cli/verify-command.ts';
 import { workerCommand } from './cli/worker-command.ts';
 import { AppError, TransientError, toAppError } from './core/errors.ts';
 import { createLogger, LOG_LEVELS, type Logger } from './observability/logger.ts';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CliCommand[] = [
   migrateLegacyTokensCommand,
   stravaCommand,
   flagsCommand,
+  verifyCommand,
   simCommand,
 ];
 
