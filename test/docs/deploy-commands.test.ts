@@ -36,6 +36,7 @@ describe('docs/deploy.md', () => {
       'flags off',
       'flags list',
       'migrate --down',
+      'verify --url',
     ])
       expect(names).toContain(wanted);
   });
