@@ -95,6 +95,7 @@ const knobsBody = z.strictObject({
     .strictObject({ everyListRequests: z.int().positive(), perArrival: z.int().min(1) })
     .nullable()
     .optional(),
+  athleteLimit: z.int().min(0).nullable().optional(),
 });
 
 const pair = z.strictObject({

@@ -28,6 +28,12 @@ export interface Knobs {
    * creates `perArrival` new activities for them (with create events).
    */
   arrivals: { everyListRequests: number; perArrival: number } | null;
+  /**
+   * The app's connected-athlete limit: with this many athletes connected, /oauth/authorize
+   * answers Strava's 403 "Limit of connected athletes exceeded" page to any other athlete and
+   * never redirects back. null: no limit.
+   */
+  athleteLimit: number | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -36,6 +42,7 @@ export const DEFAULT_KNOBS: Knobs = {
   afterOnlyOrder: 'ascending',
   deliverWebhooks: true,
   arrivals: null,
+  athleteLimit: null,
 };
 
 /** Everything the routes need, passed in (no globals): one per simulator. */

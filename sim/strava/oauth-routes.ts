@@ -18,7 +18,9 @@ import type { Scope, SimApp } from './types.ts';
  *   callback domain or a subdomain; localhost and 127.0.0.1 always pass), then redirects back
  *   with `state`, `code` and the granted `scope` (comma-separated, `read` always in it), or
  *   with `error=access_denied`. Simplified: there is no consent page; the `authorizeDecision`
- *   knob is the athlete's click, `authorizeAthleteId` who is logged in.
+ *   knob is the athlete's click, `authorizeAthleteId` who is logged in. With the `athleteLimit`
+ *   knob reached by other athletes, it answers Strava's 403 "Limit of connected athletes
+ *   exceeded" page instead and sends nobody back.
  * - POST /oauth/token exchanges a code (single use; the response includes the athlete) or a
  *   refresh token (no athlete), with the rules in tokens.ts. It works for an inactive app too
  *   (reported: the refresh succeeds, the API calls then get 403).
@@ -101,6 +103,7 @@ function authorize(c: Context<SimEnv>, context: SimContext): Response {
       ],
     });
   }
+  if (atAthleteLimit(context, client.clientId, athleteId)) return athleteLimitPage(c);
   const state = query.state ?? '';
   const decision: AuthorizeDecision = context.knobs.authorizeDecision;
   if (decision === 'deny')
@@ -112,6 +115,27 @@ function authorize(c: Context<SimEnv>, context: SimContext): Response {
   return c.redirect(
     withQuery(redirect, `state=${encode(state)}&code=${code}&scope=${scopes.join(',')}`),
     302,
+  );
+}
+
+/** Whether `athleteId` is refused for the app's connected-athlete limit (knob `athleteLimit`). */
+function atAthleteLimit(context: SimContext, clientId: string, athleteId: number): boolean {
+  const limit = context.knobs.athleteLimit;
+  if (limit === null) return false;
+  const connected = new Set(
+    context.tokens
+      .grants()
+      .filter((g) => g.clientId === clientId)
+      .map((g) => g.athleteId),
+  );
+  return !connected.has(athleteId) && connected.size >= limit;
+}
+
+/** Strava's own page for an app at its limit: the athlete stays on strava.com. */
+function athleteLimitPage(c: Context<SimEnv>): Response {
+  return c.html(
+    '<!DOCTYPE html><html><head><title>Strava</title></head><body><h1>Limit of connected athletes exceeded</h1></body></html>',
+    403,
   );
 }
 

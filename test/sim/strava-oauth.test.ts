@@ -76,6 +76,24 @@ describe('GET /oauth/authorize', () => {
     expect(location).toBe(`${REDIRECT}?state=signed-state&error=access_denied`);
   });
 
+  it('answers Strava’s 403 page, sending nobody back, once the app’s athlete limit is reached', async () => {
+    const knobs = await fetch(`${env.url}/_sim/knobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ athleteLimit: 0 }),
+    });
+    expect(knobs.status).toBe(200);
+    const { response, location } = await authorize();
+    expect(response.status).toBe(403);
+    expect(location).toBeNull();
+    expect(await response.text()).toContain('Limit of connected athletes exceeded');
+    // An athlete already connected is not counted against the limit when connecting again.
+    sim.knobs.athleteLimit = null;
+    expect((await exchange(await codeFor())).status).toBe(200);
+    sim.knobs.athleteLimit = 1;
+    expect((await authorize()).response.status).toBe(302);
+  });
+
   it('checks the client id, the redirect URI, the response type and the scopes', async () => {
     const badClient = await authorize({ client_id: '99999' });
     expect(badClient.response.status).toBe(400);
