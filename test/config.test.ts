@@ -72,6 +72,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the Strava athlete limit, unset by default', () => {
+    expect(loadConfig({}).strava.athleteLimit).toBeUndefined();
+    expect(loadConfig({ STRAVA_ATHLETE_LIMIT: '999' }).strava.athleteLimit).toBe(999);
+  });
+
   it('reads the worker settings, with off for a schedule', () => {
     const config = loadConfig({
       SYNC_WORKER_CONCURRENCY: '4',
@@ -197,6 +202,8 @@ describe('loadConfig', () => {
     [{ SYNC_RECONCILE_CRON: '61 * * * *' }, 'SYNC_RECONCILE_CRON'],
     [{ WEATHER_BACKFILL_CRON: '0 0 * * * *' }, 'WEATHER_BACKFILL_CRON'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ STRAVA_ATHLETE_LIMIT: '0' }, 'STRAVA_ATHLETE_LIMIT'],
+    [{ STRAVA_ATHLETE_LIMIT: 'many' }, 'STRAVA_ATHLETE_LIMIT'],
   ])('refuses %o with a message naming %s', (env, name) => {
     const error = failure(env);
     expect(error.code).toBe('invalid_configuration');

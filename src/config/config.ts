@@ -47,6 +47,8 @@ export interface Config {
     sportTypes: readonly string[];
     /** The `verify_token` the push subscription was created with; unset: no webhook. */
     webhookVerifyToken: string | undefined;
+    /** The Strava application's connected-athlete limit; unset: connects are never refused here. */
+    athleteLimit: number | undefined;
   };
   weather: WeatherSettings;
   /**
@@ -167,6 +169,11 @@ const envSchema = z.object({
     )
     .transform((list) => list.split(',').map((type) => type.trim()))
     .default(['Run', 'TrailRun', 'VirtualRun']),
+  STRAVA_ATHLETE_LIMIT: z.coerce
+    .number({ error: 'must be a positive integer' })
+    .int('must be a positive integer')
+    .min(1, 'must be a positive integer')
+    .optional(),
   STRAVA_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   OPENWEATHER_API_KEY: z.string().min(1).optional(),
   OPENWEATHER_API_URL: httpUrl.default('https://api.openweathermap.org'),
@@ -307,6 +314,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       oauthUrl: e.STRAVA_OAUTH_URL,
       sportTypes: e.STRAVA_SPORT_TYPES,
       webhookVerifyToken: e.STRAVA_WEBHOOK_VERIFY_TOKEN,
+      athleteLimit: e.STRAVA_ATHLETE_LIMIT,
     },
     weather: {
       provider: e.WEATHER_PROVIDER,

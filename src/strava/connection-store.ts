@@ -228,6 +228,22 @@ export async function findConnectedUser(
   return rows[0]?.user_id;
 }
 
+/**
+ * Athletes connected now (what Strava counts against the application's athlete limit), and
+ * whether `userId` is one of them (reconnecting takes no new place).
+ */
+export async function connectedAthletes(
+  db: Queryable,
+  userId: string,
+): Promise<{ count: number; includesUser: boolean }> {
+  const { rows } = await db.query<{ count: number; includes_user: boolean | null }>(
+    `select count(distinct athlete_id)::int as count, bool_or(user_id = $1) as includes_user
+       from strava_connections where revoked_at is null`,
+    [userId],
+  );
+  return { count: rows[0]?.count ?? 0, includesUser: rows[0]?.includes_user === true };
+}
+
 /** Every user a scheduled sync can run for (live connection, refresh token held), in id order. */
 export async function listSyncableUsers(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ user_id: string }>(

@@ -13,4 +13,6 @@ export interface StravaDeps {
   clientId: string;
   /** Where users reach the app (PUBLIC_URL): the dashboard there is where Strava sends them back. */
   publicUrl: string;
+  /** STRAVA_ATHLETE_LIMIT: with this many athletes connected, a new connect is refused here. */
+  athleteLimit?: number;
 }

@@ -27,6 +27,7 @@ export function createStravaDeps(o: {
   /** Signs OAuth states: the JWT secret (Supabase's, or the local install's). */
   serverSecret: string;
   publicUrl: string;
+  athleteLimit?: number;
   logger: Logger;
   /** Records every call to Strava for health and metrics. */
   observer?: CallObserver;
@@ -52,5 +53,6 @@ export function createStravaDeps(o: {
     oauthUrl: o.endpoints.oauthUrl,
     clientId: o.endpoints.clientId,
     publicUrl: o.publicUrl,
+    ...(o.athleteLimit ? { athleteLimit: o.athleteLimit } : {}),
   };
 }

@@ -83,6 +83,38 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
     });
   });
 
+  it('refuses a new athlete before Strava once STRAVA_ATHLETE_LIMIT athletes are connected', async () => {
+    const limited = createApp({
+      db: t.db,
+      clock: h.clock,
+      logger: logs.logger,
+      auth: createJwtVerifier({ secret: JWT_SECRET }),
+      strava: { ...h.routeDeps({ jwtSecret: JWT_SECRET, publicUrl: PUBLIC_URL }), athleteLimit: 1 },
+    });
+    const connect = (as: string) =>
+      limited.request('/api/strava/connect', { headers: { authorization: as } });
+    expect((await connect(authorization)).status).toBe(302);
+    expect((await connectVia()).done.status).toBe(200);
+
+    const otherId = await insertUser(t.db);
+    const other = `Bearer ${await signAccessToken(JWT_SECRET, { sub: otherId })}`;
+    const refused = await connect(other);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await errorOf(refused)).toMatchObject({
+      code: 'strava_athlete_limit',
+      message:
+        'This stridesync has reached the number of athletes its Strava application may connect; the operator has been told.',
+      hint: expect.stringContaining('extended access'),
+    });
+    const logged = logs.entries().find((e) => e.code === 'strava_athlete_limit');
+    expect(logged?.level).toBe(40);
+    expect(logged?.correlationId).toBe(refused.headers.get('x-correlation-id'));
+    expect(logged?.detail).toContain('1 athletes connected, STRAVA_ATHLETE_LIMIT 1');
+    // The athlete already connected takes no new place: reconnecting still goes to Strava.
+    expect((await connect(authorization)).status).toBe(302);
+  });
+
   it('needs a signed-in user to start and to finish', async () => {
     expect((await app.request('/api/strava/connect')).status).toBe(401);
     const { landing } = await authorizeAtStrava();

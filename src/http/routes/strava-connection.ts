@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../../store/database.ts';
 import { purgeUserData } from '../../store/purge-user-data.ts';
 import {
   type ConnectionProfile,
+  connectedAthletes,
   DISCONNECTED_BY_USER,
   readConnectionProfile,
 } from '../../strava/connection-store.ts';
@@ -43,6 +44,8 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
     })
     .get('/api/strava/connect', requireUser(deps.auth), async (c) => {
       const user = c.get('user');
+      if (deps.athleteLimit !== undefined)
+        await refuseAtAthleteLimit(deps.db, deps.athleteLimit, user.id);
       const state = await deps.states.issue(deps.db, user.id);
       const url = new URL(`${deps.oauthUrl}/authorize`);
       url.search = new URLSearchParams({
@@ -172,4 +175,22 @@ async function deauthorizeAtStrava(deps: StravaConnectionDeps, userId: string): 
     throw error;
   }
   await deps.client.deauthorize(token);
+}
+
+/**
+ * Strava refuses a connect on its own page once the application has as many connected athletes
+ * as it may (403 "Limit of connected athletes exceeded"), and the runner never comes back. With
+ * STRAVA_ATHLETE_LIMIT set, the refusal happens here instead, where it can be explained; the
+ * error handler logs it as a warning with the request's correlation id, for the operator.
+ */
+async function refuseAtAthleteLimit(db: Database, limit: number, userId: string): Promise<void> {
+  const connected = await connectedAthletes(db, userId);
+  if (connected.includesUser || connected.count < limit) return;
+  throw new ConfigError({
+    code: 'strava_athlete_limit',
+    userMessage:
+      'This stridesync has reached the number of athletes its Strava application may connect; the operator has been told.',
+    hint: 'Operator: ask Strava to raise the application’s athlete limit (extended access, docs/deploy.md), then raise STRAVA_ATHLETE_LIMIT.',
+    detail: `connect refused: ${connected.count} athletes connected, STRAVA_ATHLETE_LIMIT ${limit}`,
+  });
 }

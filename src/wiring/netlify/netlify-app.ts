@@ -175,6 +175,7 @@ export function netlifyStravaDeps(config: Config, db: Database, jwtSecret: strin
     tokenCipher: createTokenCipher(config.tokenEncryptionKeys ?? []),
     serverSecret: jwtSecret,
     publicUrl: config.publicUrl,
+    athleteLimit: config.strava.athleteLimit,
     logger,
     observer: createOpsRecorder(db, systemClock, logger),
   });

@@ -143,6 +143,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       tokenCipher,
       serverSecret,
       publicUrl: config.publicUrl,
+      athleteLimit: config.strava.athleteLimit,
       logger,
       observer,
     }),
