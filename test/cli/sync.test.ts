@@ -278,8 +278,12 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
     expect(frames.at(-1)).toMatch(/^\[█{20}\] 100% {2}completed {2}stored \d+ {2}enriched 0/);
     // A log line (weather is unreachable here, see `env`) goes above the progress line.
     expect(output).toMatch(/\[K\{"level":40,.*"msg":"enrichment deferred"\}\r\n\r\[/);
-    // The last frame stays, and the summary follows on a line of its own.
-    expect(output).toContain(`${clearLine}\r\nCompleted in `);
+    // The last frame stays, and the summary follows on a line of its own; the unreachable
+    // weather is the warning it completed with.
+    expect(output).toContain(`${clearLine}\r\nCompleted with a warning in `);
+    expect(output).toContain(
+      'Warning: Runs are stored without weather or place: Open-Meteo answered "not found"',
+    );
   });
 
   it('ends with exit code 1 and the session’s own message and next step when the sync fails', async () => {

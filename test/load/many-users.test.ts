@@ -190,10 +190,12 @@ describe(`${USERS} users, ${WORKERS} worker processes, one Postgres, one Strava 
         .reduce((s, [, statuses]) => s + (statuses['200'] ?? 0), 0);
 
       // No session worked by two at once. The timeline: each run of the runner begins with
-      // sync:started and ends (yield, park, retry or end) before the next begins.
+      // sync:started and ends (yield, park for Strava or for a weather provider's pace, retry or
+      // end) before the next begins.
       const terminators = new Set([
         'sync:yielded',
         'budget:exhausted',
+        'enrich:waiting',
         'sync:retrying',
         'sync:completed',
         'sync:failed',
