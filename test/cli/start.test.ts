@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
+import { ALL_FEATURES_ON } from '../support/feature-flags.ts';
 
 /** `npm start` on a machine with no Postgres server: the embedded database, end to end. */
 describe('stridesync start on the embedded database', () => {
@@ -46,6 +47,7 @@ describe('stridesync start on the embedded database', () => {
     expect(await me.json()).toEqual({
       id: 'd3e0a000-0000-4000-8000-000000000001',
       email: 'demo@stridesync.local',
+      features: ALL_FEATURES_ON,
     });
 
     // Demo mode: Strava is the in-process simulator, and connecting goes through its OAuth.

@@ -2,14 +2,11 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StravaCallbackBody } from '../../src/api/contract.ts';
 import { ApiError, createApiClient, fetchLocalSession } from '../../src/client/api-client.ts';
-import { KNOWN_FLAGS } from '../../src/core/feature-flags.ts';
 import { PUBLIC_ONLY_NOTE } from '../../src/estimate/backfill-estimate.ts';
 import { MAX_STARTS_PER_HOUR } from '../../src/http/routes/syncs.ts';
 import { DEMO_USER } from '../../src/wiring/node/demo-user.ts';
+import { ALL_FEATURES_ON } from '../support/feature-flags.ts';
 import { type ClientHarness, startClientHarness } from './client-harness.ts';
-
-/** No flag rows: every feature is on for everyone (today's behaviour). */
-const ALL_ON = Object.fromEntries(KNOWN_FLAGS.map((key) => [key, true]));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -62,7 +59,7 @@ describe('the API client against the real server', () => {
   describe('me', () => {
     it('answers who the token names', async () => {
       const { client, userId } = await h.clientFor();
-      expect(await client.me()).toEqual({ id: userId, email: null, features: ALL_ON });
+      expect(await client.me()).toEqual({ id: userId, email: null, features: ALL_FEATURES_ON });
     });
 
     it('turns a 401 into an ApiError with the server’s message, hint and correlation id', async () => {

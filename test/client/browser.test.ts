@@ -2,8 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/api/contract.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
-import { KNOWN_FLAGS } from '../../src/core/feature-flags.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { ALL_FEATURES_ON } from '../support/feature-flags.ts';
 import { bundleForBrowser } from './browser-bundle.ts';
 import {
   type ClientHarness,
@@ -12,9 +12,6 @@ import {
   workerMoves,
 } from './client-harness.ts';
 import { type RealtimeStandIn, startRealtimeStandIn } from './realtime-stand-in.ts';
-
-/** No flag rows: every feature is on for everyone (today's behaviour). */
-const ALL_ON = Object.fromEntries(KNOWN_FLAGS.map((key) => [key, true]));
 
 /** Debian's Chromium (CI installs it); never a downloaded browser. */
 
@@ -82,7 +79,7 @@ describe('the client in a real browser', () => {
       const { name, status, code, message, hint } = error;
       return { me, error: { name, status, code, message, hint } };
     });
-    expect(answers.me).toEqual({ id: userId, email: null, features: ALL_ON });
+    expect(answers.me).toEqual({ id: userId, email: null, features: ALL_FEATURES_ON });
     expect(answers.error).toMatchObject({
       name: 'ApiError',
       status: 404,

@@ -1,9 +1,9 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_FLAGS } from '../../src/core/feature-flags.ts';
 import { signAccessToken } from '../../src/http/jwt.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { ALL_FEATURES_ON } from '../support/feature-flags.ts';
 import { errorOf, JWT_SECRET, testApp, USER_ID } from './test-app.ts';
 
 let db: Database;
@@ -32,9 +32,6 @@ async function expect401(response: Response, code: string) {
   expect(error.hint).toBe('Sign in again.');
 }
 
-/** No flags are stored: every feature is on, as before flags existed. */
-const ALL_ON = Object.fromEntries(KNOWN_FLAGS.map((key) => [key, true]));
-
 describe('GET /api/me', () => {
   it('answers the user the token names', async () => {
     const token = await signAccessToken(JWT_SECRET, { sub: USER_ID, email: 'runner@example.com' });
@@ -43,7 +40,7 @@ describe('GET /api/me', () => {
     expect(await response.json()).toEqual({
       id: USER_ID,
       email: 'runner@example.com',
-      features: ALL_ON,
+      features: ALL_FEATURES_ON,
     });
   });
 
@@ -51,7 +48,7 @@ describe('GET /api/me', () => {
     const token = await signAccessToken(JWT_SECRET, { sub: USER_ID, expiresInSeconds: -10 });
     const response = await me(`Bearer ${token}`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: USER_ID, email: null, features: ALL_ON });
+    expect(await response.json()).toEqual({ id: USER_ID, email: null, features: ALL_FEATURES_ON });
   });
 
   it('treats the empty email of phone sign-ins as no email', async () => {
@@ -64,7 +61,7 @@ describe('GET /api/me', () => {
     expect(await (await me(`Bearer ${token}`)).json()).toEqual({
       id: USER_ID,
       email: null,
-      features: ALL_ON,
+      features: ALL_FEATURES_ON,
     });
   });
 });

@@ -13,6 +13,7 @@ import {
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createPgliteDatabase } from '../../src/store/pglite-database.ts';
+import { ALL_FEATURES_ON } from '../support/feature-flags.ts';
 import { errorOf, JWT_SECRET, USER_ID } from './test-app.ts';
 
 /**
@@ -85,13 +86,17 @@ describe('tokens signed with the project’s asymmetric keys (JWKS)', () => {
     freshApp();
     const asymmetric = await me(await es256(signing));
     expect(asymmetric.status).toBe(200);
-    expect(await asymmetric.json()).toEqual({ id: USER_ID, email: 'runner@example.com' });
+    expect(await asymmetric.json()).toEqual({
+      id: USER_ID,
+      email: 'runner@example.com',
+      features: ALL_FEATURES_ON,
+    });
     // The project's HS256 tokens carry its issuer too.
     const legacy = await me(
       await signAccessToken(JWT_SECRET, { sub: USER_ID, issuer: `${supabaseUrl}/auth/v1` }),
     );
     expect(legacy.status).toBe(200);
-    expect(await legacy.json()).toEqual({ id: USER_ID, email: null });
+    expect(await legacy.json()).toEqual({ id: USER_ID, email: null, features: ALL_FEATURES_ON });
   });
 
   it('refuses a token for another audience or from another issuer (401), whatever its algorithm', async () => {

@@ -75,11 +75,15 @@ function isStale(distDir: string, sourcePaths: string[]): boolean {
   return sourcePaths.some((p) => newestChangeMs(p) > built.mtimeMs);
 }
 
+/**
+ * The newest file's time. A folder's own time is left out: it changes whenever an entry comes or
+ * goes, the swap of a fresh build into web/ included, and a source that matters changes a file.
+ */
 function newestChangeMs(target: string): number {
   const stats = statOrNull(target);
   if (!stats) return 0;
   if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = stats.mtimeMs;
+  let newest = 0;
   for (const entry of readdirSync(target)) {
     if (entry.startsWith('.') || entry === 'dist' || entry === 'node_modules') continue;
     newest = Math.max(newest, newestChangeMs(path.join(target, entry)));
