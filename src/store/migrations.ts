@@ -272,6 +272,24 @@ export async function planRollback(
   });
 }
 
+/**
+ * For the commands that serve or work without migrating: refuses a database whose schema is
+ * behind this code (a fresh one included) with what to run, instead of failing later on a
+ * missing table. Where the migration files are not deployed, nothing can be compared.
+ */
+export async function requireMigrated(db: Queryable, dir = MIGRATIONS_DIR): Promise<void> {
+  const { applied, pending } = await migrationStatus(db, dir);
+  if (!pending?.length) return;
+  throw new ConfigError({
+    code: 'migrations_pending',
+    userMessage:
+      applied.length === 0
+        ? `The database has no stridesync schema yet (${pending.length} migrations to apply).`
+        : `The database's schema is behind this code: ${pending.length} migration(s) pending (${pending.join(', ')}).`,
+    hint: "Run 'stridesync migrate' against the same DATABASE_URL (or use 'stridesync start' locally, which migrates), then run this command again.",
+  });
+}
+
 async function appliedVersions(db: Queryable): Promise<string[]> {
   const { rows: history } = await db.query<{ present: boolean }>(
     `select to_regclass('supabase_migrations.schema_migrations') is not null as present`,

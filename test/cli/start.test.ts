@@ -177,4 +177,21 @@ describe('stridesync command line', () => {
       }
     },
   );
+
+  it('serve: a database without the schema is refused with what to run, not a missing table', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'stridesync-unmigrated-'));
+    try {
+      const p = runCli(['serve'], {
+        PORT: String(await freePort()),
+        STRIDESYNC_DATA_DIR: dataDir,
+      });
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain('The database has no stridesync schema yet');
+      expect(p.stderr()).toContain("Run 'stridesync migrate' against the same DATABASE_URL");
+      expect(p.stderr()).toMatch(/correlation id cli-[\w-]+/);
+      expect(p.stderr()).not.toContain('does not exist');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

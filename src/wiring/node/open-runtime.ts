@@ -21,7 +21,7 @@ import { type JobQueue, openJobQueue } from '../../queue/job-queue.ts';
 import { announceLocalServer } from '../../store/data-dir-lock.ts';
 import type { Database } from '../../store/database.ts';
 import { createFeatureFlags, type FeatureFlags } from '../../store/feature-flags.ts';
-import { migrate } from '../../store/migrations.ts';
+import { migrate, requireMigrated } from '../../store/migrations.ts';
 import { openDatabase } from '../../store/open-database.ts';
 import { createOpsRecorder } from '../../store/ops-recorder.ts';
 import type { StravaDeps } from '../../strava/strava-deps.ts';
@@ -98,6 +98,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   });
   try {
     if (options.migrate) logger.info(await migrate(db), 'database migrated');
+    else await requireMigrated(db);
     // Without Supabase Auth, the local install has one user to sign in as: the demo runner.
     if (localJwtSecret) await ensureDemoUser(db);
   } catch (error) {
