@@ -64,16 +64,7 @@ export function createSimulators(options: SimulatorsOptions = {}) {
       clientSecret: strava.defaultApp.clientSecret,
     },
     /** Base URLs for a server at `base` (e.g. `http://127.0.0.1:8788`) with `app` at `mountPath`. */
-    urls(base: string, mountPath = ''): SimulatorUrls {
-      const root = `${base.replace(/\/+$/, '')}${mountPath}`;
-      return {
-        stravaApiUrl: `${root}/strava/api/v3`,
-        stravaOauthUrl: `${root}/strava/oauth`,
-        openWeatherApiUrl: `${root}/openweathermap`,
-        openMeteoArchiveUrl: `${root}/open-meteo/v1/archive`,
-        nominatimUrl: `${root}/nominatim`,
-      };
-    },
+    urls: (base: string, mountPath = ''): SimulatorUrls => simulatorUrls(base, mountPath),
     /** Releases hung requests and stops webhook deliveries; call before closing the server. */
     async close() {
       openWeatherMap.control.close();
@@ -85,3 +76,15 @@ export function createSimulators(options: SimulatorsOptions = {}) {
 }
 
 export type Simulators = ReturnType<typeof createSimulators>;
+
+/** Where each simulator answers on a server at `base` with the simulators' app at `mountPath`. */
+export function simulatorUrls(base: string, mountPath = ''): SimulatorUrls {
+  const root = `${base.replace(/\/+$/, '')}${mountPath}`;
+  return {
+    stravaApiUrl: `${root}/strava/api/v3`,
+    stravaOauthUrl: `${root}/strava/oauth`,
+    openWeatherApiUrl: `${root}/openweathermap`,
+    openMeteoArchiveUrl: `${root}/open-meteo/v1/archive`,
+    nominatimUrl: `${root}/nominatim`,
+  };
+}

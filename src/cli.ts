@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CLI_CORRELATION_ID } from './cli/cli-correlation.ts';
 import { type CliCommand, CliUsageError } from './cli/command.ts';
+import { doctorCommand } from './cli/doctor-command.ts';
 import { flagsCommand } from './cli/flags-command.ts';
 import { inspectCommand } from './cli/inspect-command.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   stravaCommand,
   flagsCommand,
   verifyCommand,
+  doctorCommand,
   simCommand,
 ];
 

@@ -44,7 +44,8 @@ export type { RefreshRotation, TokenSet } from './tokens.ts';
 export type * from './types.ts';
 export type { Delivery, Subscription, WebhookEvent } from './webhooks.ts';
 
-const DEFAULT_APP: AppRegistration = { clientId: '12345', clientSecret: 'sim-secret' };
+/** The simulator's Strava application unless told otherwise (the demo's client id 12345). */
+export const DEFAULT_APP: AppRegistration = { clientId: '12345', clientSecret: 'sim-secret' };
 
 export function createStravaSimulator(options: StravaSimulatorOptions = {}): StravaSimulator {
   const clock = options.clock ?? systemClock;

@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '../config/config.ts';
 import { signAccessToken, supabaseIssuer } from '../http/jwt.ts';
+import {
+  CHECK_TIMEOUT_MS,
+  type Check,
+  type CheckOutcome,
+  noAnswerReason,
+  runChecks,
+} from './check-report.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
 
 const USAGE = `Usage: stridesync verify --url <site> [options]
@@ -26,17 +33,6 @@ Options:
   --token <jwt>           A runner's sign-in token for the auth check
   --verify-token <token>  The webhook verify token
   --metrics-token <token> The metrics token`;
-
-/** How long one request may take before its check fails. */
-const REQUEST_TIMEOUT_MS = 10_000;
-
-interface Outcome {
-  status: 'passed' | 'failed' | 'skipped';
-  detail: string;
-  fix?: string;
-  /** No answer at all: the other checks would only say the same. */
-  unreachable?: boolean;
-}
 
 interface Secrets {
   token?: string;
@@ -66,7 +62,7 @@ export const verifyCommand: CliCommand = {
       verifyToken: stringOf(values['verify-token']) ?? config.strava.webhookVerifyToken,
       metricsToken: stringOf(values['metrics-token']) ?? config.metricsToken,
     };
-    const checks: [string, () => Promise<Outcome>][] = [
+    const checks: Check[] = [
       ['health', () => checkHealth(site)],
       ['readiness', () => checkReadiness(site)],
       ['auth', () => checkAuth(site, secrets)],
@@ -75,24 +71,9 @@ export const verifyCommand: CliCommand = {
       ['metrics', () => checkMetrics(site, secrets.metricsToken)],
     ];
     process.stdout.write(`Verifying ${site.origin}\n`);
-    let notPassed = 0;
-    for (const [name, check] of checks) {
-      let outcome: Outcome;
-      try {
-        outcome = await check();
-      } catch (error) {
-        outcome = unreachable(site, error);
-      }
-      if (outcome.status !== 'passed') notPassed += 1;
-      const label = { passed: 'passed ', failed: 'FAILED ', skipped: 'SKIPPED' }[outcome.status];
-      process.stdout.write(`${label}  ${name.padEnd(9)}  ${outcome.detail}\n`);
-      if (outcome.fix) process.stdout.write(`${' '.repeat(20)}fix: ${outcome.fix}\n`);
-      if (outcome.unreachable) {
-        notPassed = checks.length;
-        process.stdout.write('The other checks were not run: the site does not answer.\n');
-        break;
-      }
-    }
+    const tally = await runChecks(checks, (_name, error) => unreachable(site, error));
+    // A check skipped for want of a secret verified nothing: it does not pass.
+    const notPassed = checks.length - tally.passed;
     process.stdout.write(
       notPassed === 0
         ? `All ${checks.length} checks passed.\n`
@@ -124,22 +105,17 @@ function request(site: URL, path: string, init: RequestInit = {}): Promise<Respo
   return fetch(new URL(path, site.origin), {
     redirect: 'manual',
     ...init,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
   });
 }
 
 /** A request that got no answer at all: the site is down, the URL wrong, or the network. */
-function unreachable(site: URL, error: unknown): Outcome {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const why =
-    (error as Error).name === 'TimeoutError'
-      ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
-      : (cause?.code ?? cause?.message ?? (error as Error).message);
+function unreachable(site: URL, error: unknown): CheckOutcome {
   return {
     status: 'failed',
-    detail: `nothing answers at ${site.origin} (${why})`,
+    detail: `nothing answers at ${site.origin} (${noAnswerReason(error)})`,
     fix: 'check the URL and that the deploy is live (Netlify: Deploys shows it published)',
-    unreachable: true,
+    stopsTheRest: 'the site does not answer',
   };
 }
 
@@ -148,7 +124,7 @@ async function bodyText(response: Response): Promise<string> {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-async function checkHealth(site: URL): Promise<Outcome> {
+async function checkHealth(site: URL): Promise<CheckOutcome> {
   const response = await request(site, '/api/health');
   const body = (await response.json().catch(() => null)) as { status?: string } | null;
   if (response.status === 200 && body?.status === 'ok') return { status: 'passed', detail: 'ok' };
@@ -159,7 +135,7 @@ async function checkHealth(site: URL): Promise<Outcome> {
   };
 }
 
-async function checkReadiness(site: URL): Promise<Outcome> {
+async function checkReadiness(site: URL): Promise<CheckOutcome> {
   const response = await request(site, '/api/health/ready');
   if (response.status === 200) return { status: 'passed', detail: 'ready' };
   if (response.status === 404)
@@ -175,7 +151,7 @@ async function checkReadiness(site: URL): Promise<Outcome> {
   };
 }
 
-async function checkAuth(site: URL, secrets: Secrets): Promise<Outcome> {
+async function checkAuth(site: URL, secrets: Secrets): Promise<CheckOutcome> {
   const sub = randomUUID();
   const token =
     secrets.token ??
@@ -208,7 +184,7 @@ async function checkAuth(site: URL, secrets: Secrets): Promise<Outcome> {
   };
 }
 
-async function checkWebhook(site: URL, verifyToken: string | undefined): Promise<Outcome> {
+async function checkWebhook(site: URL, verifyToken: string | undefined): Promise<CheckOutcome> {
   if (!verifyToken)
     return {
       status: 'skipped',
@@ -232,7 +208,7 @@ async function checkWebhook(site: URL, verifyToken: string | undefined): Promise
   };
 }
 
-async function checkCors(site: URL): Promise<Outcome> {
+async function checkCors(site: URL): Promise<CheckOutcome> {
   const response = await request(site, '/api/me', {
     method: 'OPTIONS',
     headers: {
@@ -251,7 +227,7 @@ async function checkCors(site: URL): Promise<Outcome> {
   };
 }
 
-async function checkMetrics(site: URL, metricsToken: string | undefined): Promise<Outcome> {
+async function checkMetrics(site: URL, metricsToken: string | undefined): Promise<CheckOutcome> {
   const open = await request(site, '/api/metrics');
   await open.body?.cancel();
   if (open.status === 200)

@@ -277,6 +277,20 @@ const SECRET_VARIABLES = new Set([
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const read = readConfig(env, cwd);
+  if ('issues' in read) throw invalidConfig(read.issues);
+  return read.config;
+}
+
+/**
+ * The configuration, or every problem with the environment, each naming its variable (never
+ * echoing a secret's value): what `loadConfig` throws, for a caller that lists them one by one
+ * (`stridesync doctor`).
+ */
+export function readConfig(
+  env: Env = process.env,
+  cwd = process.cwd(),
+): { config: Config } | { issues: FieldIssue[] } {
   const present = Object.fromEntries(
     CONFIG_VARIABLES.map((name) => [name, env[name]?.trim()] as const).filter(
       ([, value]) => value !== undefined && value !== '',
@@ -284,17 +298,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw invalidConfig(
-      parsed.error.issues.map((issue) => {
+    return {
+      issues: parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]);
         const got = SECRET_VARIABLES.has(name) ? 'value hidden' : `got '${present[name]}'`;
         return { path: name, message: `${name} ${issue.message} (${got})` };
       }),
-    );
+    };
   }
   const e = parsed.data;
   const issues = crossFieldIssues(e);
-  if (issues.length > 0) throw invalidConfig(issues);
+  if (issues.length > 0) return { issues };
+  return { config: configOf(e, cwd) };
+}
+
+function configOf(e: z.infer<typeof envSchema>, cwd: string): Config {
 
   const dataDir = path.resolve(cwd, e.STRIDESYNC_DATA_DIR);
   const mode = e.STRAVA_CLIENT_ID ? 'live' : 'demo';
@@ -410,11 +428,16 @@ function crossFieldIssues(e: z.infer<typeof envSchema>): FieldIssue[] {
   return issues;
 }
 
-function invalidConfig(issues: FieldIssue[]): ConfigError {
+/** The hint of an invalid configuration: which variables to fix, and where they are listed. */
+export function invalidConfigHint(issues: readonly FieldIssue[]): string {
   const names = [...new Set(issues.map((issue) => issue.path))].join(', ');
+  return `Fix ${names} in the environment and start again; README.md lists every variable.`;
+}
+
+function invalidConfig(issues: FieldIssue[]): ConfigError {
   return new ConfigError({
     code: 'invalid_configuration',
     userMessage: `Invalid configuration: ${issues.map((issue) => issue.message).join('; ')}`,
-    hint: `Fix ${names} in the environment and start again; README.md lists every variable.`,
+    hint: invalidConfigHint(issues),
   });
 }

@@ -26,13 +26,12 @@ import { openDatabase } from '../../store/open-database.ts';
 import { createOpsRecorder } from '../../store/ops-recorder.ts';
 import type { StravaDeps } from '../../strava/strava-deps.ts';
 import { createTokenCipher } from '../../strava/token-crypto.ts';
-import { createStravaDeps, type StravaEndpoints } from '../strava-deps.ts';
+import { createStravaDeps } from '../strava-deps.ts';
 import { prepareDashboard } from './dashboard.ts';
 import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from './demo-user.ts';
 import { loadOrCreateLocalSecrets } from './local-secrets.ts';
+import { SIMULATORS_PATH, serviceEndpoints } from './service-endpoints.ts';
 
-/** Where the in-process simulators are mounted on the local server in demo mode. */
-export const SIMULATORS_PATH = '/sim';
 /**
  * The real Nominatim allows one request a second; the demo's is a simulator in this process, so
  * the demo paces geocoding faster and a first sync shows its places in seconds, not minutes.
@@ -114,11 +113,11 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
           nominatimMinIntervalMs: DEMO_GEOCODING_INTERVAL_MS / 5,
         })
       : undefined;
-  const endpoints = stravaEndpoints(config, simulators);
+  const endpoints = serviceEndpoints(config);
   const ledger = createApiLedger(db, clock);
   const progressHub = createProgressHub(db, logger);
   const observer = createOpsRecorder(db, clock, logger);
-  const weather = createEnrichmentServices(weatherSettings(config, simulators), {
+  const weather = createEnrichmentServices(endpoints.weather, {
     ledger,
     clock,
     http: { observer },
@@ -140,7 +139,7 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       db,
       clock,
       ledger,
-      endpoints,
+      endpoints: endpoints.strava,
       tokenCipher,
       serverSecret,
       publicUrl: config.publicUrl,
@@ -159,37 +158,6 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
       await simulators?.close();
       await db.close();
     },
-  };
-}
-
-/** The Strava the clients talk to: the in-process simulator in demo mode, else configuration. */
-function stravaEndpoints(config: Config, simulators: Simulators | undefined): StravaEndpoints {
-  if (simulators) {
-    const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
-    return { apiUrl: urls.stravaApiUrl, oauthUrl: urls.stravaOauthUrl, ...simulators.stravaApp };
-  }
-  return {
-    apiUrl: config.strava.apiUrl,
-    oauthUrl: config.strava.oauthUrl,
-    clientId: config.strava.clientId as string,
-    clientSecret: config.strava.clientSecret as string,
-  };
-}
-
-/**
- * The weather the enricher asks: in demo mode the simulators' Open-Meteo and Nominatim (the
- * latter only with PLACE_PROVIDER=nominatim: places are offline by default) (and
- * OpenWeatherMap's simulator only if a key is set, which then means the real one); else the
- * configuration as it is.
- */
-function weatherSettings(config: Config, simulators: Simulators | undefined): Config['weather'] {
-  if (!simulators || config.weather.openWeatherApiKey) return config.weather;
-  const urls = simulators.urls(`http://127.0.0.1:${config.port}`, SIMULATORS_PATH);
-  return {
-    ...config.weather,
-    provider: 'open-meteo',
-    openMeteoArchiveUrl: urls.openMeteoArchiveUrl,
-    nominatimUrl: urls.nominatimUrl,
   };
 }
 
