@@ -99,10 +99,9 @@ export const doctorCommand: CliCommand = {
     );
     try {
       const tally = await runChecks(checks, (_name, error) => thrown(error));
-      const ran = checks.length - tally.notRun;
       process.stdout.write(
         tally.failed === 0 && tally.warning === 0
-          ? `All ${ran} checks passed${tally.skipped ? ` (${tally.skipped} skipped)` : ''}.\n`
+          ? `All ${tally.passed} checks passed${tally.skipped ? ` (${tally.skipped} skipped)` : ''}.\n`
           : `${tally.failed} failed, ${tally.warning} warning(s), ${tally.passed} passed${tally.skipped ? `, ${tally.skipped} skipped` : ''}.\n`,
       );
       return tally.failed > 0 ? 1 : 0;
