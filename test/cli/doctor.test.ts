@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulators, type Simulators } from '../../sim/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -10,7 +13,7 @@ import { loadMigrationFiles, migrateDown } from '../../src/store/migrations.ts';
 import { pushSubscriptionStore } from '../../src/store/push-subscription-store.ts';
 import { createPushSubscriptionsApi } from '../../src/strava/push-subscriptions.ts';
 import { JWT_SECRET } from '../http/test-app.ts';
-import { freePort, runCli } from '../support/cli-process.ts';
+import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 const VERIFY_TOKEN = 'doctor-verify-token';
@@ -208,5 +211,69 @@ describe('stridesync doctor', { timeout: 120_000 }, () => {
     expect(out).toContain('The other checks were not run: they need a valid configuration.');
     expect(section(out, 'database')).toBe('');
     expect(code).toBe(1);
+  });
+});
+
+/**
+ * In demo mode (no credentials) the simulators live inside `stridesync start`: before it runs,
+ * doctor says so as warnings; beside it, it goes through the server that holds the embedded
+ * database and checks the simulators it serves.
+ */
+describe('stridesync doctor in demo mode', () => {
+  let workDir: string;
+  let server: CliProcess | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(path.join(tmpdir(), 'stridesync-doctor-'));
+    env = { PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+  });
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function doctor() {
+    const p = runCli(['doctor'], env, workDir);
+    const code = await p.exited;
+    return { code, out: p.stdout(), err: p.stderr() };
+  }
+
+  it('warns that the simulators and the database wait for stridesync start', {
+    timeout: 60_000,
+  }, async () => {
+    const { code, out, err } = await doctor();
+    expect(out).toContain('(demo mode)');
+    expect(section(out, 'database')).toContain('warning  database    the embedded database in');
+    expect(section(out, 'database')).toContain("fix: 'stridesync start' (npm start) creates");
+    expect(section(out, 'migrations')).toMatch(/^SKIPPED {2}migrations {2}not checked/);
+    expect(section(out, 'strava')).toContain(
+      `warning  strava      demo mode: the simulator at http://127.0.0.1:${env.PORT}/sim/strava/oauth/token does not answer (ECONNREFUSED)`,
+    );
+    expect(section(out, 'open-meteo')).toMatch(/^warning /);
+    expect(section(out, 'places')).toMatch(
+      /^passed {3}places {6}\d+ places loaded; 52\.52,13\.405 is in /,
+    );
+    expect(out).toMatch(/0 failed, 3 warning\(s\), 2 passed, 2 skipped\./);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+  });
+
+  it('passes beside a running stridesync start, through the server holding the database', {
+    timeout: 180_000,
+  }, async () => {
+    server = runCli(['start'], env, workDir);
+    await server.waitForOutput(/Health: http:\/\/\S+\/api\/health/, 120_000);
+    const { code, out, err } = await doctor();
+    for (const check of ['config', 'database', 'migrations', 'strava', 'open-meteo', 'places'])
+      expect(section(out, check), out).toMatch(/^passed /);
+    expect(section(out, 'database')).toMatch(
+      /the embedded database is held by stridesync process \d+ \(http:\/\/127\.0\.0\.1:\d+\): it answers, through the server/,
+    );
+    expect(section(out, 'strava')).toContain(
+      `client 12345 and its secret accepted (POST http://127.0.0.1:${env.PORT}/sim/strava/oauth/token)`,
+    );
+    expect(section(out, 'webhook')).toContain('SKIPPED  webhook     demo mode');
+    expect(out).toContain('All 6 checks passed (1 skipped).');
+    expect({ code, err }).toEqual({ code: 0, err: '' });
   });
 });
