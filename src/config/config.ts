@@ -313,7 +313,6 @@ export function readConfig(
 }
 
 function configOf(e: z.infer<typeof envSchema>, cwd: string): Config {
-
   const dataDir = path.resolve(cwd, e.STRIDESYNC_DATA_DIR);
   const mode = e.STRAVA_CLIENT_ID ? 'live' : 'demo';
   // The address the local server binds and prints, so a browser sent back by Strava's OAuth
