@@ -185,8 +185,9 @@ async function checkDatabase(
   }
   let db: Database;
   try {
+    // A Postgres handle comes back after a round trip; the embedded one is asked here.
     db = await openDatabase(database, { max: 1 });
-    await db.query('select 1');
+    if (database.kind === 'pglite') await db.query('select 1').catch(closing(db));
   } catch (error) {
     const outcome = thrown(error);
     return [outcome, { kind: 'none', why: 'the database does not answer' }];
@@ -202,6 +203,14 @@ async function checkDatabase(
     { status: 'passed', detail: `${where} answers` },
     { kind: 'open', db },
   ];
+}
+
+/** Closes `db` on the way out of a failure, then throws the failure on. */
+function closing(db: Database) {
+  return async (error: unknown): Promise<never> => {
+    await db.close().catch(() => {});
+    throw error;
+  };
 }
 
 /** Beside `stridesync start`: its readiness answer says how its database and schema are. */
@@ -305,11 +314,15 @@ function serviceChecks(config: Config, endpoints: ServiceEndpoints, noAnswer: No
  */
 function demoNoAnswer(endpoints: ServiceEndpoints): NoAnswer {
   const simulators = new URL(endpoints.strava.oauthUrl).origin;
-  return (_variable, url, error) => ({
-    status: 'warning',
-    detail: `demo mode: the simulator at ${url} does not answer (${noAnswerReason(error)})`,
-    fix: `The demo's simulators run inside 'stridesync start' (npm start) at ${simulators}: start it, then run doctor again.`,
-  });
+  return (variable, url, error) => {
+    // An OpenWeatherMap key in demo mode means the real one: its silence is a failure.
+    if (new URL(url).origin !== simulators) return unreachableService(variable, url, error);
+    return {
+      status: 'warning',
+      detail: `demo mode: the simulator at ${url} does not answer (${noAnswerReason(error)})`,
+      fix: `The demo's simulators run inside 'stridesync start' (npm start) at ${simulators}: start it, then run doctor again.`,
+    };
+  };
 }
 
 /**

@@ -135,6 +135,34 @@ describe('stridesync doctor', { timeout: 120_000 }, () => {
     expect({ code, err }).toEqual({ code: 0, err: '' });
   });
 
+  it('fails a subscription calling back elsewhere than PUBLIC_URL, or not the one stored', async () => {
+    const elsewhere = await doctor({ PUBLIC_URL: 'https://elsewhere.example.org' });
+    expect(section(elsewhere.out, 'webhook')).toMatch(
+      new RegExp(
+        `^FAILED {3}webhook {9}Strava's subscription \\d+ calls back ${api.url}/api/strava/webhook, not https://elsewhere\\.example\\.org/api/strava/webhook \\(PUBLIC_URL\\)`,
+      ),
+    );
+    expect(section(elsewhere.out, 'webhook')).toContain(
+      'fix: Set PUBLIC_URL to the site Strava calls back',
+    );
+    expect(elsewhere.code).toBe(1);
+
+    const stored = await pushSubscriptionStore.load(t.db);
+    await pushSubscriptionStore.remove(t.db);
+    try {
+      const unstored = await doctor();
+      expect(section(unstored.out, 'webhook')).toContain(
+        `is not the one stored (none): the webhook drops its events`,
+      );
+      expect(section(unstored.out, 'webhook')).toContain(
+        'fix: stridesync strava unsubscribe, then',
+      );
+      expect(unstored.code).toBe(1);
+    } finally {
+      if (stored) await pushSubscriptionStore.save(t.db, stored);
+    }
+  });
+
   it('names a wrong OPEN_METEO_ARCHIVE_URL path as FAILED, with the fix', async () => {
     const wrong = env.OPEN_METEO_ARCHIVE_URL?.replace('/v1/archive', '/v1/archiv') as string;
     const { code, out } = await doctor({ OPEN_METEO_ARCHIVE_URL: wrong });
