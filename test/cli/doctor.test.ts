@@ -197,6 +197,22 @@ describe('stridesync doctor', { timeout: 120_000 }, () => {
     expect(code).toBe(1);
   });
 
+  it('names wrong Strava addresses: the token endpoint and the API', async () => {
+    const { code, out } = await doctor({
+      STRAVA_OAUTH_URL: `${env.STRAVA_OAUTH_URL}/nowhere`,
+      STRAVA_API_URL: `${env.STRAVA_API_URL}/nowhere`,
+    });
+    expect(section(out, 'strava')).toContain(
+      `FAILED   strava          ${env.STRAVA_OAUTH_URL}/nowhere/token answered 404: no Strava token endpoint there`,
+    );
+    expect(section(out, 'strava')).toContain('fix: Check STRAVA_OAUTH_URL');
+    expect(section(out, 'webhook')).toContain(
+      'FAILED   webhook         Strava did not answer the push subscription request. (GET /push_subscriptions: status 404',
+    );
+    expect(section(out, 'webhook')).toContain('fix: Check STRAVA_API_URL');
+    expect(code).toBe(1);
+  });
+
   it('lists a pending migration', async () => {
     const behind = await createTestDatabase('postgres');
     try {
