@@ -15,7 +15,17 @@ export interface Place {
   lat: number;
   lng: number;
   timezone: string;
+  /** Where an athlete travels to: one continent a day, never two (see travel-plan.ts). */
+  continent: Continent;
 }
+
+export type Continent =
+  | 'Africa'
+  | 'Asia'
+  | 'Europe'
+  | 'North America'
+  | 'Oceania'
+  | 'South America';
 
 export const PLACES: readonly Place[] = [
   {
@@ -26,6 +36,7 @@ export const PLACES: readonly Place[] = [
     lat: 40.7128,
     lng: -74.006,
     timezone: 'America/New_York',
+    continent: 'North America',
   },
   {
     name: 'Boulder',
@@ -35,6 +46,7 @@ export const PLACES: readonly Place[] = [
     lat: 40.015,
     lng: -105.2705,
     timezone: 'America/Denver',
+    continent: 'North America',
   },
   {
     name: 'San Francisco',
@@ -44,6 +56,7 @@ export const PLACES: readonly Place[] = [
     lat: 37.7749,
     lng: -122.4194,
     timezone: 'America/Los_Angeles',
+    continent: 'North America',
   },
   {
     name: 'Chicago',
@@ -53,6 +66,7 @@ export const PLACES: readonly Place[] = [
     lat: 41.8781,
     lng: -87.6298,
     timezone: 'America/Chicago',
+    continent: 'North America',
   },
   {
     name: 'Honolulu',
@@ -62,6 +76,7 @@ export const PLACES: readonly Place[] = [
     lat: 21.3069,
     lng: -157.8583,
     timezone: 'Pacific/Honolulu',
+    continent: 'Oceania',
   },
   {
     name: 'Anchorage',
@@ -71,6 +86,7 @@ export const PLACES: readonly Place[] = [
     lat: 61.2181,
     lng: -149.9003,
     timezone: 'America/Anchorage',
+    continent: 'North America',
   },
   {
     name: 'Toronto',
@@ -80,6 +96,7 @@ export const PLACES: readonly Place[] = [
     lat: 43.6532,
     lng: -79.3832,
     timezone: 'America/Toronto',
+    continent: 'North America',
   },
   {
     name: 'Mexico City',
@@ -89,6 +106,7 @@ export const PLACES: readonly Place[] = [
     lat: 19.4326,
     lng: -99.1332,
     timezone: 'America/Mexico_City',
+    continent: 'North America',
   },
   {
     name: 'London',
@@ -98,6 +116,7 @@ export const PLACES: readonly Place[] = [
     lat: 51.5074,
     lng: -0.1278,
     timezone: 'Europe/London',
+    continent: 'Europe',
   },
   {
     name: 'Paris',
@@ -107,6 +126,7 @@ export const PLACES: readonly Place[] = [
     lat: 48.8566,
     lng: 2.3522,
     timezone: 'Europe/Paris',
+    continent: 'Europe',
   },
   {
     name: 'Berlin',
@@ -116,6 +136,7 @@ export const PLACES: readonly Place[] = [
     lat: 52.52,
     lng: 13.405,
     timezone: 'Europe/Berlin',
+    continent: 'Europe',
   },
   {
     name: 'Warsaw',
@@ -125,6 +146,7 @@ export const PLACES: readonly Place[] = [
     lat: 52.2297,
     lng: 21.0122,
     timezone: 'Europe/Warsaw',
+    continent: 'Europe',
   },
   {
     name: 'Reykjavík',
@@ -134,6 +156,7 @@ export const PLACES: readonly Place[] = [
     lat: 64.1466,
     lng: -21.9426,
     timezone: 'Atlantic/Reykjavik',
+    continent: 'Europe',
   },
   {
     name: 'Lisbon',
@@ -143,6 +166,7 @@ export const PLACES: readonly Place[] = [
     lat: 38.7223,
     lng: -9.1393,
     timezone: 'Europe/Lisbon',
+    continent: 'Europe',
   },
   {
     name: 'Nairobi',
@@ -152,6 +176,7 @@ export const PLACES: readonly Place[] = [
     lat: -1.2921,
     lng: 36.8219,
     timezone: 'Africa/Nairobi',
+    continent: 'Africa',
   },
   {
     name: 'Cape Town',
@@ -161,6 +186,7 @@ export const PLACES: readonly Place[] = [
     lat: -33.9249,
     lng: 18.4241,
     timezone: 'Africa/Johannesburg',
+    continent: 'Africa',
   },
   {
     name: 'Kathmandu',
@@ -170,6 +196,7 @@ export const PLACES: readonly Place[] = [
     lat: 27.7172,
     lng: 85.324,
     timezone: 'Asia/Kathmandu',
+    continent: 'Asia',
   },
   {
     name: 'Mumbai',
@@ -179,6 +206,7 @@ export const PLACES: readonly Place[] = [
     lat: 19.076,
     lng: 72.8777,
     timezone: 'Asia/Kolkata',
+    continent: 'Asia',
   },
   {
     name: 'Tokyo',
@@ -188,6 +216,7 @@ export const PLACES: readonly Place[] = [
     lat: 35.6762,
     lng: 139.6503,
     timezone: 'Asia/Tokyo',
+    continent: 'Asia',
   },
   {
     name: 'Singapore',
@@ -197,6 +226,7 @@ export const PLACES: readonly Place[] = [
     lat: 1.3521,
     lng: 103.8198,
     timezone: 'Asia/Singapore',
+    continent: 'Asia',
   },
   {
     name: 'Sydney',
@@ -206,6 +236,7 @@ export const PLACES: readonly Place[] = [
     lat: -33.8688,
     lng: 151.2093,
     timezone: 'Australia/Sydney',
+    continent: 'Oceania',
   },
   {
     name: 'Auckland',
@@ -215,6 +246,7 @@ export const PLACES: readonly Place[] = [
     lat: -36.8485,
     lng: 174.7633,
     timezone: 'Pacific/Auckland',
+    continent: 'Oceania',
   },
   {
     name: 'Buenos Aires',
@@ -224,6 +256,7 @@ export const PLACES: readonly Place[] = [
     lat: -34.6037,
     lng: -58.3816,
     timezone: 'America/Argentina/Buenos_Aires',
+    continent: 'South America',
   },
   {
     name: 'São Paulo',
@@ -233,6 +266,7 @@ export const PLACES: readonly Place[] = [
     lat: -23.5505,
     lng: -46.6333,
     timezone: 'America/Sao_Paulo',
+    continent: 'South America',
   },
   {
     name: 'Punta Arenas',
@@ -242,6 +276,7 @@ export const PLACES: readonly Place[] = [
     lat: -53.1638,
     lng: -70.9171,
     timezone: 'America/Punta_Arenas',
+    continent: 'South America',
   },
 ];
 

@@ -1,7 +1,9 @@
 import type { Place } from '../places.ts';
+import { observe } from '../weather/weather-model.ts';
 import { uploadIdFor } from './activity-ids.ts';
 import { encodePolyline } from './polyline.ts';
 import type { Random } from './random.ts';
+import { planRun, type RunPlan } from './run-kinds.ts';
 import { defaultActivityName, type SportProfile, sportProfile } from './sports.ts';
 import { offsetSecondsAt } from './time-zones.ts';
 import type { SimActivity, Visibility } from './types.ts';
@@ -33,22 +35,6 @@ const ALTITUDE_M: Record<string, number> = {
   Anchorage: 30,
 };
 
-const CUSTOM_NAMES = [
-  'Parkrun 🌳',
-  'Tempo Tuesday',
-  'Long run with Zoë',
-  'Intervals 6×800 m',
-  'Bieg poranny',
-  'Course à pied matinale',
-  '朝ラン',
-  'Laufen im Regen ☔',
-  'Recovery jog',
-  'Hill repeats ⛰️',
-  'Marathon pace',
-  'Canal loop',
-  'Easy miles 🐢',
-  'Carrera de la mañana',
-];
 const DEVICES = [
   ['Garmin Forerunner 265', 'garmin'],
   ['Garmin Fenix 7', 'garmin'],
@@ -63,8 +49,23 @@ export function makeActivity(random: Random, spec: ActivitySpec): SimActivity {
   const indoor = !manual && random.chance(profile.indoorShare);
   const virtualWorld = profile.virtual === true && !indoor;
 
-  const { distanceM, movingTimeS, elapsedTimeS } = effort(random, profile, manual);
-  const climbM = manual ? 0 : round1((distanceM / 1000) * random.float(...profile.climbPerKm));
+  const localHour = localHourOf(spec.timeZone, spec.startMs);
+  // A run's kind comes first, so its name, distance and pace agree; a run typed in by hand
+  // keeps Strava's default name and the sport's plain numbers.
+  const run =
+    spec.sportType === 'Run' && !manual
+      ? planRun(random, {
+          localHour,
+          weekday: localWeekdayOf(spec.timeZone, spec.startMs),
+          place: spec.place,
+          indoor,
+        })
+      : null;
+  const { distanceM, movingTimeS, elapsedTimeS } = run
+    ? runEffort(random, run)
+    : effort(random, profile, manual);
+  const climbPerKm = run ? run.climbPerKm : random.float(...profile.climbPerKm);
+  const climbM = manual ? 0 : round1((distanceM / 1000) * climbPerKm);
   const baseAltitude = virtualWorld ? 10 : (ALTITUDE_M[spec.place?.name ?? ''] ?? 20);
 
   const hasGps = !manual && !indoor && distanceM > 0 && (spec.place !== null || virtualWorld);
@@ -75,7 +76,6 @@ export function makeActivity(random: Random, spec: ActivitySpec): SimActivity {
     ? spec.startMs + random.int(1, 96) * 3_600_000
     : spec.startMs + elapsedTimeS * 1000 + random.int(2, 40) * 60_000;
   const id = spec.allocateId(createdMs);
-  const localHour = localHourOf(spec.timeZone, spec.startMs);
   const hasHeartrate = !manual && random.chance(0.75);
   const averageHeartrate = hasHeartrate ? round1(random.float(118, 165)) : null;
   const device = manual
@@ -92,9 +92,7 @@ export function makeActivity(random: Random, spec: ActivitySpec): SimActivity {
   return {
     id,
     athleteId: spec.athleteId,
-    name: random.chance(0.15)
-      ? random.pick(CUSTOM_NAMES)
-      : defaultActivityName(spec.sportType, localHour),
+    name: run ? run.name : defaultActivityName(spec.sportType, localHour),
     sportType: spec.sportType,
     startMs: spec.startMs,
     timeZone: spec.timeZone,
@@ -114,12 +112,19 @@ export function makeActivity(random: Random, spec: ActivitySpec): SimActivity {
     averageHeartrate,
     maxHeartrate: averageHeartrate === null ? null : round1(averageHeartrate + random.float(8, 30)),
     averageCadence: !manual && profile.cadence ? round1(random.float(...profile.cadence)) : null,
-    averageTempC: device && device[1] === 'garmin' && !indoor ? random.int(-5, 32) : null,
+    averageTempC:
+      device && device[1] === 'garmin' && route
+        ? wristTemperature(random, route.start, spec.startMs)
+        : null,
     uploadId: manual ? null : uploadIdFor(id, random),
     externalId: device ? externalIdFor(device[1], random) : null,
     deviceName: device ? device[0] : null,
     gearId: profile.gearPrefix ? `${profile.gearPrefix}${random.int(1_000_000, 29_999_999)}` : null,
-    workoutType: profile.workoutTypes ? random.pick(profile.workoutTypes) : null,
+    workoutType: run
+      ? run.workoutType
+      : profile.workoutTypes
+        ? random.pick(profile.workoutTypes)
+        : null,
     kudosCount: random.int(0, 25),
     achievementCount: random.chance(0.3) ? random.int(1, 6) : 0,
     commentCount: random.chance(0.2) ? random.int(1, 4) : 0,
@@ -145,6 +150,22 @@ function effort(random: Random, profile: SportProfile, manual: boolean) {
   // Manual entries have no pauses: elapsed equals moving, as Strava's form stores them.
   const pauseS = manual ? 0 : Math.round(movingTimeS * random.float(0, 0.08));
   return { distanceM, movingTimeS, elapsedTimeS: movingTimeS + pauseS };
+}
+
+function runEffort(random: Random, run: RunPlan) {
+  const movingTimeS = Math.max(1, Math.round(run.distanceM / run.speedMps));
+  // Races and parkruns are run without stopping; other runs pause at lights and junctions.
+  const steady = run.kind === 'race' || run.kind === 'parkrun';
+  const pauseS = steady ? random.int(0, 10) : Math.round(movingTimeS * random.float(0, 0.08));
+  return { distanceM: run.distanceM, movingTimeS, elapsedTimeS: movingTimeS + pauseS };
+}
+
+/**
+ * A Garmin's own `average_temp`: the air where the run started (the same weather model the
+ * weather simulators serve), read a little warm, as a watch on a wrist does.
+ */
+function wristTemperature(random: Random, start: [number, number], startMs: number): number {
+  return Math.round(observe(start[0], start[1], startMs / 1000).temperatureC + random.float(0, 4));
 }
 
 interface Route {
@@ -201,6 +222,11 @@ function externalIdFor(kind: string, random: Random): string {
 
 export function localHourOf(timeZone: string, epochMs: number): number {
   return new Date(epochMs + offsetSecondsAt(timeZone, epochMs) * 1000).getUTCHours();
+}
+
+/** 0 Sunday … 6 Saturday, on the local calendar. */
+function localWeekdayOf(timeZone: string, epochMs: number): number {
+  return new Date(epochMs + offsetSecondsAt(timeZone, epochMs) * 1000).getUTCDay();
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

@@ -1,10 +1,11 @@
 import { PLACES, type Place } from '../places.ts';
 import { makeActivity } from './activity-factory.ts';
 import { activityIdAt } from './activity-ids.ts';
-import { applyEdgeCase, planEdgeCases } from './edge-cases.ts';
+import { applyEdgeCase, type EdgeSlot, planEdgeCases } from './edge-cases.ts';
 import { createRandom, type Random } from './random.ts';
 import { DEFAULT_SPORT_WEIGHTS, type SimSportType } from './sports.ts';
 import { localToUtcMs, offsetSecondsAt } from './time-zones.ts';
+import { planStays, type Stay, stayTime, totalStayMs } from './travel-plan.ts';
 import type { SimActivity, SimAthlete } from './types.ts';
 
 /**
@@ -91,11 +92,19 @@ export function generateAthlete(
   const destinations = chooseDestinations(random.fork('travel'), homes);
   const athlete = makeProfile(random.fork('profile'), seed, options, homes, fromMs);
 
+  const slots = options.edgeCases === false ? new Map<number, EdgeSlot>() : planEdgeCases(count);
+  const stays = planStays(random.fork('trips'), {
+    homes,
+    destinations,
+    fromMs,
+    untilMs: untilMs - 3 * 3_600_000,
+    visits: visitsFor(slots, count, fromMs, untilMs),
+  });
   const timeline = random.fork('timeline');
+  const available = totalStayMs(stays);
   const starts = Array.from({ length: count }, () =>
-    timeline.float(fromMs, untilMs - 3 * 3_600_000),
-  ).sort((a, b) => a - b);
-  const slots = options.edgeCases === false ? new Map() : planEdgeCases(count);
+    stayTime(stays, timeline.float(0, available)),
+  ).sort((a, b) => a.instant - b.instant);
   const weights = Object.entries({ ...DEFAULT_SPORT_WEIGHTS, ...options.sportWeights }).filter(
     ([, weight]) => weight > 0,
   );
@@ -107,15 +116,11 @@ export function generateAthlete(
     return id;
   };
 
-  const activities = starts.map((instant, index) => {
+  const activities = starts.map((start, index) => {
     const slot = slots.get(index);
-    const fraction = (instant - fromMs) / (untilMs - fromMs);
-    const home = homes[Math.min(homes.length - 1, Math.floor(fraction * homes.length))] as Place;
-    const place = slot?.placeName
-      ? placeNamed(slot.placeName)
-      : timeline.chance(0.12)
-        ? timeline.pick(destinations)
-        : home;
+    const { instant, place } = slot?.placeName
+      ? visitTime(stays, slot.placeName, start)
+      : { instant: start.instant, place: start.stay.place };
     const sportType = slot?.sportType ?? timeline.weighted(weights);
     const localMinutes = slot?.localMinutes ?? startMinutes(timeline);
     let startMs = atLocalTime(place.timezone, instant, localMinutes);
@@ -137,6 +142,31 @@ export function generateAthlete(
   }
   activities.sort((a, b) => a.startMs - b.startMs || a.id - b.id);
   return { athlete, activities };
+}
+
+/** Where edge slots must be (the early run in Auckland): about when their slot falls. */
+function visitsFor(slots: Map<number, EdgeSlot>, count: number, fromMs: number, untilMs: number) {
+  return [...slots]
+    .filter(([, slot]) => slot.placeName !== undefined)
+    .map(([index, slot]) => ({
+      place: placeNamed(slot.placeName as string),
+      atMs: fromMs + ((index + 0.5) / count) * (untilMs - fromMs),
+    }));
+}
+
+/**
+ * The slot's instant moved into the stay at `placeName` nearest to it, a day inside its ends
+ * so the start keeps to the stay; where a short history had no room for the visit, the run
+ * stays where the athlete is.
+ */
+function visitTime(stays: Stay[], placeName: string, start: { instant: number; stay: Stay }) {
+  const there = stays.filter((stay) => stay.place.name === placeName);
+  const distance = (stay: Stay) =>
+    Math.max(0, stay.fromMs - start.instant, start.instant - stay.untilMs);
+  const stay = there.sort((a, b) => distance(a) - distance(b))[0];
+  if (!stay) return { instant: start.instant, place: start.stay.place };
+  const instant = Math.min(Math.max(start.instant, stay.fromMs + DAY_MS), stay.untilMs - DAY_MS);
+  return { instant, place: stay.place };
 }
 
 function chooseHomes(random: Random, names: string[] | undefined): Place[] {

@@ -1,4 +1,6 @@
+import { localHourOf } from './activity-factory.ts';
 import type { Random } from './random.ts';
+import { defaultActivityName } from './sports.ts';
 import type { SimActivity } from './types.ts';
 
 /**
@@ -79,13 +81,25 @@ export function applyEdgeCase(
       Object.assign(activity, { startLatLng: null, endLatLng: null, polyline: null });
       break;
     case 'treadmill':
-      Object.assign(activity, { trainer: true, startLatLng: [], endLatLng: [], polyline: '' });
+      Object.assign(activity, {
+        name: 'Treadmill run',
+        trainer: true,
+        startLatLng: [],
+        endLatLng: [],
+        polyline: '',
+      });
       break;
+    // The watch's numbers are wrong, not the runner's intent: Strava's plain name, no kind.
     case 'zero-distance':
-      Object.assign(activity, { distanceM: 0, elevationGainM: 0 });
+      Object.assign(activity, { ...plainRun(activity), distanceM: 0, elevationGainM: 0 });
       break;
     case 'impossible-pace':
-      Object.assign(activity, { distanceM: 21_097.5, movingTimeS: 1800, elapsedTimeS: 1805 });
+      Object.assign(activity, {
+        ...plainRun(activity),
+        distanceM: 21_097.5,
+        movingTimeS: 1800,
+        elapsedTimeS: 1805,
+      });
       break;
     case 'unicode-name':
       activity.name = 'Lauf 🏃‍♂️ im Schnee — ñandú, Zoë & 東京 café';
@@ -94,12 +108,21 @@ export function applyEdgeCase(
       activity.name = LONG_NAME;
       break;
     case 'identical-start':
+      // The same run recorded twice: the phone's copy has the watch's name and numbers.
       if (next) {
         Object.assign(next, {
+          name: activity.name,
           startMs: activity.startMs,
           timeZone: activity.timeZone,
           startLatLng: activity.startLatLng,
+          endLatLng: activity.endLatLng,
+          polyline: activity.polyline,
           sportType: 'Run',
+          distanceM: activity.distanceM,
+          movingTimeS: activity.movingTimeS,
+          elapsedTimeS: activity.elapsedTimeS,
+          trainer: activity.trainer,
+          workoutType: activity.workoutType,
           deviceName: 'Strava iPhone App',
         });
       }
@@ -108,7 +131,7 @@ export function applyEdgeCase(
       activity.uploadId = `9${Array.from({ length: 20 }, () => random.int(0, 9)).join('')}`;
       break;
     case 'manual-entry':
-      Object.assign(activity, { manual: true, name: 'Treadmill at the hotel gym' });
+      Object.assign(activity, { manual: true, trainer: true, name: 'Treadmill at the hotel gym' });
       break;
     case 'zero-zero-latlng':
       Object.assign(activity, { startLatLng: [0, 0], endLatLng: [0, 0] });
@@ -119,4 +142,11 @@ export function applyEdgeCase(
     case 'date-line-morning':
       break; // placed and timed by its slot
   }
+}
+
+function plainRun(activity: SimActivity) {
+  return {
+    name: defaultActivityName('Run', localHourOf(activity.timeZone, activity.startMs)),
+    workoutType: 0,
+  };
 }

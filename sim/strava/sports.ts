@@ -34,7 +34,8 @@ export const SPORTS = {
     indoorShare: 0.05,
     cadence: [78, 92],
     gearPrefix: 'g',
-    workoutTypes: [0, 0, 0, 0, 0, 1, 2, 3],
+    // Races, long runs and workouts come from run-kinds.ts; a run typed in by hand is plain.
+    workoutTypes: [0],
   },
   TrailRun: {
     legacyType: 'Run',

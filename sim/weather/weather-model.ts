@@ -1,3 +1,4 @@
+import { placeClimate } from './climate.ts';
 import { describeSky, type OwmCondition } from './conditions.ts';
 import { hashToUnit, type NoiseField, valueNoise } from './noise.ts';
 import { solarElevationDegrees, sunTimes } from './sun.ts';
@@ -18,12 +19,13 @@ import { roundTo } from './units.ts';
  * that falls during the block, in mm (a rate in mm/h).
  *
  * Ingredients (all deterministic, no Math.random):
- * - climate: annual mean falls with latitude², seasons swing more at high latitude and are
- *   mirrored between hemispheres (warmest ~20 July in the north, ~19 January in the south);
+ * - climate: near a simulated place, its January and July normals (climate.ts); elsewhere an
+ *   annual mean falling with latitude², seasons swinging more at high latitude and mirrored
+ *   between hemispheres (warmest ~20 July in the north, ~19 January in the south);
  * - daily cycle: warmest at 15:00 local solar time, coolest at 03:00;
  * - weather systems: value noise on 2°–3° blocks and 12–48 h knots (temperature anomaly,
  *   wetness, pressure, wind), plus a small per-cell, per-hour jitter from a seeded hash;
- * - elevation: −6.5 °C per km (see terrain.ts).
+ * - elevation: −6.5 °C per km (see terrain.ts), away from places (their normals hold it).
  * Values are rounded to the precision both simulators can print without loss: temperatures
  * and wind to 0.1, pressure to 0.1 hPa, humidity and cloud cover to whole percent.
  */
@@ -117,19 +119,12 @@ export function observe(lat: number, lng: number, epochSeconds: number): Observa
   const precipitationRaw = rainy ? (wetness - 0.74) * 26 * (0.5 + jitter(2)) : 0;
   const precipitationMm = precipitationRaw >= 0.1 ? roundTo(precipitationRaw, 1) : 0;
 
-  const annualMean = 27 - 0.006 * cell.lat * cell.lat;
-  const seasonalSwing = Math.min(16, 0.5 + 11 * (absLat / 60) ** 1.5);
   const yearAngle = (2 * Math.PI * (mid / 86_400 - NORTHERN_PEAK_DAY)) / TROPICAL_YEAR_DAYS;
-  const seasonal = seasonalSwing * Math.cos(yearAngle) * Math.tanh(cell.lat / 5);
+  const climateMean = seasonalMean(cell.lat, cell.lng, Math.cos(yearAngle), elevationM);
   const dailySwing = 3.5 + 2 * (1 - cloudCover / 100);
   const synoptic = 8 * (field(TEMPERATURE_ANOMALY) - 0.5);
   const temperatureC = roundTo(
-    annualMean +
-      seasonal +
-      dailySwing * afternoon +
-      synoptic +
-      0.6 * (jitter(3) - 0.5) -
-      0.0065 * elevationM,
+    climateMean + dailySwing * afternoon + synoptic + 0.6 * (jitter(3) - 0.5),
     1,
   );
 
@@ -208,6 +203,22 @@ export function observe(lat: number, lng: number, epochSeconds: number): Observa
     condition,
     weatherCode,
   };
+}
+
+/**
+ * The mean temperature of the season at a cell: near a simulated place, the place's climate
+ * normals (climate.ts); far from every place, the latitude rule (annual mean 27 − 0.006·lat²,
+ * a seasonal swing growing with |lat|, mirrored across the equator, −6.5 °C per km of height);
+ * between 150 and 600 km of a place, a blend of the two, so no border shows.
+ */
+function seasonalMean(lat: number, lng: number, cosYear: number, elevationM: number): number {
+  const annualMean = 27 - 0.006 * lat * lat;
+  const seasonalSwing = Math.min(16, 0.5 + 11 * (Math.abs(lat) / 60) ** 1.5);
+  const byLatitude =
+    annualMean + seasonalSwing * cosYear * Math.tanh(lat / 5) - 0.0065 * elevationM;
+  const climate = placeClimate(lat, lng);
+  if (!climate) return byLatitude;
+  return climate.weight * climate.seasonalMeanC(cosYear) + (1 - climate.weight) * byLatitude;
 }
 
 function clamp(value: number, min: number, max: number): number {
