@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_TTL_MS } from '../../src/config/defaults.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
+import { hasGps } from '../sim/strava-helpers.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
@@ -265,7 +266,11 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
 
   it('an edit reaches the stored run on the next sync, weather kept unless the place or time moved', async () => {
     await runToEnd(syncDeps(t.db, h), (await startSession(t.db, userId)).id);
-    const [first, second] = simRunIds(h);
+    // Two runs outdoors with GPS: weather only ever applies to those.
+    const [first, second] = simRunIds(h).filter((id) => {
+      const run = h.sim.activity(Number(id));
+      return run && hasGps(run) && !run.trainer && !run.sportType.startsWith('Virtual');
+    });
     await t.db.query(
       `update activities set weather_status = 'enriched', temperature_c = 12.5 where id in ($1, $2)`,
       [first, second],
