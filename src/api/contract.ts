@@ -233,6 +233,36 @@ export interface ActivityStatsView {
     temperatureC: number;
     distanceM: number;
   }[];
+  /** What the history says, worked out by src/core from the two series above. */
+  insights: ActivityInsightsView;
+}
+
+/** The dashboard's insights (`GET /api/activities/stats`, `insights`); docs/dashboard.md. */
+export interface ActivityInsightsView {
+  /**
+   * Least-squares line of pace (s/km) on temperature (°C) over `paceVsTemperature`: pace ≈
+   * interceptSPerKm + slopeSPerKmPerC × temperature. Null under two runs or one temperature.
+   */
+  paceTrend: { slopeSPerKmPerC: number; interceptSPerKm: number; r2: number; runs: number } | null;
+  /**
+   * The 5 °C band (`fromC` included, `toC` excluded) of the fastest median pace among bands of
+   * at least `minRuns` runs of `paceVsTemperature`; null when no band has that many.
+   */
+  bestTemperature: {
+    fromC: number;
+    toC: number;
+    runs: number;
+    medianPaceSPerKm: number;
+    minRuns: number;
+  } | null;
+  /**
+   * Distance per calendar month of `year` (the current UTC year) beside the year before, January
+   * first; months still to come are null. Null when there are no runs at all.
+   */
+  yearOverYear: {
+    year: number;
+    months: { month: number; distanceM: number | null; previousYearDistanceM: number }[];
+  } | null;
 }
 
 /** `GET /api/local/session`: a token for the local install's one user (no Supabase Auth). */

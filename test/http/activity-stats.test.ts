@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityStatsView } from '../../src/api/contract.ts';
+import { createManualClock } from '../../src/core/clock.ts';
 import { signAccessToken } from '../../src/http/jwt.ts';
 import { type RunningServer, startServer } from '../../src/http/node-server.ts';
 import { PACE_POINTS_LIMIT } from '../../src/http/routes/activity-stats.ts';
@@ -18,13 +19,25 @@ interface Run {
   qualityFlags?: string[];
 }
 
+/** "Now" for the server: this year is 2026, up to April. */
+const TODAY = '2026-04-15T12:00:00Z';
+
+/** This year's months as the insights give them: the given ones, 0 until April, null after. */
+function thisYear(distances: Record<number, number>, previous: Record<number, number> = {}) {
+  return Array.from({ length: 12 }, (_, index) => ({
+    month: index + 1,
+    distanceM: index + 1 > 4 ? null : (distances[index + 1] ?? 0),
+    previousYearDistanceM: previous[index + 1] ?? 0,
+  }));
+}
+
 describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
   let t: TestDatabase;
   let server: RunningServer;
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    server = await startServer(testApp(t.db), { port: 0 });
+    server = await startServer(testApp(t.db, undefined, createManualClock(TODAY)), { port: 0 });
   });
   afterAll(async () => {
     await server.close();
@@ -154,6 +167,12 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
           distanceM: 10_000,
         },
       ],
+      insights: {
+        // Two runs at one pace: a flat line through both, exact.
+        paceTrend: { slopeSPerKmPerC: 0, interceptSPerKm: 300, r2: 1, runs: 2 },
+        bestTemperature: null,
+        yearOverYear: { year: 2026, months: thisYear({ 1: 15_000, 3: 8000 }) },
+      },
     });
     expect(await statsOf(bob.authorization)).toEqual({
       months: [{ month: '2026-02', runs: 1, distanceM: 21_097, movingTimeS: 6000 }],
@@ -166,6 +185,11 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
           distanceM: 21_097,
         },
       ],
+      insights: {
+        paceTrend: null,
+        bestTemperature: null,
+        yearOverYear: { year: 2026, months: thisYear({ 2: 21_097 }) },
+      },
     });
   });
 
@@ -210,7 +234,11 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
 
   it('answers empty charts for a runner with no runs', async () => {
     const carol = await newUser();
-    expect(await statsOf(carol.authorization)).toEqual({ months: [], paceVsTemperature: [] });
+    expect(await statsOf(carol.authorization)).toEqual({
+      months: [],
+      paceVsTemperature: [],
+      insights: { paceTrend: null, bestTemperature: null, yearOverYear: null },
+    });
   });
 
   it(`plots only the ${PACE_POINTS_LIMIT} most recent runs, and totals them all`, async () => {
@@ -235,6 +263,58 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
       runs: 31,
       distanceM: 155_000,
       movingTimeS: 46_500,
+    });
+    // The insights read the plotted runs: one temperature has no trend, and its band is best.
+    expect(stats.insights.paceTrend).toBeNull();
+    expect(stats.insights.bestTemperature).toEqual({
+      fromC: 10,
+      toC: 15,
+      runs: PACE_POINTS_LIMIT,
+      medianPaceSPerKm: 300,
+      minRuns: 5,
+    });
+  });
+
+  it('fits pace against temperature, finds the best temperature and sets this year against last', async () => {
+    const frank = await newUser();
+    // Six runs of 10 km in each of three bands: 5:30/km at 5 °C, 5:00 at 15 °C, 5:45 at 25 °C.
+    const bands = [
+      [5, 330],
+      [15, 300],
+      [25, 345],
+    ] as const;
+    const runs: Run[] = bands.flatMap(([temperatureC, pace], b) =>
+      Array.from({ length: 6 }, (_, i) => {
+        // One band a year ago, two this year: March 2025, then March and April 2026.
+        const month = b === 0 ? '2025-03' : b === 1 ? '2026-03' : '2026-04';
+        const day = String(i + 1).padStart(2, '0');
+        return {
+          id: String(7300000000 + b * 10 + i),
+          startDate: `${month}-${day}T07:00:00Z`,
+          startDateLocal: `${month}-${day}T08:00:00`,
+          distanceM: 10_000,
+          movingTimeS: pace * 10,
+          temperatureC,
+        };
+      }),
+    );
+    await insertRuns(frank.id, runs);
+    const { insights } = await statsOf(frank.authorization);
+    // By hand: x̄ = 15, ȳ = 325, Sxx = 1200, Sxy = 900, Syy = 6300.
+    expect(insights.paceTrend?.slopeSPerKmPerC).toBeCloseTo(0.75, 9);
+    expect(insights.paceTrend?.interceptSPerKm).toBeCloseTo(313.75, 9);
+    expect(insights.paceTrend?.r2).toBeCloseTo(900 ** 2 / (1200 * 6300), 9);
+    expect(insights.paceTrend?.runs).toBe(18);
+    expect(insights.bestTemperature).toEqual({
+      fromC: 15,
+      toC: 20,
+      runs: 6,
+      medianPaceSPerKm: 300,
+      minRuns: 5,
+    });
+    expect(insights.yearOverYear).toEqual({
+      year: 2026,
+      months: thisYear({ 3: 60_000, 4: 60_000 }, { 3: 60_000 }),
     });
   });
 });

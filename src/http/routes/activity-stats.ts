@@ -1,5 +1,9 @@
 import { Hono } from 'hono';
-import type { ActivityStatsView } from '../../api/contract.ts';
+import type { ActivityInsightsView, ActivityStatsView } from '../../api/contract.ts';
+import { BEST_TEMPERATURE_MIN_RUNS, bestTemperature } from '../../core/best-temperature.ts';
+import type { Clock } from '../../core/clock.ts';
+import { fitLine } from '../../core/least-squares.ts';
+import { yearOverYear } from '../../core/year-over-year.ts';
 import { monthlyActivityTotals, recentRunsWithTemperature } from '../../store/activity-store.ts';
 import type { Database } from '../../store/database.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -16,18 +20,45 @@ export const PACE_POINTS_LIMIT = 2_000;
  * `GET /api/activities/stats`: the signed-in runner's whole history for the dashboard's charts,
  * deleted runs left out. Months are the runner's local months (`start_date_local`): a run at
  * 23:30 on 31 January in New York belongs to January, whatever UTC says. Both queries read only
- * the user's rows (index activities_user_start).
+ * the user's rows (index activities_user_start). The insights (pace trend, best temperature,
+ * this year against last) are computed from those two answers; "this year" is the clock's UTC
+ * year.
  */
-export function activityStatsRoutes(deps: { db: Database; auth: JwtVerifier }) {
+export function activityStatsRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock }) {
   return new Hono<AppEnv>().get('/api/activities/stats', requireUser(deps.auth), async (c) => {
     const userId = c.get('user').id;
     const [months, pace] = await Promise.all([
       monthTotals(deps.db, userId),
       pacePoints(deps.db, userId),
     ]);
+    const today = new Date(deps.clock.now()).toISOString();
     c.header('cache-control', 'no-store');
-    return c.json({ months, paceVsTemperature: pace } satisfies ActivityStatsView);
+    return c.json({
+      months,
+      paceVsTemperature: pace,
+      insights: insightsOf(months, pace, today),
+    } satisfies ActivityStatsView);
   });
+}
+
+/** The insights are the series' own arithmetic (src/core): no second read of the runs. */
+function insightsOf(
+  months: ActivityStatsView['months'],
+  pace: ActivityStatsView['paceVsTemperature'],
+  today: string,
+): ActivityInsightsView {
+  const fit = fitLine(pace.map((p) => ({ x: p.temperatureC, y: p.paceSPerKm })));
+  const best = bestTemperature(pace);
+  return {
+    paceTrend: fit && {
+      slopeSPerKmPerC: fit.slope,
+      interceptSPerKm: fit.intercept,
+      r2: fit.r2,
+      runs: fit.count,
+    },
+    bestTemperature: best && { ...best, minRuns: BEST_TEMPERATURE_MIN_RUNS },
+    yearOverYear: months.length === 0 ? null : yearOverYear(months, today),
+  };
 }
 
 async function monthTotals(db: Database, userId: string): Promise<ActivityStatsView['months']> {
