@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { Database } from '../../src/store/database.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 import { createPostgresTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -26,6 +27,8 @@ export interface DemoBrowser {
   api<T>(path: string): Promise<T>;
   /** The Strava simulator's admin API (`/_sim/...`, docs/simulators.md). */
   simAdmin(route: string, body?: unknown): Promise<unknown>;
+  /** The server's database, for a test that seeds runs the page should then show. */
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function startDemoBrowser(): Promise<DemoBrowser> {
     url: base,
     browser,
     server,
+    db: database.db,
     async newPage(viewport = DESKTOP, options = {}) {
       const context = await browser.newContext({ viewport, locale: 'en-US', ...options });
       return context.newPage();

@@ -5,6 +5,7 @@ import type { RealtimeSource } from '../../src/client/realtime.ts';
 import { ActivityList, type Shown } from './components/activity-list.tsx';
 import { ConnectionCard } from './components/connection-card.tsx';
 import { ErrorPanel } from './components/error-panel.tsx';
+import { Insights } from './components/insights.tsx';
 import { SyncCard } from './components/sync-card.tsx';
 import { formatRuns } from './format.ts';
 import { type Problem, problemFromError, problemFromSession } from './problem.ts';
@@ -261,6 +262,7 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       <Suspense fallback={<p aria-busy="true">Loading the charts…</p>}>
         <Charts stats={history.stats} />
       </Suspense>
+      <Insights stats={history.stats} />
       <ActivityList
         runs={history.runs}
         loading={busy === 'more'}
