@@ -1,3 +1,4 @@
+import { heatAdjustment } from '../../src/core/heat-adjusted-pace.ts';
 import type { Place } from '../places.ts';
 import { observe } from '../weather/weather-model.ts';
 import { uploadIdFor } from './activity-ids.ts';
@@ -62,7 +63,11 @@ export function makeActivity(random: Random, spec: ActivitySpec): SimActivity {
         })
       : null;
   const { distanceM, movingTimeS, elapsedTimeS } = run
-    ? runEffort(random, run)
+    ? runEffort(
+        random,
+        run,
+        indoor || !spec.place ? 0 : weatherSlowdownPct(spec.place, spec.startMs),
+      )
     : effort(random, profile, manual);
   const climbPerKm = run ? run.climbPerKm : random.float(...profile.climbPerKm);
   const climbM = manual ? 0 : round1((distanceM / 1000) * climbPerKm);
@@ -152,12 +157,29 @@ function effort(random: Random, profile: SportProfile, manual: boolean) {
   return { distanceM, movingTimeS, elapsedTimeS: movingTimeS + pauseS };
 }
 
-function runEffort(random: Random, run: RunPlan) {
-  const movingTimeS = Math.max(1, Math.round(run.distanceM / run.speedMps));
+function runEffort(random: Random, run: RunPlan, slowdownPct: number) {
+  const speedMps = run.speedMps / (1 + slowdownPct / 100);
+  const movingTimeS = Math.max(1, Math.round(run.distanceM / speedMps));
   // Races and parkruns are run without stopping; other runs pause at lights and junctions.
   const steady = run.kind === 'race' || run.kind === 'parkrun';
   const pauseS = steady ? random.int(0, 10) : Math.round(movingTimeS * random.float(0, 0.08));
   return { distanceM: run.distanceM, movingTimeS, elapsedTimeS: movingTimeS + pauseS };
+}
+
+/** Below this, each degree colder costs `COLD_SLOWDOWN_PCT_PER_C` (ice, layers, stiff legs). */
+const COLD_BELOW_C = 5;
+const COLD_SLOWDOWN_PCT_PER_C = 0.4;
+
+/**
+ * How much slower the weather at the start makes an outdoor run, %: warm and humid air by
+ * Hadley's temperature + dew point rule (the one the dashboard's heat-adjusted pace undoes),
+ * cold by the simulator's own assumption above. So the demo runner, like a real one, has a
+ * temperature they run best in.
+ */
+function weatherSlowdownPct(place: Place, startMs: number): number {
+  const air = observe(place.lat, place.lng, startMs / 1000);
+  const cold = Math.max(0, COLD_BELOW_C - air.temperatureC) * COLD_SLOWDOWN_PCT_PER_C;
+  return heatAdjustment(air.temperatureC, air.dewPointC).slowdownPct + cold;
 }
 
 /**

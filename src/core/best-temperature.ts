@@ -14,7 +14,8 @@ export interface TemperatureBand {
 }
 
 export const BEST_TEMPERATURE_BAND_C = 5;
-export const BEST_TEMPERATURE_MIN_RUNS = 5;
+/** Fewer runs than this and a band's median is one or two runs' luck (the demo's 30–35 °C band had 5). */
+export const BEST_TEMPERATURE_MIN_RUNS = 10;
 
 /** Every band with at least one run, coldest first, with its run count and median pace. */
 export function temperatureBands(

@@ -13,7 +13,7 @@ interface SeededRun {
 }
 
 /**
- * Eighteen recent runs of 10 km in three temperature bands (5:30/km at 5 °C, 5:00 at 15 °C,
+ * Thirty recent runs of 10 km in three temperature bands (5:30/km at 5 °C, 5:00 at 15 °C,
  * 5:48 at 25 °C), and four runs of 8 km a year ago without weather: in the months' totals,
  * not in the pace plot.
  */
@@ -24,8 +24,8 @@ function seededRuns(now: number): SeededRun[] {
     [25, 348],
   ] as const;
   const recent = bands.flatMap(([temperatureC, pace], b) =>
-    Array.from({ length: 6 }, (_, i) => ({
-      at: new Date(now - (b * 6 + i + 1) * DAY_MS),
+    Array.from({ length: 10 }, (_, i) => ({
+      at: new Date(now - (b * 10 + i + 1) * DAY_MS),
       distanceM: 10_000,
       movingTimeS: pace * 10,
       temperatureC,
@@ -96,13 +96,13 @@ describe('the insights panel', () => {
     const chart = page.locator('svg#insight-temperature-chart');
     await chart.waitFor();
     expect(await chart.getAttribute('role')).toBe('img');
-    expect(await chart.locator('circle.run').count()).toBe(18);
+    expect(await chart.locator('circle.run').count()).toBe(30);
     expect(await chart.locator('line.trend').count()).toBe(1);
     expect(await chart.locator('rect.best-band').count()).toBe(1);
-    // By hand: x̄ = 15, ȳ = 326, Sxx = 1200, Sxy = 1080: 0.9 s/km slower per °C.
+    // By hand: x̄ = 15, ȳ = 326, Sxx = 2000, Sxy = 1800: 0.9 s/km slower per °C.
     const summary =
-      'Your best temperature is 15 to 20 °C: a median pace of 5:00 /km over 6 runs. ' +
-      'Trend: 0.9 s/km slower for each °C warmer (fitted over 18 runs).';
+      'Your best temperature is 15 to 20 °C: a median pace of 5:00 /km over 10 runs. ' +
+      'Trend: 0.9 s/km slower for each °C warmer (fitted over 30 runs).';
     expect(await page.locator('#insight-temperature-summary').textContent()).toBe(summary);
     // The chart's accessible name is that summary.
     expect(await page.getByRole('img', { name: summary }).count()).toBe(1);
@@ -116,9 +116,9 @@ describe('the insights panel', () => {
     const table = page.locator('details', { hasText: 'Pace by temperature band as a table' });
     await table.locator('summary').click();
     expect(await table.locator('tbody tr').allTextContents()).toEqual([
-      '5 to 10 °C65:30 /km',
-      '15 to 20 °C (best)65:00 /km',
-      '25 to 30 °C65:48 /km',
+      '5 to 10 °C105:30 /km',
+      '15 to 20 °C (best)105:00 /km',
+      '25 to 30 °C105:48 /km',
     ]);
   });
 

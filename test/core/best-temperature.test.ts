@@ -21,40 +21,44 @@ describe('the best temperature', () => {
   it('is the band of fastest median pace among bands with enough runs', () => {
     const history = [
       // Cold: steady 5:20s.
-      ...runs(2, 320, 318, 322, 325, 321),
-      // Mild: the runner's best, one slow recovery jog does not move the median.
-      ...runs(12, 300, 298, 305, 302, 420),
+      ...runs(2, 320, 318, 322, 325, 321, 319, 323, 320, 324, 318),
+      // Mild: the runner's best; two slow recovery jogs do not move the median.
+      ...runs(12, 300, 298, 305, 302, 301, 299, 303, 300, 420, 415),
       // Hot: slower.
-      ...runs(27, 340, 345, 338, 350, 342),
+      ...runs(27, 340, 345, 338, 350, 342, 341, 339, 344, 346, 343),
       // Two very fast races at 17 °C: too few runs to call it a band.
       ...runs(17, 250, 255),
     ];
+    expect(BEST_TEMPERATURE_MIN_RUNS).toBe(10);
     expect(bestTemperature(history)).toEqual({
       fromC: 10,
       toC: 15,
-      runs: 5,
-      medianPaceSPerKm: 302,
+      runs: 10,
+      medianPaceSPerKm: 301.5,
     });
-    expect(BEST_TEMPERATURE_MIN_RUNS).toBe(5);
     // With a lower bar the two races win.
     expect(bestTemperature(history, { minRuns: 2 })).toMatchObject({ fromC: 15, runs: 2 });
     // Wider bands regroup the runs: 10–20 holds the mild runs and the races.
-    expect(bestTemperature(history, { widthC: 10 })).toMatchObject({ fromC: 10, toC: 20, runs: 7 });
+    expect(bestTemperature(history, { widthC: 10 })).toMatchObject({
+      fromC: 10,
+      toC: 20,
+      runs: 12,
+    });
   });
 
   it('breaks a tie by the band with more runs', () => {
     const history = [
-      ...runs(7, 300, 300, 300, 300, 300),
-      ...runs(22, 300, 300, 300, 300, 300, 300),
+      ...runs(7, ...Array<number>(10).fill(300)),
+      ...runs(22, ...Array<number>(11).fill(300)),
     ];
-    expect(bestTemperature(history)).toMatchObject({ fromC: 20, runs: 6 });
+    expect(bestTemperature(history)).toMatchObject({ fromC: 20, runs: 11 });
   });
 
   it('has none when no band has enough runs, and ignores runs without a pace', () => {
     expect(bestTemperature([])).toBeNull();
-    expect(bestTemperature(runs(10, 300, 301, 302, 303))).toBeNull();
-    expect(
-      bestTemperature([...runs(10, 300, 301, 302, 303, 0), ...runs(Number.NaN, 250)]),
-    ).toBeNull();
+    const nine = [300, 301, 302, 303, 304, 305, 306, 307, 308];
+    expect(bestTemperature(runs(10, ...nine))).toBeNull();
+    // A tenth run without a pace, and one without a temperature, do not make the band.
+    expect(bestTemperature([...runs(10, ...nine, 0), ...runs(Number.NaN, 250)])).toBeNull();
   });
 });

@@ -271,20 +271,20 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
       toC: 15,
       runs: PACE_POINTS_LIMIT,
       medianPaceSPerKm: 300,
-      minRuns: 5,
+      minRuns: 10,
     });
   });
 
   it('fits pace against temperature, finds the best temperature and sets this year against last', async () => {
     const frank = await newUser();
-    // Six runs of 10 km in each of three bands: 5:30/km at 5 °C, 5:00 at 15 °C, 5:45 at 25 °C.
+    // Ten runs of 10 km in each of three bands: 5:30/km at 5 °C, 5:00 at 15 °C, 5:45 at 25 °C.
     const bands = [
       [5, 330],
       [15, 300],
       [25, 345],
     ] as const;
     const runs: Run[] = bands.flatMap(([temperatureC, pace], b) =>
-      Array.from({ length: 6 }, (_, i) => {
+      Array.from({ length: 10 }, (_, i) => {
         // One band a year ago, two this year: March 2025, then March and April 2026.
         const month = b === 0 ? '2025-03' : b === 1 ? '2026-03' : '2026-04';
         const day = String(i + 1).padStart(2, '0');
@@ -300,21 +300,21 @@ describe.each(ADAPTERS)('GET /api/activities/stats on %s', (kind) => {
     );
     await insertRuns(frank.id, runs);
     const { insights } = await statsOf(frank.authorization);
-    // By hand: x̄ = 15, ȳ = 325, Sxx = 1200, Sxy = 900, Syy = 6300.
+    // By hand: x̄ = 15, ȳ = 325, Sxx = 2000, Sxy = 1500, Syy = 10500.
     expect(insights.paceTrend?.slopeSPerKmPerC).toBeCloseTo(0.75, 9);
     expect(insights.paceTrend?.interceptSPerKm).toBeCloseTo(313.75, 9);
-    expect(insights.paceTrend?.r2).toBeCloseTo(900 ** 2 / (1200 * 6300), 9);
-    expect(insights.paceTrend?.runs).toBe(18);
+    expect(insights.paceTrend?.r2).toBeCloseTo(1500 ** 2 / (2000 * 10_500), 9);
+    expect(insights.paceTrend?.runs).toBe(30);
     expect(insights.bestTemperature).toEqual({
       fromC: 15,
       toC: 20,
-      runs: 6,
+      runs: 10,
       medianPaceSPerKm: 300,
-      minRuns: 5,
+      minRuns: 10,
     });
     expect(insights.yearOverYear).toEqual({
       year: 2026,
-      months: thisYear({ 3: 60_000, 4: 60_000 }, { 3: 60_000 }),
+      months: thisYear({ 3: 100_000, 4: 100_000 }, { 3: 100_000 }),
     });
   });
 });

@@ -28,7 +28,7 @@ export function Insights({ stats }: { stats: ActivityStatsView | null }) {
 
 const WIDTH = 360;
 const HEIGHT = 220;
-const MARGIN = { top: 12, right: 12, bottom: 30, left: 46 };
+const MARGIN = { top: 22, right: 12, bottom: 30, left: 46 };
 const ACCENT = 'var(--pico-primary, #0172ad)';
 const MUTED = 'var(--pico-muted-color, #646b79)';
 
@@ -303,7 +303,7 @@ function Axes({
       <text x={(MARGIN.left + WIDTH - MARGIN.right) / 2} y={HEIGHT - 2} textAnchor="middle">
         {xLabel}
       </text>
-      <text x={4} y={MARGIN.top + 2}>
+      <text x={4} y={10}>
         {yLabel}
       </text>
     </g>
