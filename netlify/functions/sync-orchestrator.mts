@@ -4,7 +4,7 @@ import { createNetlifyHandler } from '../../src/wiring/netlify/netlify-handler.t
 
 /**
  * Starting, reading and cancelling syncs (a started sync wakes the sync worker), the runner's
- * activities and their stats, and what a backfill will cost.
+ * activities (a page, one run, their stats), and what a backfill will cost.
  */
 export default createNetlifyHandler(() => buildNetlifyApp());
 
@@ -13,7 +13,7 @@ export const config: Config = {
     '/api/syncs',
     '/api/syncs/*',
     '/api/activities',
-    '/api/activities/stats',
+    '/api/activities/*',
     '/api/estimate',
     '/api/me',
   ],

@@ -26,9 +26,27 @@ export function isNotYearZero(value: string): boolean {
 }
 const postgresDate = z.iso.date().refine(isNotYearZero, 'must be a date in year 1 or later');
 
+/** How `GET /api/activities` orders its runs: by start or by distance, each way. */
+export const ACTIVITY_SORTS = ['newest', 'oldest', 'longest', 'shortest'] as const;
+export type ActivitySort = (typeof ACTIVITY_SORTS)[number];
+
+/** Text a runner types: no control characters (Postgres refuses a NUL in text). */
+const typedText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
+/** A distance in metres: up to 1,000 km, more than any run. */
+const distanceMetres = z.coerce.number().min(0).max(1_000_000);
+
 /**
- * `GET /api/activities`: a page of runs, newest first. `cursor` is opaque (the previous page's
- * `nextCursor`); the server also checks that it is one it gave out.
+ * `GET /api/activities`: a page of runs, newest first unless `sort` says otherwise. `cursor` is
+ * opaque (the previous page's `nextCursor`); the server also checks that it is one it gave out,
+ * for the same sort. `q` finds runs whose name or place (city, state, country) contains it;
+ * `minDistanceM`/`maxDistanceM` bound the distance (both included); `weather=with` keeps runs
+ * whose weather was found, `without` the others; `indoor=true` keeps treadmill and virtual runs,
+ * `false` the rest.
  */
 export const activityListFields = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -40,6 +58,12 @@ export const activityListFields = z.object({
     .regex(/^[A-Za-z]+$/)
     .max(40)
     .optional(),
+  q: typedText.optional(),
+  minDistanceM: distanceMetres.optional(),
+  maxDistanceM: distanceMetres.optional(),
+  weather: z.enum(['with', 'without']).optional(),
+  indoor: z.enum(['true', 'false']).optional(),
+  sort: z.enum(ACTIVITY_SORTS).default('newest'),
 });
 
 /** A date range that ends before it starts is a mistake to point out, not an empty page. */
@@ -52,7 +76,20 @@ export function inDateOrder<Schema extends z.ZodType<{ from?: string; to?: strin
   });
 }
 
-export const activityListQuery = inDateOrder(activityListFields);
+/** A distance band whose floor is above its ceiling is a mistake too. */
+export function inDistanceOrder<
+  Schema extends z.ZodType<{ minDistanceM?: number; maxDistanceM?: number }>,
+>(schema: Schema) {
+  return schema.refine(
+    (q) =>
+      q.minDistanceM === undefined ||
+      q.maxDistanceM === undefined ||
+      q.minDistanceM <= q.maxDistanceM,
+    { message: 'must not be more than maxDistanceM', path: ['minDistanceM'] },
+  );
+}
+
+export const activityListQuery = inDistanceOrder(inDateOrder(activityListFields));
 export type ActivityListQuery = z.input<typeof activityListQuery>;
 
 /** `DELETE /api/strava/connection?purge=true` also deletes the runner's synced data. */
@@ -132,6 +169,21 @@ export interface ActivityView {
     icon: string | null;
   };
   qualityFlags: string[];
+}
+
+/** `GET /api/activities/:id`: one run, with what its own page draws. */
+export interface ActivityDetailView extends ActivityView {
+  /** Strava's encoded polyline of the route (Google's format, 1e-5 degrees); null without GPS. */
+  summaryPolyline: string | null;
+  start: { lat: number; lng: number } | null;
+  end: { lat: number; lng: number } | null;
+  maxHeartrateBpm: number | null;
+  isTrainer: boolean;
+  isManual: boolean;
+  /** Where the place came from (`geonames`, `nominatim`), when it was found. */
+  placeProvider: string | null;
+  /** When the weather was looked up (not the time it describes: that is `weather.observedAt`). */
+  weatherRequestedAt: string | null;
 }
 
 export interface ActivityPage {

@@ -1,4 +1,5 @@
 import {
+  type ActivityDetailView,
   type ActivityListQuery,
   type ActivityPage,
   type ActivityStatsView,
@@ -70,6 +71,8 @@ export interface ApiClient {
   syncTimeline(id: string): Promise<SyncTimeline['items']>;
   cancelSync(id: string): Promise<SessionView>;
   activities(query?: ActivityListQuery): Promise<ActivityPage>;
+  /** One run of the runner's (GET /api/activities/:id); another runner's is a 404 ApiError. */
+  activity(id: string): Promise<ActivityDetailView>;
   activityStats(): Promise<ActivityStatsView>;
   /** Live progress of one session: see progress-subscription.ts and docs/client.md. */
   subscribeProgress(
@@ -127,6 +130,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     // async, so a refused input is a rejection like any other failure, never a throw.
     activities: async (query = {}) =>
       get('/api/activities', checkInput(activityListQuery, query, 'query')),
+    activity: (id) => get(`/api/activities/${encodeURIComponent(id)}`),
     activityStats: () => get('/api/activities/stats'),
     subscribeProgress: (sessionId, onUpdate, subscribeOptions) =>
       subscribeProgress(

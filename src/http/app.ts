@@ -106,8 +106,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.progressHub ? { progressHub: deps.progressHub } : {}),
   });
   app.route('/', syncRoutes({ ...deps, watches }));
-  app.route('/', activityRoutes(deps));
+  // Stats before the run page, whose `/api/activities/:id` would otherwise take `stats`.
   app.route('/', activityStatsRoutes(deps));
+  app.route('/', activityRoutes(deps));
   app.route('/', estimateRoutes({ ...deps, settings: deps.estimate }));
   app.route(
     '/',

@@ -1,3 +1,4 @@
+import type { ActivitySort } from '../api/contract.ts';
 import {
   type ActivityRow,
   DISTANCE_DISTORTING_FLAGS,
@@ -191,20 +192,68 @@ export interface ActivityListRow {
   quality_flags: string[];
 }
 
+/** A run's own page adds its route, end points and provenance to what the list shows. */
+export interface ActivityDetailRow extends ActivityListRow {
+  summary_polyline: string | null;
+  start_lat: number | null;
+  start_lng: number | null;
+  end_lat: number | null;
+  end_lng: number | null;
+  max_heartrate_bpm: number | null;
+  is_trainer: boolean;
+  is_manual: boolean;
+  place_provider: string | null;
+  weather_requested_at: Date | null;
+}
+
+/**
+ * The orders a list can take, each with its keyset: the column it sorts by, then id, both the
+ * same way, so (key, id) is unique and a page carries on after the previous page's last row.
+ */
+const SORTS: Record<ActivitySort, { key: string; cast: string; direction: 'asc' | 'desc' }> = {
+  newest: { key: 'start_date', cast: 'timestamptz', direction: 'desc' },
+  oldest: { key: 'start_date', cast: 'timestamptz', direction: 'asc' },
+  longest: { key: 'distance_m', cast: 'double precision', direction: 'desc' },
+  shortest: { key: 'distance_m', cast: 'double precision', direction: 'asc' },
+};
+
 export interface ActivityListFilter {
   /** How many rows to read. */
   limit: number;
-  /** Only runs before this (start, id): the last row of the previous page. */
-  before?: readonly [startDate: string, id: string];
+  sort: ActivitySort;
+  /** Only runs after this (sort key, id) in the sort's order: the last row of the previous page. */
+  after?: readonly [key: string | number, id: string];
   /** Local dates (`YYYY-MM-DD`), both included. */
   from?: string;
   to?: string;
   sportType?: string;
+  /** Part of the name or of the place (city, state, country), any case. */
+  text?: string;
+  minDistanceM?: number;
+  maxDistanceM?: number;
+  /** `with`: weather found; `without`: anything else (waiting, unavailable, indoors). */
+  weather?: 'with' | 'without';
+  /** Treadmill (Strava's `trainer`) and virtual runs, or the others. */
+  indoor?: boolean;
 }
 
+/** The value a row's cursor carries for `sort`: its start (ISO 8601) or its distance. */
+export function sortKeyOf(row: ActivityListRow, sort: ActivitySort): string | number {
+  return SORTS[sort].key === 'start_date' ? row.start_date.toISOString() : row.distance_m;
+}
+
+const LIST_COLUMNS = `id, name, sport_type, start_date, start_date_local, timezone, distance_m,
+  moving_time_s, elapsed_time_s, total_elevation_gain_m, average_speed_mps, average_heartrate_bpm,
+  city, state, country, country_code, place_status, weather_status, weather_error,
+  weather_provider, weather_observed_at, temperature_c, feels_like_c, humidity_pct,
+  wind_speed_mps, wind_deg, precipitation_mm, weather_description, weather_icon, quality_flags`;
+
 /**
- * The user's live runs, newest first (start, then id), from the index activities_user_start.
- * Paging by (start, id) rather than by offset keeps pages right while a sync adds runs.
+ * The user's live runs in the filter's order (newest first by default). Paging by keyset rather
+ * than by offset keeps pages right while a sync adds runs. By start, the index
+ * activities_user_start serves every order and filter; by distance, activities_user_distance
+ * (20261209120000_activity_list_indexes.sql, with the plans). A text search reads the user's
+ * rows through those indexes and filters them: one runner's history is thousands of rows.
  */
 export async function listActivities(
   db: Queryable,
@@ -221,21 +270,47 @@ export async function listActivities(
     }
     where.push(sql);
   };
-  if (filter.before) add('(start_date, id) < (?::timestamptz, ?::bigint)', ...filter.before);
+  const sort = SORTS[filter.sort];
+  const beyond = sort.direction === 'desc' ? '<' : '>';
+  if (filter.after)
+    add(`(${sort.key}, id) ${beyond} (?::${sort.cast}, ?::bigint)`, ...filter.after);
   if (filter.from) add('start_date_local >= ?::date', filter.from);
   if (filter.to) add("start_date_local < (?::date + interval '1 day')", filter.to);
   if (filter.sportType) add('sport_type = ?', filter.sportType);
+  if (filter.text)
+    add(
+      `(strpos(lower(name), lower(?)) > 0
+        or strpos(lower(concat_ws(' ', city, state, country)), lower(?)) > 0)`,
+      filter.text,
+      filter.text,
+    );
+  if (filter.minDistanceM !== undefined) add('distance_m >= ?', filter.minDistanceM);
+  if (filter.maxDistanceM !== undefined) add('distance_m <= ?', filter.maxDistanceM);
+  if (filter.weather === 'with') where.push("weather_status = 'enriched'");
+  if (filter.weather === 'without') where.push("weather_status <> 'enriched'");
+  if (filter.indoor !== undefined)
+    where.push(`${filter.indoor ? '' : 'not '}(is_trainer or sport_type like 'Virtual%')`);
   const { rows } = await db.query<ActivityListRow>(
-    `select id, name, sport_type, start_date, start_date_local, timezone, distance_m, moving_time_s,
-            elapsed_time_s, total_elevation_gain_m, average_speed_mps, average_heartrate_bpm,
-            city, state, country, country_code, place_status, weather_status, weather_error,
-            weather_provider, weather_observed_at, temperature_c, feels_like_c, humidity_pct,
-            wind_speed_mps, wind_deg, precipitation_mm, weather_description, weather_icon, quality_flags
-     from activities where ${where.join(' and ')}
-     order by start_date desc, id desc limit $2`,
+    `select ${LIST_COLUMNS} from activities where ${where.join(' and ')}
+     order by ${sort.key} ${sort.direction}, id ${sort.direction} limit $2`,
     params,
   );
   return rows;
+}
+
+/** One live run of the user's; null for a run that is another user's, deleted or unknown. */
+export async function getActivity(
+  db: Queryable,
+  userId: string,
+  id: string,
+): Promise<ActivityDetailRow | null> {
+  const { rows } = await db.query<ActivityDetailRow>(
+    `select ${LIST_COLUMNS}, summary_polyline, start_lat, start_lng, end_lat, end_lng,
+            max_heartrate_bpm, is_trainer, is_manual, place_provider, weather_requested_at
+     from activities where user_id = $1 and id = $2::bigint and deleted_at is null`,
+    [userId, id],
+  );
+  return rows[0] ?? null;
 }
 
 export interface MonthTotalRow {

@@ -283,7 +283,7 @@ const INVALID_QUERY: Expectation = { kind: 'invalid', status: 400, codes: ['inva
 const NOT_FOUND: Expectation = {
   kind: 'unknown-or-foreign-id',
   status: 404,
-  codes: ['sync_not_found', 'not_found'],
+  codes: ['sync_not_found', 'activity_not_found', 'not_found'],
 };
 
 function unauthorized(f: Fixture): { headers: Record<string, string> } & Expectation {
@@ -531,7 +531,28 @@ const BAD_ACTIVITY_PARAMS: Record<string, (r: Random) => string> = {
       'Lauf\u00e9',
       randomString(r, 20).concat('1'),
     ]),
+  q: (r) => r.pick(['', '   ', 'x'.repeat(101), 'a\u0000b', 'tab\there', '\u007f', '\n']),
+  minDistanceM: badDistance,
+  maxDistanceM: badDistance,
+  weather: (r) => r.pick(['', 'yes', 'true', 'WITH', randomString(r, 8)]),
+  indoor: (r) => r.pick(['', '1', 'yes', 'TRUE', randomString(r, 8)]),
+  sort: (r) => r.pick(['', 'fastest', 'NEWEST', 'date', randomString(r, 8)]),
 };
+
+/** A distance in metres the API refuses: not a number, negative, or beyond 1,000 km. */
+function badDistance(r: Random): string {
+  return r.pick([
+    '-1',
+    '1000001',
+    'ten',
+    '5km',
+    'Infinity',
+    'NaN',
+    '1e7',
+    '0x',
+    randomString(r, 8).concat('x'),
+  ]);
+}
 
 function badDate(r: Random): string {
   return r.pick([
@@ -554,6 +575,12 @@ const GOOD_ACTIVITY_PARAMS: Record<string, string[]> = {
   from: ['2026-01-01'],
   to: ['2026-12-31'],
   sportType: ['Run', 'TrailRun'],
+  q: ['park', 'Berlin'],
+  minDistanceM: ['0', '5000'],
+  maxDistanceM: ['50000'],
+  weather: ['with', 'without'],
+  indoor: ['true', 'false'],
+  sort: ['newest', 'oldest', 'longest', 'shortest'],
 };
 
 function activitiesCase(f: Fixture): FuzzCase {
@@ -569,6 +596,32 @@ function activitiesCase(f: Fixture): FuzzCase {
   const path = `/api/activities${queryString(params, f.r)}`;
   if (f.r.chance(0.2)) return { ...base, path, ...unauthorized(f) };
   return { ...base, path, ...INVALID_QUERY, headers: anyUser(f) };
+}
+
+/** The connected user's one run (seedUserRows, n = 1): only ever asked for by the other user. */
+const FOREIGN_ACTIVITY_ID = '9000000001';
+
+function activityIdCase(f: Fixture): FuzzCase {
+  const { r } = f;
+  const segment = r
+    .pick([
+      () => FOREIGN_ACTIVITY_ID,
+      () => String(r.int(1, 1_000_000)),
+      () => r.pick(['0', '-1', '1.5', '01', '1e3', '99999999999999999999', '9223372036854775808']),
+      () => `${encode(randomString(r, 20))}${r.chance(0.3) ? r.pick(MALFORMED_ESCAPES) : ''}`,
+      () => encode(r.pick(ODD_TEXT) || 'x'),
+      () => 'a'.repeat(r.int(100, 4000)),
+    ])()
+    .replace(/^\.+$/, 'x');
+  const base = {
+    endpoint: 'GET /api/activities/:id',
+    method: 'GET',
+    path: `/api/activities/${segment}`,
+  } as const;
+  if (r.chance(0.2)) return { ...base, ...unauthorized(f) };
+  // The connected user's own run is the one id never sent with their token.
+  const authorization = segment === FOREIGN_ACTIVITY_ID ? f.unconnected : anyUser(f).authorization;
+  return { ...base, ...NOT_FOUND, headers: { authorization } };
 }
 
 const VALID_EVENT = readApiSample('strava_webhook_event_activity_update.json') as Record<
@@ -1114,6 +1167,7 @@ const GENERATORS: Record<string, (f: Fixture) => FuzzCase> = {
   'GET /api/syncs': listSyncsCase,
   'GET|POST /api/syncs/:id[/cancel|/events|/timeline]': syncIdCase,
   'GET /api/activities': activitiesCase,
+  'GET /api/activities/:id': activityIdCase,
   'POST /api/strava/webhook': webhookEventCase,
   'GET /api/strava/webhook': handshakeCase,
   'DELETE /api/strava/connection': disconnectCase,
@@ -1252,6 +1306,7 @@ const EXPECTED_KINDS = {
   'GET /api/syncs/:id/events': { unauthorized: some, 'unknown-or-foreign-id': some },
   'GET /api/syncs/:id/timeline': { unauthorized: some, 'unknown-or-foreign-id': some },
   'GET /api/activities': { unauthorized: some, invalid: some },
+  'GET /api/activities/:id': { unauthorized: some, 'unknown-or-foreign-id': some },
   'POST /api/strava/webhook': {
     oversized: some,
     'wrong-content-type': some,
