@@ -1,22 +1,8 @@
 /**
- * How the dashboard writes numbers, times and places. Metric throughout (the API stores SI);
- * dates and clock times in the browser's locale and time zone.
+ * How the dashboard writes times, dates and places. Distances, paces, temperatures and the rest
+ * are in the runner's units (src/core/units.ts, chosen with web/src/units.tsx); dates and clock
+ * times in the browser's locale and time zone, a run's own in its own wall time.
  */
-
-export function formatDistanceKm(distanceM: number): string {
-  return `${(distanceM / 1000).toFixed(2)} km`;
-}
-
-/** Minutes and seconds per kilometre, the way runners read pace ("5:12 /km"). */
-export function formatPace(secondsPerKm: number | null): string {
-  if (secondsPerKm === null || !Number.isFinite(secondsPerKm) || secondsPerKm <= 0) return '–';
-  const rounded = Math.round(secondsPerKm);
-  return `${Math.floor(rounded / 60)}:${String(rounded % 60).padStart(2, '0')} /km`;
-}
-
-export function paceSecondsPerKm(distanceM: number, movingTimeS: number): number | null {
-  return distanceM > 0 && movingTimeS > 0 ? movingTimeS / (distanceM / 1000) : null;
-}
 
 /** "1:02:05" for an hour or more, else "42:10". */
 export function formatDuration(seconds: number): string {
@@ -50,6 +36,11 @@ export function formatRunDate(startDateLocal: string): string {
   });
 }
 
+/** A run's own wall-clock time of day: "2026-03-10T07:15:00" → "07:15", wherever the viewer is. */
+export function formatRunTime(startDateLocal: string): string {
+  return /T(\d{2}:\d{2})/.exec(startDateLocal)?.[1] ?? '–';
+}
+
 /** A moment in the viewer's local time: "12:45" today, with the date when it is another day. */
 export function formatLocalTime(iso: string, now = new Date()): string {
   const at = new Date(iso);
@@ -60,14 +51,6 @@ export function formatLocalTime(iso: string, now = new Date()): string {
 
 export function formatPlace(place: { city: string | null; country: string | null }): string {
   return [place.city, place.country].filter(Boolean).join(', ');
-}
-
-export function formatTemperature(celsius: number | null): string {
-  return celsius === null ? '–' : `${Math.round(celsius)} °C`;
-}
-
-export function formatWind(metresPerSecond: number | null): string {
-  return metresPerSecond === null ? '–' : `${metresPerSecond.toFixed(1)} m/s`;
 }
 
 /** "2026-03" → "Mar 2026". */

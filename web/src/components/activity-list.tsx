@@ -1,14 +1,13 @@
 import type { ActivityView } from '../../../src/api/contract.ts';
 import {
-  formatDistanceKm,
-  formatDuration,
+  formatDistance,
   formatPace,
-  formatPlace,
-  formatRunDate,
   formatTemperature,
-  formatWind,
-  paceSecondsPerKm,
-} from '../format.ts';
+  formatWindSpeed,
+} from '../../../src/core/units.ts';
+import { formatDuration, formatPlace, formatRunDate } from '../format.ts';
+import { inApp } from '../route.ts';
+import { useUnits } from '../units.tsx';
 import { WeatherIcon } from './weather-icon.tsx';
 
 /**
@@ -36,6 +35,11 @@ export function ActivityList({
   return (
     <section aria-labelledby="runs-heading" aria-busy={runs === null}>
       <h2 id="runs-heading">Runs</h2>
+      <p>
+        <a href="/runs" onClick={inApp}>
+          All runs, with search and filters
+        </a>
+      </p>
       {runs?.length === 0 && <p>No runs yet. Connect Strava and sync to bring them in.</p>}
       {runs && runs.length > 0 && (
         <table className="runs">
@@ -85,7 +89,7 @@ export function ActivityList({
  * Quality flags a runner should see beside the run: its figures are off, so the charts leave it
  * out. (No GPS shows as the place; a long name is only truncated.)
  */
-const FLAG_LABELS: Record<string, string> = {
+export const FLAG_LABELS: Record<string, string> = {
   impossible_pace: 'pace too fast for a run',
   implausibly_slow: 'pace implausibly slow',
   zero_distance: 'no distance',
@@ -104,19 +108,22 @@ function RunRow({ run, syncing, shown }: { run: ActivityView; syncing: boolean; 
   const place = formatPlace(run.place);
   const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
   const pending = syncing ? 'looking up…' : 'waiting for the next sync';
+  const units = useUnits();
   return (
     <tr data-activity-id={run.id}>
       <td data-label="Date">{formatRunDate(run.startDateLocal)}</td>
       <th scope="row" data-label="Name" className="run-name">
-        {run.name}
+        <a href={`/runs/${run.id}`} onClick={inApp}>
+          {run.name}
+        </a>
         {flags.length > 0 && (
           <small className="quality-flags" title="Left out of the charts">
             {flags.join(', ')}
           </small>
         )}
       </th>
-      <td data-label="Distance">{formatDistanceKm(run.distanceM)}</td>
-      <td data-label="Pace">{formatPace(paceSecondsPerKm(run.distanceM, run.movingTimeS))}</td>
+      <td data-label="Distance">{formatDistance(units, run.distanceM)}</td>
+      <td data-label="Pace">{formatPace(units, run.distanceM, run.movingTimeS)}</td>
       <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
       {shown.place && (
         <td data-label="Place" className="place">
@@ -131,19 +138,19 @@ function RunRow({ run, syncing, shown }: { run: ActivityView; syncing: boolean; 
               <span className="muted">{weatherNote(weather.status, pending)}</span>
             )}
           </td>
-          <td data-label="Temp.">{formatTemperature(weather.temperatureC)}</td>
-          <td data-label="Wind">{formatWind(weather.windSpeedMps)}</td>
+          <td data-label="Temp.">{formatTemperature(units, weather.temperatureC)}</td>
+          <td data-label="Wind">{formatWindSpeed(units, weather.windSpeedMps)}</td>
         </>
       )}
     </tr>
   );
 }
 
-function placeNote(status: string, pending: string): string {
+export function placeNote(status: string, pending: string): string {
   return status === 'pending' ? pending : status === 'not_applicable' ? 'no GPS' : '–';
 }
 
-function weatherNote(status: string, pending: string): string {
+export function weatherNote(status: string, pending: string): string {
   if (status === 'pending') return pending;
   if (status === 'not_applicable') return 'indoors';
   return 'unavailable';

@@ -11,7 +11,17 @@ import {
 } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { ActivityStatsView } from '../../../src/api/contract.ts';
-import { formatCount, formatMonth, formatPace, formatTemperature } from '../format.ts';
+import {
+  distanceIn,
+  distanceUnit,
+  formatPaceSeconds,
+  formatTemperature,
+  METRES_PER_KM,
+  temperatureIn,
+  type UnitSystem,
+} from '../../../src/core/units.ts';
+import { formatCount, formatMonth } from '../format.ts';
+import { useUnits } from '../units.tsx';
 
 Chart.register(
   ScatterController,
@@ -49,7 +59,15 @@ export function Charts({ stats }: { stats: ActivityStatsView | null }) {
   );
 }
 
+/** A pace in minutes per km or per mile (the chart's axis) as the runner reads it: "5:12 /km". */
+function paceLabel(units: UnitSystem, minutes: number): string {
+  return formatPaceSeconds(units, minutes * 60);
+}
+
 function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] }) {
+  const units = useUnits();
+  const unit = distanceUnit(units);
+  const degree = formatTemperature(units, 0).replace(/^0 /, '');
   if (points.length === 0)
     return (
       <figure>
@@ -61,8 +79,12 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
     );
   const temperatures = points.map((p) => p.temperatureC);
   const summary = `Pace against temperature: ${points.length} runs from ${formatTemperature(
+    units,
     Math.min(...temperatures),
-  )} to ${formatTemperature(Math.max(...temperatures))}.`;
+  )} to ${formatTemperature(units, Math.max(...temperatures))}.`;
+  // Seconds per km → minutes per km or per mile.
+  const paceMinutes = (secondsPerKm: number) =>
+    secondsPerKm / 60 / distanceIn(units, METRES_PER_KM);
   return (
     <figure>
       <ChartCanvas
@@ -74,7 +96,10 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
             datasets: [
               {
                 label: 'Runs',
-                data: points.map((p) => ({ x: p.temperatureC, y: p.paceSPerKm / 60 })),
+                data: points.map((p) => ({
+                  x: temperatureIn(units, p.temperatureC),
+                  y: paceMinutes(p.paceSPerKm),
+                })),
                 backgroundColor: `${ACCENT}99`,
                 pointRadius: 3,
               },
@@ -82,18 +107,20 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
           },
           options: {
             scales: {
-              x: { title: { display: true, text: 'Temperature (°C)' } },
+              x: { title: { display: true, text: `Temperature (${degree})` } },
               y: {
                 reverse: true,
-                title: { display: true, text: 'Pace (min/km, faster up)' },
-                ticks: { callback: (value) => formatPace(Number(value) * 60).replace(' /km', '') },
+                title: { display: true, text: `Pace (min/${unit}, faster up)` },
+                ticks: {
+                  callback: (value) => paceLabel(units, Number(value)).replace(` /${unit}`, ''),
+                },
               },
             },
             plugins: {
               tooltip: {
                 callbacks: {
                   label: (item) =>
-                    `${formatTemperature(item.parsed.x)}: ${formatPace((item.parsed.y ?? 0) * 60)}`,
+                    `${(item.parsed.x ?? 0).toFixed(0)} ${degree}: ${paceLabel(units, item.parsed.y ?? 0)}`,
                 },
               },
             },
@@ -106,7 +133,11 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
         columns={['Date', 'Temperature', 'Pace']}
         rows={points.map((p) => ({
           key: p.id,
-          cells: [p.date, formatTemperature(p.temperatureC), formatPace(p.paceSPerKm)],
+          cells: [
+            p.date,
+            formatTemperature(units, p.temperatureC),
+            paceLabel(units, paceMinutes(p.paceSPerKm)),
+          ],
         }))}
       />
     </figure>
@@ -114,11 +145,16 @@ function PaceChart({ points }: { points: ActivityStatsView['paceVsTemperature'] 
 }
 
 function MonthChart({ months }: { months: ActivityStatsView['months'] }) {
-  const totalKm = months.reduce((sum, m) => sum + m.distanceM, 0) / 1000;
+  const units = useUnits();
+  const unit = distanceUnit(units);
+  const total = distanceIn(
+    units,
+    months.reduce((sum, m) => sum + m.distanceM, 0),
+  );
   const summary =
     months.length === 0
       ? 'Distance per month: no runs yet.'
-      : `Distance per month: ${formatCount(Math.round(totalKm))} km over ${months.length} months, ${formatMonth(
+      : `Distance per month: ${formatCount(Math.round(total))} ${unit} over ${months.length} months, ${formatMonth(
           months[0]?.month ?? '',
         )} to ${formatMonth(months.at(-1)?.month ?? '')}.`;
   return (
@@ -132,15 +168,15 @@ function MonthChart({ months }: { months: ActivityStatsView['months'] }) {
             labels: months.map((m) => formatMonth(m.month)),
             datasets: [
               {
-                label: 'Distance (km)',
-                data: months.map((m) => Math.round(m.distanceM / 100) / 10),
+                label: `Distance (${unit})`,
+                data: months.map((m) => Math.round(distanceIn(units, m.distanceM) * 10) / 10),
                 backgroundColor: ACCENT,
               },
             ],
           },
           options: {
             scales: {
-              y: { beginAtZero: true, title: { display: true, text: 'Distance (km)' } },
+              y: { beginAtZero: true, title: { display: true, text: `Distance (${unit})` } },
             },
           },
         }}
@@ -151,7 +187,11 @@ function MonthChart({ months }: { months: ActivityStatsView['months'] }) {
         columns={['Month', 'Runs', 'Distance']}
         rows={months.map((m) => ({
           key: m.month,
-          cells: [formatMonth(m.month), String(m.runs), `${(m.distanceM / 1000).toFixed(1)} km`],
+          cells: [
+            formatMonth(m.month),
+            String(m.runs),
+            `${distanceIn(units, m.distanceM).toFixed(1)} ${unit}`,
+          ],
         }))}
       />
     </figure>
