@@ -49,7 +49,7 @@ describe('Netlify functions bundle', () => {
     expect(paths('strava-webhook')).toEqual(['/api/strava/webhook']);
     expect(paths('strava-auth')).toContain('/api/strava/connection');
     expect(paths('sync-orchestrator')).toEqual(
-      expect.arrayContaining(['/api/syncs/*', '/api/activities/stats', '/api/estimate']),
+      expect.arrayContaining(['/api/syncs/*', '/api/activities/*', '/api/estimate']),
     );
 
     // The worker runs in the background (up to 15 minutes), reached only at its own address.
