@@ -215,9 +215,17 @@ export interface ConnectionView {
     firstName: string | null;
     lastName: string | null;
     profileImageUrl: string | null;
+    /**
+     * Strava's `measurement_preference`, which the dashboard's units follow until the runner
+     * chooses; null when `profile:read_all` was not granted (or before it was asked for).
+     */
+    measurementPreference: 'feet' | 'meters' | null;
   } | null;
   scopes: string[];
-  /** Scopes stridesync asks for that were not granted (`activity:read_all`: private runs). */
+  /**
+   * Scopes stridesync needs that were not granted (`activity:read_all`: private runs); the
+   * optional `profile:read_all` (the runner's units) is never listed.
+   */
   missingScopes: string[];
   connectedAt: string | null;
   revokedAt: string | null;

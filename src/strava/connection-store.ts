@@ -170,6 +170,7 @@ export function createConnectionStore(cipher: TokenCipher) {
         });
       }
       const { firstname, lastname, username, profile, city, state, country } = connect.athlete;
+      const { measurement_preference } = connect.athlete;
       await db.query(`delete from strava_connections where athlete_id = $1 and user_id <> $2`, [
         connect.athlete.id,
         userId,
@@ -191,7 +192,16 @@ export function createConnectionStore(cipher: TokenCipher) {
           refresh.ciphertext,
           access.keyVersion,
           expiresAt,
-          JSON.stringify({ firstname, lastname, username, profile, city, state, country }),
+          JSON.stringify({
+            firstname,
+            lastname,
+            username,
+            profile,
+            city,
+            state,
+            country,
+            measurement_preference,
+          }),
         ],
       );
     },
@@ -256,7 +266,12 @@ export async function listSyncableUsers(db: Queryable): Promise<string[]> {
 /** A connection as the dashboard may see it: who, which scopes, since when, why it ended. */
 export interface ConnectionProfile {
   athlete_id: string;
-  athlete: { firstname?: string | null; lastname?: string | null; profile?: string | null } | null;
+  athlete: {
+    firstname?: string | null;
+    lastname?: string | null;
+    profile?: string | null;
+    measurement_preference?: string | null;
+  } | null;
   scopes: string[];
   connected_at: Date;
   revoked_at: Date | null;

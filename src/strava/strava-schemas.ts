@@ -14,6 +14,8 @@ export const stravaAthleteSchema = z.looseObject({
   state: z.string().nullish(),
   country: z.string().nullish(),
   profile: z.string().nullish(),
+  /** `feet` or `meters`: on the detailed athlete only (GET /athlete with `profile:read_all`). */
+  measurement_preference: z.string().nullish(),
 });
 export type StravaAthlete = z.infer<typeof stravaAthleteSchema>;
 

@@ -246,6 +246,39 @@ describe('runs, a run’s page and units on the demo', () => {
     expect(await page.locator('table.runs tbody').textContent()).toMatch(/ km/);
   });
 
+  it('follows the athlete’s Strava units until the runner chooses', {
+    timeout: 90_000,
+  }, async () => {
+    // The simulated athlete prefers metres; this browser's copy of the connection says feet, as
+    // Strava does for a runner who set miles (`measurement_preference`, with profile:read_all).
+    const fresh = await demo.newPage(DESKTOP);
+    await fresh.route('**/api/strava/connection', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { athlete: { measurementPreference: string } };
+      expect(body.athlete.measurementPreference).toBe('meters');
+      body.athlete.measurementPreference = 'feet';
+      await route.fulfill({ response, json: body });
+    });
+    await fresh.goto(demo.url);
+    await waitFor(
+      () => fresh.locator('table.runs tbody td[data-label="Distance"]').first().textContent(),
+      (text) => / mi$/.test(text ?? ''),
+      { what: 'distances in miles from the Strava preference' },
+    );
+    expect(await fresh.getByRole('radio', { name: 'Imperial: miles, °F' }).isChecked()).toBe(true);
+    // Remembered for the views that do not read the connection.
+    await fresh.unroute('**/api/strava/connection');
+    await fresh.goto(`${demo.url}/runs`);
+    await fresh.locator('table.runs-view tbody tr').first().waitFor();
+    expect(await fresh.locator('td[data-label="Distance"]').first().textContent()).toMatch(/ mi$/);
+    // The runner's own choice wins over Strava's, also once the connection is read again.
+    await fresh.getByRole('radio', { name: 'Metric: kilometres, °C' }).check();
+    await fresh.goto(demo.url);
+    await fresh.locator('table.runs tbody tr').first().waitFor();
+    expect(await fresh.locator('td[data-label="Distance"]').first().textContent()).toMatch(/ km$/);
+    await fresh.context().close();
+  });
+
   it('keeps text readable (4.5:1 or more) on every view in the light and the dark scheme', {
     timeout: 120_000,
   }, async () => {

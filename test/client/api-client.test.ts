@@ -136,7 +136,7 @@ describe('the API client against the real server', () => {
       const { client } = await h.clientFor();
       const url = new URL(await client.connectUrl());
       expect(`${url.origin}${url.pathname}`).toBe(`${h.strava.oauthUrl}/authorize`);
-      expect(url.searchParams.get('scope')).toBe('read,activity:read_all');
+      expect(url.searchParams.get('scope')).toBe('read,activity:read_all,profile:read_all');
       expect(url.searchParams.get('state')).toMatch(/^[\w-]+\.[\w-]+$/);
     });
 

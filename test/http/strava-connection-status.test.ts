@@ -104,8 +104,10 @@ describe.each(ADAPTERS)('GET /api/strava/connection on %s', (kind) => {
         lastName: athlete?.lastname,
         // The simulator, like Strava, sends its placeholder path for an athlete without a picture.
         profileImageUrl: null,
+        // Strava's measurement_preference, read with profile:read_all.
+        measurementPreference: 'meters',
       },
-      scopes: ['read', 'activity:read_all'],
+      scopes: ['read', 'profile:read_all', 'activity:read_all'],
       missingScopes: [],
       revokedAt: null,
       revokedReason: null,

@@ -68,7 +68,7 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
   const connectionRows = async () =>
     (await t.db.query<{ user_id: string }>('select user_id from strava_connections')).rows;
 
-  it('asks Strava for read,activity:read_all with a signed state, back to the dashboard', async () => {
+  it('asks Strava for read,activity:read_all,profile:read_all with a signed state, back to the dashboard', async () => {
     const response = await app.request('/api/strava/connect', {
       headers: { authorization, accept: 'application/json' },
     });
@@ -78,7 +78,7 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
       client_id: h.sim.defaultApp.clientId,
       redirect_uri: `${PUBLIC_URL}/`,
       response_type: 'code',
-      scope: 'read,activity:read_all',
+      scope: 'read,activity:read_all,profile:read_all',
       state: expect.stringMatching(/^[\w-]+\.[\w-]+$/),
     });
   });
@@ -146,16 +146,17 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
     const { done } = await connectVia();
     expect(done.status).toBe(200);
     expect(done.headers.get('cache-control')).toBe('no-store');
+    // With profile:read_all, the detailed athlete (GET /athlete) gives the runner's units.
     expect(await done.json()).toMatchObject({
       status: 'connected',
-      athlete: { id: h.athleteId },
-      scopes: ['read', 'activity:read_all'],
+      athlete: { id: h.athleteId, measurementPreference: 'meters' },
+      scopes: ['read', 'profile:read_all', 'activity:read_all'],
       missingScopes: [],
     });
     const connection = await h.store.load(t.db, userId);
     expect(connection).toMatchObject({
       athleteId: h.athleteId,
-      scopes: ['read', 'activity:read_all'],
+      scopes: ['read', 'profile:read_all', 'activity:read_all'],
     });
     expect(await h.client.getAthlete(connection.accessToken)).toMatchObject({ id: h.athleteId });
   });
@@ -278,8 +279,10 @@ describe.each(ADAPTERS)('Strava connect flow on %s against the simulator', (kind
       p.scope = 'read,activity:read';
     });
     expect(done.status).toBe(200);
+    // Nor the detailed profile: the units are left to the runner (metric until they switch).
     expect(await done.json()).toMatchObject({
       status: 'connected',
+      athlete: { id: h.athleteId, measurementPreference: null },
       missingScopes: ['activity:read_all'],
     });
     expect(await h.store.load(t.db, userId)).toMatchObject({ scopes: ['read', 'activity:read'] });

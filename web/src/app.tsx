@@ -8,72 +8,74 @@ import { SignIn } from './components/sign-in.tsx';
 import { Dashboard } from './dashboard.tsx';
 import { apiBaseUrl } from './env.ts';
 import { inApp, type Route, useRoute } from './route.ts';
-import { UnitsProvider, useUnitChoice } from './units.tsx';
+import { LearnStravaUnitsProvider, UnitsProvider, useUnitChoice } from './units.tsx';
 
 export function App() {
   const auth = useAuth();
   const route = useRoute();
-  const [choice, choose] = useUnitChoice();
-  const units: UnitSystem = choice ?? 'metric';
+  const { units, choose, learn } = useUnitChoice();
   return (
     <UnitsProvider value={units}>
-      <header className="container">
-        <nav aria-label="Account">
-          <ul>
-            <li>
-              <strong className="brand">
-                stride<span>sync</span>
-              </strong>
-            </li>
-          </ul>
-          {auth.kind === 'signed-in' && (
+      <LearnStravaUnitsProvider value={learn}>
+        <header className="container">
+          <nav aria-label="Account">
             <ul>
               <li>
-                <a
-                  href="/"
-                  onClick={inApp}
-                  aria-current={route.view === 'dashboard' ? 'page' : undefined}
-                >
-                  Dashboard
-                </a>
+                <strong className="brand">
+                  stride<span>sync</span>
+                </strong>
               </li>
-              <li>
-                <a
-                  href="/runs"
-                  onClick={inApp}
-                  aria-current={route.view === 'runs' ? 'page' : undefined}
-                >
-                  Runs
-                </a>
-              </li>
-              <li>
-                <UnitToggle units={units} onChange={choose} />
-              </li>
-              {auth.email && (
-                <li>
-                  <small className="muted">{auth.email}</small>
-                </li>
-              )}
-              {auth.signOut && (
-                <li>
-                  <button type="button" className="secondary outline" onClick={auth.signOut}>
-                    Sign out
-                  </button>
-                </li>
-              )}
             </ul>
-          )}
-        </nav>
-      </header>
-      <main className="container">
-        <Page auth={auth} route={route} />
-      </main>
-      <footer className="container">
-        <small className="muted">
-          Places from <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); with Nominatim,
-          © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors.
-        </small>
-      </footer>
+            {auth.kind === 'signed-in' && (
+              <ul>
+                <li>
+                  <a
+                    href="/"
+                    onClick={inApp}
+                    aria-current={route.view === 'dashboard' ? 'page' : undefined}
+                  >
+                    Dashboard
+                  </a>
+                </li>
+                <li>
+                  <a
+                    href="/runs"
+                    onClick={inApp}
+                    aria-current={route.view === 'runs' ? 'page' : undefined}
+                  >
+                    Runs
+                  </a>
+                </li>
+                <li>
+                  <UnitToggle units={units} onChange={choose} />
+                </li>
+                {auth.email && (
+                  <li>
+                    <small className="muted">{auth.email}</small>
+                  </li>
+                )}
+                {auth.signOut && (
+                  <li>
+                    <button type="button" className="secondary outline" onClick={auth.signOut}>
+                      Sign out
+                    </button>
+                  </li>
+                )}
+              </ul>
+            )}
+          </nav>
+        </header>
+        <main className="container">
+          <Page auth={auth} route={route} />
+        </main>
+        <footer className="container">
+          <small className="muted">
+            Places from <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); with
+            Nominatim, © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>{' '}
+            contributors.
+          </small>
+        </footer>
+      </LearnStravaUnitsProvider>
     </UnitsProvider>
   );
 }

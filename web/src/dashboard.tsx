@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { SessionView } from '../../src/api/contract.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import type { RealtimeSource } from '../../src/client/realtime.ts';
+import { unitSystemOfPreference } from '../../src/core/units.ts';
 import { ActivityList, type Shown } from './components/activity-list.tsx';
 import { ConnectionCard } from './components/connection-card.tsx';
 import { ErrorPanel } from './components/error-panel.tsx';
@@ -10,6 +11,7 @@ import { SyncCard } from './components/sync-card.tsx';
 import { formatRuns } from './format.ts';
 import { type Problem, problemFromError, problemFromSession } from './problem.ts';
 import { connectProblem, takeStravaAuthorization } from './strava-authorization.ts';
+import { useLearnStravaUnits } from './units.tsx';
 import { useConnection } from './use-connection.ts';
 import { useHistory } from './use-history.ts';
 import { isTerminal, useSessionOutcome, useSyncSession } from './use-sync-session.ts';
@@ -122,6 +124,13 @@ export function Dashboard({ client, realtime }: { client: ApiClient; realtime?: 
       setAnnouncement('Strava is connected.');
     })();
   }, [client, load, show]);
+
+  // The runner's Strava units, once the connection says them (nothing more is fetched for them).
+  const learnUnits = useLearnStravaUnits();
+  const preference = strava.connection?.athlete?.measurementPreference;
+  useEffect(() => {
+    if (preference !== undefined) learnUnits(unitSystemOfPreference(preference));
+  }, [preference, learnUnits]);
 
   // A revoked connection is a problem with one cure; say so where problems are shown.
   const revoked = strava.connection?.status === 'revoked';

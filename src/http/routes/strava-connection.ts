@@ -15,8 +15,13 @@ import { requireUser } from '../auth.ts';
 import type { JwtVerifier } from '../jwt.ts';
 import { validateJson, validateQuery } from '../validate.ts';
 
-/** What stridesync asks Strava for: the profile, and every activity including private ones. */
-export const REQUESTED_SCOPES = ['read', 'activity:read_all'] as const;
+/**
+ * What stridesync asks Strava for: the profile, every activity including private ones, and the
+ * detailed profile, whose `measurement_preference` (feet or meters) sets the dashboard's units.
+ */
+export const REQUESTED_SCOPES = ['read', 'activity:read_all', 'profile:read_all'] as const;
+/** What it needs: without `profile:read_all` the units are metric until the runner switches. */
+const NEEDED_SCOPES = ['read', 'activity:read_all'] as const;
 const ACTIVITY_SCOPES = ['activity:read_all', 'activity:read'];
 
 type StravaConnectionDeps = StravaDeps & { db: Database; auth: JwtVerifier };
@@ -77,7 +82,11 @@ export function stravaConnectionRoutes(deps: StravaConnectionDeps) {
         const granted = (body.scope ?? '').split(/[\s,]+/).filter(Boolean);
         if (!granted.some((scope) => ACTIVITY_SCOPES.includes(scope))) throw scopeMissing();
         const tokens = await deps.client.exchangeCode(body.code);
-        const athlete = tokens.athlete ?? (await deps.client.getAthlete(tokens.access_token));
+        // The token's athlete is a summary; the detailed one (with the units) needs profile:read_all.
+        const athlete =
+          granted.includes('profile:read_all') || !tokens.athlete
+            ? await deps.client.getAthlete(tokens.access_token)
+            : tokens.athlete;
         await deps.db.withTransaction((tx) =>
           deps.store.saveTokens(tx, userId, tokens, { athlete, scopes: granted }),
         );
@@ -139,14 +148,19 @@ export async function connectionView(db: Queryable, userId: string): Promise<Con
           firstName: row.athlete?.firstname || null,
           lastName: row.athlete?.lastname || null,
           profileImageUrl: pictureUrl(row.athlete?.profile),
+          measurementPreference: measurementPreference(row.athlete?.measurement_preference),
         }
       : null,
     scopes,
-    missingScopes: REQUESTED_SCOPES.filter((scope) => !scopes.includes(scope)),
+    missingScopes: NEEDED_SCOPES.filter((scope) => !scopes.includes(scope)),
     connectedAt: row?.connected_at.toISOString() ?? null,
     revokedAt: row?.revoked_at?.toISOString() ?? null,
     revokedReason: row?.revoked_reason ?? null,
   };
+}
+
+function measurementPreference(value: string | null | undefined): 'feet' | 'meters' | null {
+  return value === 'feet' || value === 'meters' ? value : null;
 }
 
 /**
