@@ -1,7 +1,8 @@
 /**
  * The runner's units. Everything is stored and served in SI (metres, seconds, m/s, °C); this
- * module turns it into what the runner reads, metric or imperial, for the dashboard and the CLI
- * alike. Pure: no locale (numbers are written with a dot), no I/O.
+ * module turns it into what the runner reads, metric or imperial: the one place for it, in core so
+ * the dashboard and the CLI share it (the CLI prints no run figures yet). Pure: no locale (numbers
+ * are written with a dot), no I/O.
  */
 
 export const UNIT_SYSTEMS = ['metric', 'imperial'] as const;
@@ -61,7 +62,8 @@ export function formatPace(system: UnitSystem, metres: number, seconds: number):
 
 /** A pace already in seconds per km or per mile (of `system`), written as `formatPace` writes it. */
 export function formatPaceSeconds(system: UnitSystem, secondsPerUnit: number | null): string {
-  if (secondsPerUnit === null || !Number.isFinite(secondsPerUnit) || secondsPerUnit <= 0) return '–';
+  if (secondsPerUnit === null || !Number.isFinite(secondsPerUnit) || secondsPerUnit <= 0)
+    return '–';
   const rounded = Math.round(secondsPerUnit);
   return `${Math.floor(rounded / 60)}:${String(rounded % 60).padStart(2, '0')} /${distanceUnit(system)}`;
 }

@@ -92,7 +92,11 @@ export function RunsView({ client, search }: { client: ApiClient; search: URLSea
       <p className="muted" role="status" aria-live="polite">
         {runs === null
           ? 'Loading your runs…'
-          : `${formatRuns(runs.length)}${more ? ' so far' : ''}${key ? ' match' : ''}.`}
+          : countLine(
+              runs.length,
+              more,
+              Object.keys(query).some((name) => name !== 'sort'),
+            )}
       </p>
       {runs && runs.length > 0 && <RunsTable runs={runs} units={units} />}
       {more && <EndOfList loading={loading} onReached={loadMore} />}
@@ -278,6 +282,11 @@ function Filters({
       </form>
     </search>
   );
+}
+
+/** "812 runs.", "50 runs so far.", "12 runs match.", "50 runs match so far." */
+function countLine(count: number, more: boolean, filtered: boolean): string {
+  return `${formatRuns(count)}${filtered ? ' match' : ''}${more ? ' so far' : ''}.`;
 }
 
 function bandLabel(units: UnitSystem, min: number | null, max: number | null): string {
