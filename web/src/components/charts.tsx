@@ -251,6 +251,11 @@ function ChartCanvas({
   // biome-ignore lint/correctness/useExhaustiveDependencies: redrawn when the data (key) changes
   useEffect(() => {
     if (!canvas.current) return;
+    // Axis text and grid lines in the page's own muted colours, readable in either scheme.
+    const style = getComputedStyle(canvas.current);
+    Chart.defaults.color = style.getPropertyValue('--pico-muted-color').trim() || '#666';
+    Chart.defaults.borderColor =
+      style.getPropertyValue('--pico-muted-border-color').trim() || '#ddd';
     const chart = new Chart(canvas.current, {
       ...config,
       options: { ...config.options, maintainAspectRatio: false, animation: false },
