@@ -2,6 +2,7 @@ import { decode } from '@googlemaps/polyline-codec';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDetailView, ActivityPage } from '../../src/api/contract.ts';
+import { dewPointFromHumidity, heatAdjustment } from '../../src/core/heat-adjusted-pace.ts';
 import { lowContrastText } from './contrast.ts';
 import {
   DESKTOP,
@@ -177,6 +178,16 @@ describe('runs, a run’s page and units on the demo', () => {
     expect(await figure('Wind')).toMatch(/^\d+ km\/h( from the [NESW]{1,2})?$/);
     expect(await figure('Precipitation')).toMatch(/^\d+\.\d mm$/);
     expect(await figure('Distance')).toMatch(/^\d+\.\d\d km$/);
+    const { temperatureC, humidityPct } = run.weather;
+    const heat = heatAdjustment(
+      temperatureC ?? 0,
+      dewPointFromHumidity(temperatureC ?? 0, humidityPct ?? 0),
+    );
+    expect(await figure('Heat-adjusted pace')).toMatch(
+      heat.slowdownPct === 0
+        ? /^the same: no cost for heat$/
+        : new RegExp(`^\\d+:\\d\\d /km \\(${heat.slowdownPct.toFixed(1)} % for the heat`),
+    );
     if (run.weather.windDeg !== null && (run.weather.windSpeedMps ?? 0) > 0)
       expect(await figure('For the runner')).toMatch(
         /^(a headwind|a tailwind|a crosswind|head- and tailwind in turn on a loop)$/,

@@ -4,7 +4,16 @@ import {
   BEST_TEMPERATURE_MIN_RUNS,
   temperatureBands,
 } from '../../../src/core/best-temperature.ts';
-import { formatCount, formatMonth, formatPace } from '../format.ts';
+import {
+  distanceIn,
+  distanceUnit,
+  formatPaceSeconds,
+  paceSeconds,
+  temperatureIn,
+  type UnitSystem,
+} from '../../../src/core/units.ts';
+import { formatCount, formatMonth } from '../format.ts';
+import { useUnits } from '../units.tsx';
 
 /**
  * What the runner's history says, from the stats route's `insights`: their pace against
@@ -40,20 +49,36 @@ function scale(domain: [number, number], range: [number, number]) {
     d1 === d0 ? (r0 + r1) / 2 : r0 + ((value - d0) / (d1 - d0)) * (r1 - r0);
 }
 
-/** The trend in words: how many seconds per km each degree warmer costs or gives. */
-function trendSentence(trend: ActivityInsightsView['paceTrend']): string {
+/** A pace the API gives in seconds per km, in seconds per km or per mile. */
+const paceIn = (units: UnitSystem, sPerKm: number) => paceSeconds(units, 1000, sPerKm) ?? 0;
+const formatPaceOf = (units: UnitSystem, sPerKm: number) =>
+  formatPaceSeconds(units, paceIn(units, sPerKm));
+const degree = (units: UnitSystem) => (units === 'metric' ? '°C' : '°F');
+/** The bands' width in the runner's scale: 5 °C is 9 °F. */
+const bandWidth = (units: UnitSystem) =>
+  `${units === 'metric' ? BEST_TEMPERATURE_BAND_C : (BEST_TEMPERATURE_BAND_C * 9) / 5} ${degree(units)}`;
+/** A band's edge, whole degrees in the runner's scale. */
+const edge = (units: UnitSystem, celsius: number) => Math.round(temperatureIn(units, celsius));
+const bandText = (units: UnitSystem, band: { fromC: number; toC: number }) =>
+  `${edge(units, band.fromC)} to ${edge(units, band.toC)} ${degree(units)}`;
+
+/** The trend in words: how many seconds per km (or mile) each degree warmer costs or gives. */
+function trendSentence(units: UnitSystem, trend: ActivityInsightsView['paceTrend']): string {
   if (!trend) return 'Too few runs at different temperatures to fit a trend.';
-  const perDegree = Math.abs(trend.slopeSPerKmPerC);
+  // Seconds per unit of distance for each degree of the runner's scale (a °F is 5/9 of a °C).
+  const perDegree =
+    Math.abs(paceIn(units, trend.slopeSPerKmPerC)) * (units === 'metric' ? 1 : 5 / 9);
   const over = `(fitted over ${formatCount(trend.runs)} runs)`;
   if (perDegree < 0.05) return `Your pace barely changes with temperature ${over}.`;
   const way = trend.slopeSPerKmPerC > 0 ? 'slower' : 'faster';
-  return `Trend: ${perDegree.toFixed(1)} s/km ${way} for each °C warmer ${over}.`;
+  return `Trend: ${perDegree.toFixed(1)} s/${distanceUnit(units)} ${way} for each ${degree(units)} warmer ${over}.`;
 }
 
-function bestSentence(best: ActivityInsightsView['bestTemperature']): string {
+function bestSentence(units: UnitSystem, best: ActivityInsightsView['bestTemperature']): string {
   if (!best)
-    return `No ${BEST_TEMPERATURE_BAND_C} °C band has ${BEST_TEMPERATURE_MIN_RUNS} runs yet, so no best temperature.`;
-  return `Your best temperature is ${best.fromC} to ${best.toC} °C: a median pace of ${formatPace(
+    return `No temperature band (${bandWidth(units)} wide) has ${BEST_TEMPERATURE_MIN_RUNS} runs yet, so no best temperature.`;
+  return `Your best temperature is ${bandText(units, best)}: a median pace of ${formatPaceOf(
+    units,
     best.medianPaceSPerKm,
   )} over ${formatCount(best.runs)} runs.`;
 }
@@ -65,8 +90,9 @@ function TemperatureInsight({
   points: ActivityStatsView['paceVsTemperature'];
   insights: ActivityInsightsView;
 }) {
+  const units = useUnits();
   const { paceTrend: trend, bestTemperature: best } = insights;
-  const summary = `${bestSentence(best)} ${trendSentence(trend)}`;
+  const summary = `${bestSentence(units, best)} ${trendSentence(units, trend)}`;
   const bands = temperatureBands(points);
   if (points.length === 0)
     return (
@@ -110,15 +136,15 @@ function TemperatureInsight({
           />
         )}
         <Axes
-          xLabel="Temperature (°C)"
+          xLabel={`Temperature (${degree(units)})`}
           yLabel="Pace"
           xTicks={[tMin, Math.round((tMin + tMax) / 2), tMax].map((t) => ({
             at: x(t),
-            text: `${t}`,
+            text: `${edge(units, t)}`,
           }))}
           yTicks={[Math.min(...paces), Math.max(...paces)].map((p) => ({
             at: y(p),
-            text: formatPace(p).replace(' /km', ''),
+            text: formatPaceOf(units, p).replace(/ \/(km|mi)$/, ''),
           }))}
         />
         {points.map((p) => (
@@ -157,10 +183,11 @@ function TemperatureInsight({
             {bands.map((band) => (
               <tr key={band.fromC} aria-current={band.fromC === best?.fromC ? 'true' : undefined}>
                 <td>
-                  {band.fromC} to {band.toC} °C{band.fromC === best?.fromC ? ' (best)' : ''}
+                  {bandText(units, band)}
+                  {band.fromC === best?.fromC ? ' (best)' : ''}
                 </td>
                 <td>{band.runs}</td>
-                <td>{formatPace(band.medianPaceSPerKm)}</td>
+                <td>{formatPaceOf(units, band.medianPaceSPerKm)}</td>
               </tr>
             ))}
           </tbody>
@@ -171,16 +198,26 @@ function TemperatureInsight({
 }
 
 /** This year so far against the same months of last year, in words. */
-function yearSentence(yoy: NonNullable<ActivityInsightsView['yearOverYear']>): string {
+function yearSentence(
+  units: UnitSystem,
+  yoy: NonNullable<ActivityInsightsView['yearOverYear']>,
+): string {
   const elapsed = yoy.months.filter((m) => m.distanceM !== null);
-  const thisKm = elapsed.reduce((sum, m) => sum + (m.distanceM ?? 0), 0) / 1000;
-  const lastKm = elapsed.reduce((sum, m) => sum + m.previousYearDistanceM, 0) / 1000;
-  const head = `${yoy.year} so far: ${formatCount(Math.round(thisKm))} km`;
-  if (lastKm === 0) return `${head}; no runs in the same months of ${yoy.year - 1}.`;
-  const change = Math.round(((thisKm - lastKm) / lastKm) * 100);
+  const unit = distanceUnit(units);
+  const thisYear = distanceIn(
+    units,
+    elapsed.reduce((sum, m) => sum + (m.distanceM ?? 0), 0),
+  );
+  const lastYear = distanceIn(
+    units,
+    elapsed.reduce((sum, m) => sum + m.previousYearDistanceM, 0),
+  );
+  const head = `${yoy.year} so far: ${formatCount(Math.round(thisYear))} ${unit}`;
+  if (lastYear === 0) return `${head}; no runs in the same months of ${yoy.year - 1}.`;
+  const change = Math.round(((thisYear - lastYear) / lastYear) * 100);
   const against =
     change === 0 ? 'level with' : `${Math.abs(change)} % ${change > 0 ? 'ahead of' : 'behind'}`;
-  return `${head}, ${against} ${yoy.year - 1} by the same month (${formatCount(Math.round(lastKm))} km).`;
+  return `${head}, ${against} ${yoy.year - 1} by the same month (${formatCount(Math.round(lastYear))} ${unit}).`;
 }
 
 function YearInsight({
@@ -188,18 +225,22 @@ function YearInsight({
 }: {
   yearOverYear: NonNullable<ActivityInsightsView['yearOverYear']>;
 }) {
-  const km = (m: number) => m / 1000;
+  const units = useUnits();
+  const unit = distanceUnit(units);
+  const inUnits = (m: number) => distanceIn(units, m);
   const top = Math.max(
     1,
-    ...yoy.months.map((m) => Math.max(km(m.distanceM ?? 0), km(m.previousYearDistanceM))),
+    ...yoy.months.map((m) => Math.max(inUnits(m.distanceM ?? 0), inUnits(m.previousYearDistanceM))),
   );
   const x = scale([1, 12], [MARGIN.left, WIDTH - MARGIN.right]);
   const y = scale([0, top], [HEIGHT - MARGIN.bottom, MARGIN.top]);
   const line = (values: (number | null)[]) =>
-    values.flatMap((value, i) => (value === null ? [] : [`${x(i + 1)},${y(km(value))}`])).join(' ');
+    values
+      .flatMap((value, i) => (value === null ? [] : [`${x(i + 1)},${y(inUnits(value))}`]))
+      .join(' ');
   const label = (month: number) =>
     formatMonth(`${yoy.year}-${String(month).padStart(2, '0')}`).split(' ')[0] ?? '';
-  const summary = yearSentence(yoy);
+  const summary = yearSentence(units, yoy);
   return (
     <figure>
       <p id="insight-year-summary" className="insight-summary">
@@ -215,7 +256,7 @@ function YearInsight({
         <title>{summary}</title>
         <Axes
           xLabel="Month"
-          yLabel="km"
+          yLabel={unit}
           xTicks={[1, 4, 7, 10, 12].map((m) => ({ at: x(m), text: label(m) }))}
           yTicks={[0, Math.round(top)].map((v) => ({ at: y(v), text: String(v) }))}
         />
@@ -247,8 +288,8 @@ function YearInsight({
             {yoy.months.map((m) => (
               <tr key={m.month}>
                 <td>{label(m.month)}</td>
-                <td>{m.distanceM === null ? '–' : `${km(m.distanceM).toFixed(1)} km`}</td>
-                <td>{`${km(m.previousYearDistanceM).toFixed(1)} km`}</td>
+                <td>{m.distanceM === null ? '–' : `${inUnits(m.distanceM).toFixed(1)} ${unit}`}</td>
+                <td>{`${inUnits(m.previousYearDistanceM).toFixed(1)} ${unit}`}</td>
               </tr>
             ))}
           </tbody>

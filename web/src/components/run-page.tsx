@@ -3,6 +3,11 @@ import { useEffect, useState } from 'react';
 import type { ActivityDetailView } from '../../../src/api/contract.ts';
 import type { ApiClient } from '../../../src/client/api-client.ts';
 import {
+  dewPointFromHumidity,
+  heatAdjustedPace,
+  heatAdjustment,
+} from '../../../src/core/heat-adjusted-pace.ts';
+import {
   compassPoint,
   type LatLng,
   routeBearingDeg,
@@ -12,9 +17,11 @@ import {
   formatDistance,
   formatElevation,
   formatPace,
+  formatPaceSeconds,
   formatPrecipitation,
   formatTemperature,
   formatWindSpeed,
+  paceSeconds,
   type UnitSystem,
 } from '../../../src/core/units.ts';
 import { formatDuration, formatLocalTime, formatRunDate, formatRunTime } from '../format.ts';
@@ -220,9 +227,27 @@ function Weather({
         <Figure name="Wind" value={wind} />
         {felt && <Figure name="For the runner" value={felt} />}
         <Figure name="Precipitation" value={formatPrecipitation(units, weather.precipitationMm)} />
+        <Figure name="Heat-adjusted pace" value={heatAdjusted(run, units)} />
       </dl>
     </section>
   );
+}
+
+/**
+ * What the run's pace is worth in cool air, by Hadley's temperature + dew point rule
+ * (docs/dashboard.md), the dew point from the humidity at the midpoint: "4:49 /km (3.8 % for
+ * the heat)".
+ */
+function heatAdjusted(run: ActivityDetailView, units: UnitSystem): string {
+  const { temperatureC, humidityPct } = run.weather;
+  const pace = paceSeconds('metric', run.distanceM, run.movingTimeS);
+  if (temperatureC === null || humidityPct === null || pace === null) return '–';
+  const dewPointC = dewPointFromHumidity(temperatureC, humidityPct);
+  const { slowdownPct, notRecommended } = heatAdjustment(temperatureC, dewPointC);
+  if (slowdownPct === 0) return 'the same: no cost for heat';
+  const adjusted = paceSeconds(units, 1000, heatAdjustedPace(pace, temperatureC, dewPointC));
+  const cost = `${slowdownPct.toFixed(1)} % for the heat${notRecommended ? ', too hot for hard running' : ''}`;
+  return `${formatPaceSeconds(units, adjusted)} (${cost})`;
 }
 
 function Figure({ name, value }: { name: string; value: string }) {
