@@ -21,6 +21,7 @@ import { PROVIDER_PAIRS } from './provider-pairs.ts';
 import type { ProviderPair } from './provider-scenario.ts';
 import { duration, print, table } from './report-format.ts';
 import { callsBetween, simulatorCalls } from './simulator-calls.ts';
+import { stravaApiCalls } from './stats.ts';
 import {
   type BenchRunner,
   type ConnectedRunner,
@@ -228,12 +229,6 @@ function figuresOf(e: BackfillEstimate): EstimateRow['estimate'] {
 }
 
 /** Strava API requests the simulator received (OAuth excluded), whatever their answer. */
-function stravaApiCalls(world: BenchWorld): number {
-  return Object.entries(world.sims.strava.inspect().byEndpoint)
-    .filter(([endpoint]) => endpoint.includes('/api/v3/'))
-    .reduce((sum, [, byStatus]) => sum + Object.values(byStatus).reduce((a, n) => a + n, 0), 0);
-}
-
 export function printEstimate(rows: readonly EstimateRow[]): void {
   const off = (estimate: number, measured: number) =>
     measured === 0

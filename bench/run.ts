@@ -1,78 +1,70 @@
-import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/wiring/node/demo-user.ts';
-import { openBenchDatabase } from './bench-database.ts';
-import { startBenchWorld } from './bench-world.ts';
+import os from 'node:os';
+import { type BenchSize, currentCommit, machine, writeBenchRecord } from './bench-results.ts';
+import { benchEnrichment } from './enrichment.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
-import { neighbourOf } from './neighbour-athlete.ts';
+import { benchIncrementalNoop, printIncrementalNoop } from './incremental-noop.ts';
 import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
-import { PROVIDER_PAIRS } from './provider-pairs.ts';
-import { benchPair, type PairFigures } from './provider-scenario.ts';
 import { printReport } from './report.ts';
 import { benchSseLatency, printSseLatency } from './sse-latency.ts';
-import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.ts';
+import { benchStorage, printStorage } from './storage.ts';
 
 /**
- * `npm run bench`: the figures of docs/benchmarks.md. Everything runs in this process and in
- * memory: the simulators on a loopback port, PGlite in `memory://`; nothing is written to disk.
- * `npm run bench -- enrichment`, `-- sse-latency`, `-- estimate` or `-- places-offline` runs one part; with `BENCH_POSTGRES_URL` set
- * (a server where the user may create databases), the live-progress latency is also measured on
- * Postgres, in a database created and dropped for it.
+ * `npm run bench`: every part at its quick size, in the order below (what CI runs: it must
+ * finish, its figures are not asserted). `npm run bench -- <name>` runs one part, `--full` at
+ * the sizes of docs/benchmarks.md. Each part prints its tables and writes its figures to
+ * `bench/results/<date>-<name>.json` (bench-results.ts).
+ *
+ * A part is a name, a `run` given the size and returning its figures (plain JSON), and a `print`.
  */
-const START_AT = '2026-11-28T12:00:00Z';
-const NEIGHBOUR_USER = {
-  id: 'd3e0a000-0000-4000-8000-000000000002',
-  email: 'neighbour@stridesync.local',
+/** Measures, prints its tables, and returns its figures. */
+type BenchPart = (size: BenchSize) => Promise<unknown>;
+
+function part<T>(run: (size: BenchSize) => Promise<T>, print: (figures: T) => void): BenchPart {
+  return async (size) => {
+    const figures = await run(size);
+    print(figures);
+    return figures;
+  };
+}
+
+const PARTS: Record<string, BenchPart> = {
+  enrichment: part(benchEnrichment, printReport),
+  'sse-latency': part(() => benchSseLatency(process.env.BENCH_POSTGRES_URL), printSseLatency),
+  estimate: part(benchEstimate, printEstimate),
+  'places-offline': part(benchOfflinePlaces, printOfflinePlaces),
+  storage: part(benchStorage, printStorage),
+  'incremental-noop': part(benchIncrementalNoop, printIncrementalNoop),
 };
 
-async function main(): Promise<void> {
+async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg()[0] ?? 0;
   const started = performance.now();
-  const world = await startBenchWorld(START_AT, [DEMO_ATHLETE]);
-  try {
-    const demoAthleteId = [...world.sims.strava.athletes.keys()][0] as number;
-    const neighbourOptions = neighbourOf(
-      DEMO_ATHLETE,
-      world.sims.strava.activitiesOf(demoAthleteId),
-    );
-    const neighbourAthlete = world.sims.strava.addAthlete(neighbourOptions);
-    const runners: { demo: BenchRunner; neighbour: BenchRunner } = {
-      demo: { label: 'demo', userId: DEMO_USER.id, athleteId: demoAthleteId },
-      neighbour: { label: 'neighbour', userId: NEIGHBOUR_USER.id, athleteId: neighbourAthlete.id },
-    };
-
-    const syncStarted = performance.now();
-    const base = await openBenchDatabase();
-    await ensureDemoUser(base.db);
-    await insertBenchUser(base.db, NEIGHBOUR_USER.id, NEIGHBOUR_USER.email);
-    await syncHistory(world, base.db, runners.demo);
-    await syncHistory(world, base.db, runners.neighbour);
-    const synced = await base.dump();
-    await base.close();
-    const syncMs = performance.now() - syncStarted;
-
-    const results: PairFigures[] = [];
-    for (const pair of PROVIDER_PAIRS)
-      results.push(await benchPair(world, synced, pair, runners, START_AT));
-    printReport({
-      results,
-      athletes: {
-        demo: `seed '${DEMO_ATHLETE.seed}', ${DEMO_ATHLETE.activityCount} activities over ${DEMO_ATHLETE.years} years (DEMO_ATHLETE)`,
-        neighbour: `seed '${neighbourOptions.seed}', same size, same homes (${(neighbourOptions.homePlaces ?? []).join(' → ')}), own times, start points and travels`,
-      },
-      syncMs,
-      totalMs: performance.now() - started,
-    });
-  } finally {
-    await world.close();
-  }
+  const figures = await bench(size);
+  const durationMs = performance.now() - started;
+  const file = writeBenchRecord({
+    part: name,
+    size: size.full ? 'full' : 'quick',
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    commit: currentCommit(),
+    node: process.version,
+    machine: machine(),
+    loadAverage: { before: loadBefore, after: os.loadavg()[0] ?? 0 },
+    figures,
+  });
+  console.log(`\n${name}: ${(durationMs / 1000).toFixed(1)} s, figures in ${file}\n`);
 }
 
-const PARTS = ['enrichment', 'sse-latency', 'estimate', 'places-offline'];
-const part = process.argv[2];
-if (part && !PARTS.includes(part)) {
-  console.error(`No bench part '${part}'; the parts are ${PARTS.join(', ')}.`);
+const args = process.argv.slice(2);
+const size: BenchSize = { full: args.includes('--full') };
+const names = args.filter((arg) => !arg.startsWith('--'));
+const unknown = names.filter((name) => !(name in PARTS));
+if (unknown.length > 0) {
+  console.error(
+    `No bench part '${unknown.join("', '")}'; the parts are ${Object.keys(PARTS).join(', ')}.`,
+  );
   process.exit(2);
 }
-if (!part || part === 'enrichment') await main();
-if (!part || part === 'sse-latency')
-  printSseLatency(await benchSseLatency(process.env.BENCH_POSTGRES_URL));
-if (!part || part === 'estimate') printEstimate(await benchEstimate());
-if (!part || part === 'places-offline') printOfflinePlaces(await benchOfflinePlaces());
+for (const name of names.length > 0 ? names : Object.keys(PARTS))
+  await runPart(name, PARTS[name] as BenchPart, size);

@@ -6,11 +6,10 @@ import { type RunningServer, startServer } from '../src/http/node-server.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createProgressHub } from '../src/progress/progress-hub.ts';
 import type { Database } from '../src/store/database.ts';
-import { migrate } from '../src/store/migrations.ts';
-import { createPgDatabase } from '../src/store/pg-database.ts';
 import { sessionStore } from '../src/store/session-store.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import { print, table } from './report-format.ts';
+import { withScratchPostgres } from './scratch-postgres.ts';
 import { insertBenchUser } from './sync-history.ts';
 
 /**
@@ -73,30 +72,11 @@ export async function benchSseLatency(postgresUrl?: string): Promise<LatencyFigu
   } finally {
     await pglite.close();
   }
-  if (postgresUrl) figures.push(...(await withScratchPostgres(postgresUrl, measureOn)));
+  if (postgresUrl)
+    figures.push(
+      ...(await withScratchPostgres(postgresUrl, ({ label, db }) => measureOn(label, db))),
+    );
   return figures;
-}
-
-/** A throwaway database on the server `adminUrl` names, migrated, dropped afterwards. */
-async function withScratchPostgres<T>(
-  adminUrl: string,
-  fn: (label: string, db: Database) => Promise<T>,
-): Promise<T> {
-  const name = `stridesync_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = createPgDatabase(adminUrl, { max: 1 });
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = createPgDatabase(url.toString(), { max: 10 });
-  try {
-    await migrate(db);
-    const version = await db.query<{ v: string }>(`select current_setting('server_version') as v`);
-    return await fn(`Postgres ${version.rows[0]?.v.split(' ')[0]} (${url.host})`, db);
-  } finally {
-    await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.close();
-  }
 }
 
 async function measureOn(database: string, db: Database): Promise<LatencyFigures[]> {

@@ -23,7 +23,7 @@ export interface BenchRunner {
 const MAX_RUNS = 200;
 
 /**
- * A backfill of the runner's whole history through the real runner (`runSync`) against the
+ * A backfill of the runner's whole history (or an incremental sync: `kind`) through the real runner (`runSync`) against the
  * Strava simulator. Without `enrich`, the runs are stored exactly as a sync stores them and wait
  * `pending` for weather and place, which is where the enrichment bench starts; with it, the
  * sync enriches them as a worker's does (the estimate bench).
@@ -32,7 +32,11 @@ export async function syncHistory(
   world: BenchWorld,
   db: Database,
   runner: BenchRunner,
-  options: { enrich?: SyncDeps['enrich']; connected?: ConnectedRunner } = {},
+  options: {
+    enrich?: SyncDeps['enrich'];
+    connected?: ConnectedRunner;
+    kind?: 'backfill' | 'incremental';
+  } = {},
 ): Promise<ConnectedRunner> {
   const connected = options.connected ?? (await connectRunner(world, db, runner));
   const deps: SyncDeps = {
@@ -42,7 +46,7 @@ export async function syncHistory(
   const { clock } = world;
   const { session } = await sessionStore.start(db, {
     userId: runner.userId,
-    kind: 'backfill',
+    kind: options.kind ?? 'backfill',
     correlationId: `bench-${runner.label}`,
   });
   for (let run = 0; run < MAX_RUNS; run++) {
