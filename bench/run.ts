@@ -4,6 +4,7 @@ import { benchEnrichment } from './enrichment.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
 import { benchIncrementalNoop, printIncrementalNoop } from './incremental-noop.ts';
 import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
+import { benchReads, printReads } from './reads.ts';
 import { printReport } from './report.ts';
 import { benchSseLatency, printSseLatency } from './sse-latency.ts';
 import { benchStorage, printStorage } from './storage.ts';
@@ -34,6 +35,7 @@ const PARTS: Record<string, BenchPart> = {
   'places-offline': part(benchOfflinePlaces, printOfflinePlaces),
   storage: part(benchStorage, printStorage),
   'incremental-noop': part(benchIncrementalNoop, printIncrementalNoop),
+  reads: part(benchReads, printReads),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {
