@@ -35,9 +35,12 @@ export interface ReadsFigures {
   runners: number;
   runnerRuns: number;
   loadMs: number;
-  /** Over HTTP, and (`queries`) the same reads made straight through the store. */
-  pages: { requests: number; pageSize: number; queries: Spread } & Spread;
-  stats: { requests: number; queries: Spread } & Spread;
+  /**
+   * Over HTTP; `cpu`, the CPU time this process (server and client both) spent on each request;
+   * `queries`, the same reads made straight through the store.
+   */
+  pages: { requests: number; pageSize: number; queries: Spread; cpu: Spread } & Spread;
+  stats: { requests: number; queries: Spread; cpu: Spread } & Spread;
   /** EXPLAIN (ANALYZE, BUFFERS) of each query the two routes make, for this runner. */
   plans: Record<string, string>;
 }
@@ -65,19 +68,26 @@ export async function benchReads(size: BenchSize): Promise<ReadsFigures> {
       };
       const get = async (path: string) => {
         const started = performance.now();
+        const cpu = process.cpuUsage();
         const response = await fetch(`${server.url}${path}`, { headers });
         if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
         const body = await response.json();
-        return { ms: performance.now() - started, body };
+        const used = process.cpuUsage(cpu);
+        const cpuMs = (used.user + used.system) / 1000;
+        return { ms: performance.now() - started, cpuMs, body };
       };
       const pageTimes: number[] = [];
+      const pageCpu: number[] = [];
       const cursors: (string | null)[] = [];
       let listed = 0;
       let pageSize = 0;
       for (let cursor: string | null = ''; cursor !== null; ) {
-        const { ms, body } = await get(`/api/activities${cursor ? `?cursor=${cursor}` : ''}`);
+        const { ms, cpuMs, body } = await get(
+          `/api/activities${cursor ? `?cursor=${cursor}` : ''}`,
+        );
         const page = body as { items: unknown[]; nextCursor: string | null };
         pageTimes.push(ms);
+        pageCpu.push(cpuMs);
         cursors.push(cursor || null);
         listed += page.items.length;
         pageSize = Math.max(pageSize, page.items.length);
@@ -86,8 +96,12 @@ export async function benchReads(size: BenchSize): Promise<ReadsFigures> {
       if (listed !== shape.runnerRuns)
         throw new Error(`listed ${listed} of ${shape.runnerRuns} runs`);
       const statsTimes: number[] = [];
-      for (let i = 0; i < STATS_REQUESTS; i++)
-        statsTimes.push((await get('/api/activities/stats')).ms);
+      const statsCpu: number[] = [];
+      for (let i = 0; i < STATS_REQUESTS; i++) {
+        const { ms, cpuMs } = await get('/api/activities/stats');
+        statsTimes.push(ms);
+        statsCpu.push(cpuMs);
+      }
       // The same reads straight from the store: what of the requests' time is the database's.
       const pageQueryTimes: number[] = [];
       for (const cursor of cursors) {
@@ -115,11 +129,13 @@ export async function benchReads(size: BenchSize): Promise<ReadsFigures> {
           pageSize,
           ...spread(pageTimes),
           queries: spread(pageQueryTimes),
+          cpu: spread(pageCpu),
         },
         stats: {
           requests: STATS_REQUESTS,
           ...spread(statsTimes),
           queries: spread(statsQueryTimes),
+          cpu: spread(statsCpu),
         },
         plans: await explainReads(s.db, userId, shape.runnerRuns),
       };
@@ -260,8 +276,10 @@ export function printReads(f: ReadsFigures): void {
         f.pages.requests,
         f.pages,
       ),
+      row('  CPU time spent on it (server and client)', f.pages.requests, f.pages.cpu),
       row('  its query alone (listActivities)', f.pages.requests, f.pages.queries),
       row('GET /api/activities/stats', f.stats.requests, f.stats),
+      row('  CPU time spent on it (server and client)', f.stats.requests, f.stats.cpu),
       row('  its two queries alone', f.stats.requests, f.stats.queries),
     ],
   );

@@ -3,6 +3,7 @@ import { type BenchSize, currentCommit, machine, writeBenchRecord } from './benc
 import { benchEnrichment } from './enrichment.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
 import { benchIncrementalNoop, printIncrementalNoop } from './incremental-noop.ts';
+import { benchMemory, printMemory } from './memory.ts';
 import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
 import { benchReads, printReads } from './reads.ts';
 import { printReport } from './report.ts';
@@ -36,6 +37,7 @@ const PARTS: Record<string, BenchPart> = {
   storage: part(benchStorage, printStorage),
   'incremental-noop': part(benchIncrementalNoop, printIncrementalNoop),
   reads: part(benchReads, printReads),
+  memory: part(benchMemory, printMemory),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {

@@ -35,6 +35,9 @@ export interface StorageFigures {
   /** Medians of ROUNDS rounds, each into an empty table. */
   copyMs: number;
   upsertMs: number;
+  /** Diagnostics: the same pages upserted in one transaction; serializing them (JSON) alone. */
+  oneTransactionMs: number;
+  serializeMs: number;
   /** COPY's time over the upsert's: the upsert's throughput as a share of COPY's. */
   upsertShareOfCopy: number;
   /** The statistics' inserts over the last round into the empty table: they count (= rows). */
@@ -127,6 +130,7 @@ async function measure(target: Target, rows: readonly ActivityRow[]): Promise<St
   const csv = toCsv(rows);
   const copyTimes: number[] = [];
   const upsertTimes: number[] = [];
+  const oneTransactionTimes: number[] = [];
   let counted = { ins: 0, upd: 0, del: 0, hot: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     await db.query('truncate activities');
@@ -134,6 +138,8 @@ async function measure(target: Target, rows: readonly ActivityRow[]): Promise<St
     await db.query('truncate activities');
     counted = await tableWrites(db);
     upsertTimes.push(await timed(() => upsertPages(db, rows)));
+    await db.query('truncate activities');
+    oneTransactionTimes.push(await timed(() => upsertPagesInOneTransaction(db, rows)));
   }
   const before = await tableWrites(db);
   // The counters count here: the last round's inserts, as the re-sync's deltas are read.
@@ -152,6 +158,10 @@ async function measure(target: Target, rows: readonly ActivityRow[]): Promise<St
     copyMs,
     upsertMs,
     upsertShareOfCopy: copyMs / upsertMs,
+    oneTransactionMs: median(oneTransactionTimes),
+    serializeMs: await timed(async () => {
+      for (let i = 0; i < rows.length; i += PER_PAGE) JSON.stringify(rows.slice(i, i + PER_PAGE));
+    }),
     firstSyncInserted,
     resync: {
       ms: resyncMs,
@@ -176,6 +186,14 @@ async function upsertPages(db: Database, rows: readonly ActivityRow[]) {
     total.unchanged += written.unchanged;
   }
   return total;
+}
+
+/** The same statements, all in one transaction: what the slices' commits cost, by difference. */
+function upsertPagesInOneTransaction(db: Database, rows: readonly ActivityRow[]) {
+  return db.withTransaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += PER_PAGE)
+      await upsertActivities(tx, rows.slice(i, i + PER_PAGE));
+  });
 }
 
 /**
@@ -280,6 +298,9 @@ export function printStorage(figures: StorageFigures[]): void {
       'COPY',
       'upsert (pages of 200)',
       'upsert / COPY throughput',
+      'upsert, one transaction',
+      'JSON of the pages',
+      'first sync: tuples inserted',
       're-sync',
       'tuples written by the re-sync (ins/upd/del)',
     ],
@@ -289,6 +310,8 @@ export function printStorage(figures: StorageFigures[]): void {
       `${f.copyMs.toFixed(0)} ms`,
       `${f.upsertMs.toFixed(0)} ms`,
       `${(f.upsertShareOfCopy * 100).toFixed(0)} %`,
+      `${f.oneTransactionMs.toFixed(0)} ms`,
+      `${f.serializeMs.toFixed(0)} ms`,
       String(f.firstSyncInserted),
       `${f.resync.ms.toFixed(0)} ms`,
       `${f.resync.inserted}/${f.resync.updated}/${f.resync.deleted}`,

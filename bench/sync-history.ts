@@ -13,6 +13,21 @@ import { runSync } from '../src/sync/run-sync.ts';
 import type { SyncDeps } from '../src/sync/sync-deps.ts';
 import type { BenchWorld } from './bench-world.ts';
 
+/**
+ * What a sync needs of the bench world: its clock, the Strava simulator's URLs and application,
+ * and tokens for an athlete. A BenchWorld is one; a process of its own (bench/memory-worker.ts)
+ * makes one of what the world's process hands it.
+ */
+export interface StravaSide {
+  clock: BenchWorld['clock'];
+  sleep: BenchWorld['sleep'];
+  urls: Pick<BenchWorld['urls'], 'stravaApiUrl' | 'stravaOauthUrl'>;
+  sims: {
+    stravaApp: BenchWorld['sims']['stravaApp'];
+    strava: Pick<BenchWorld['sims']['strava'], 'issueTokens'>;
+  };
+}
+
 /** A stridesync user connected to one simulated Strava athlete. */
 export interface BenchRunner {
   label: string;
@@ -29,7 +44,7 @@ const MAX_RUNS = 200;
  * sync enriches them as a worker's does (the estimate bench).
  */
 export async function syncHistory(
-  world: BenchWorld,
+  world: StravaSide,
   db: Database,
   runner: BenchRunner,
   options: {
@@ -71,7 +86,7 @@ export interface ConnectedRunner {
 }
 
 export async function connectRunner(
-  world: BenchWorld,
+  world: StravaSide,
   db: Database,
   runner: BenchRunner,
 ): Promise<ConnectedRunner> {

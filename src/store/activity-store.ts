@@ -323,7 +323,8 @@ export interface MonthTotalRow {
 /**
  * The user's live runs totalled by local month (`YYYY-MM` of `start_date_local`, so a run at
  * 23:30 on 31 January in New York is January's), oldest first; months without runs are absent.
- * Runs whose distance cannot be trusted (DISTANCE_DISTORTING_FLAGS) are left out.
+ * Runs whose distance cannot be trusted (DISTANCE_DISTORTING_FLAGS) are left out. Every column it
+ * reads is in the index activities_user_month_totals: keep it so when changing this query.
  */
 export async function monthlyActivityTotals(
   db: Queryable,

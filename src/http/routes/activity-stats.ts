@@ -20,9 +20,10 @@ export const PACE_POINTS_LIMIT = 2_000;
  * `GET /api/activities/stats`: the signed-in runner's whole history for the dashboard's charts,
  * deleted runs left out. Months are the runner's local months (`start_date_local`): a run at
  * 23:30 on 31 January in New York belongs to January, whatever UTC says. Both queries read only
- * the user's rows (index activities_user_start). The insights (pace trend, best temperature,
- * this year against last) are computed from those two answers; "this year" is the clock's UTC
- * year.
+ * the user's rows: the totals from the index activities_user_month_totals alone (an index-only
+ * scan), the pace points through activities_user_start (docs/benchmarks.md, B6). The insights
+ * (pace trend, best temperature, this year against last) are computed from those two answers;
+ * "this year" is the clock's UTC year.
  */
 export function activityStatsRoutes(deps: { db: Database; auth: JwtVerifier; clock: Clock }) {
   return new Hono<AppEnv>().get('/api/activities/stats', requireUser(deps.auth), async (c) => {
