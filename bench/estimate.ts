@@ -15,6 +15,7 @@ import { purgeUserData } from '../src/store/purge-user-data.ts';
 import { enrichForSync } from '../src/sync/enrich-for-sync.ts';
 import { DEMO_ATHLETE, DEMO_USER, ensureDemoUser } from '../src/wiring/node/demo-user.ts';
 import { openBenchDatabase } from './bench-database.ts';
+import type { BenchSize } from './bench-results.ts';
 import { type BenchWorld, startBenchWorld } from './bench-world.ts';
 import { neighbourOf } from './neighbour-athlete.ts';
 import { PROVIDER_PAIRS } from './provider-pairs.ts';
@@ -85,7 +86,8 @@ export interface EstimateRow {
   measured: Figures;
 }
 
-export async function benchEstimate(): Promise<EstimateRow[]> {
+/** Both provider setups with `--full`; the first alone at the quick size. */
+export async function benchEstimate(size: BenchSize): Promise<EstimateRow[]> {
   const clock = createWarpClock(START_AT);
   const world = await startBenchWorld(START_AT, [DEMO_ATHLETE], clock);
   try {
@@ -98,7 +100,8 @@ export async function benchEstimate(): Promise<EstimateRow[]> {
       neighbour: { label: 'neighbour', userId: NEIGHBOUR_USER.id, athleteId: neighbour.id },
     };
     const rows: EstimateRow[] = [];
-    for (const pair of PROVIDER_PAIRS) rows.push(...(await benchSetup(world, pair, runners)));
+    const pairs = size.full ? PROVIDER_PAIRS : PROVIDER_PAIRS.slice(0, 1);
+    for (const pair of pairs) rows.push(...(await benchSetup(world, pair, runners)));
     return rows;
   } finally {
     await world.close();

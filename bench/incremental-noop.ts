@@ -8,6 +8,7 @@ import { enrichForSync } from '../src/sync/enrich-for-sync.ts';
 import { openBenchDatabase } from './bench-database.ts';
 import type { BenchSize } from './bench-results.ts';
 import { type BenchWorld, startBenchWorld } from './bench-world.ts';
+import { countingDatabase } from './counting-database.ts';
 import { PROVIDER_PAIRS } from './provider-pairs.ts';
 import { print, table } from './report-format.ts';
 import { LOCAL_POSTGRES_URL, withScratchPostgres } from './scratch-postgres.ts';
@@ -34,9 +35,20 @@ export interface NoopFigures {
   stravaCalls: number;
   weatherCalls: number;
   placeCalls: number;
+  /** Database statements (transactions' included) and transactions, per sync. */
+  statements: number;
+  transactions: number;
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
+}
+
+interface PerSync {
+  strava: number;
+  weather: number;
+  places: number;
+  statements: number;
+  transactions: number;
 }
 
 export async function benchIncrementalNoop(size: BenchSize): Promise<NoopFigures[]> {
@@ -67,9 +79,10 @@ export async function benchIncrementalNoop(size: BenchSize): Promise<NoopFigures
 async function measure(
   world: BenchWorld,
   database: string,
-  db: Database,
+  inner: Database,
   syncs: number,
 ): Promise<NoopFigures> {
+  const { db, counts } = countingDatabase(inner);
   const athleteId = [...world.sims.strava.athletes.keys()][0] as number;
   const runner: BenchRunner = { label: 'noop', userId: RUNNER_ID, athleteId };
   await insertBenchUser(db, runner.userId, 'noop@bench.stridesync.local');
@@ -91,9 +104,10 @@ async function measure(
   });
   const enrich = enrichForSync(db, services, world.clock);
   const times: number[] = [];
-  let perSync: { strava: number; weather: number; places: number } | undefined;
+  let perSync: PerSync | undefined;
   for (let i = 0; i < syncs; i++) {
     const stravaBefore = stravaApiCalls(world);
+    const countsBefore = { ...counts };
     const callsBefore = simulatorCalls(world.sims);
     const started = performance.now();
     await syncHistory(world, db, runner, { connected, enrich, kind: 'incremental' });
@@ -103,6 +117,8 @@ async function measure(
       strava: stravaApiCalls(world) - stravaBefore,
       weather: calls.oneCall + calls.openMeteo,
       places: calls.owmGeocoding + calls.nominatim,
+      statements: counts.statements - countsBefore.statements,
+      transactions: counts.transactions - countsBefore.transactions,
     };
     if (perSync && JSON.stringify(perSync) !== JSON.stringify(these))
       throw new Error(`no-op syncs made different calls: ${JSON.stringify([perSync, these])}`);
@@ -120,6 +136,8 @@ async function measure(
     stravaCalls: perSync?.strava ?? 0,
     weatherCalls: perSync?.weather ?? 0,
     placeCalls: perSync?.places ?? 0,
+    statements: perSync?.statements ?? 0,
+    transactions: perSync?.transactions ?? 0,
     p50Ms: percentile(times, 0.5),
     p95Ms: percentile(times, 0.95),
     maxMs: Math.max(...times),
@@ -136,6 +154,7 @@ export function printIncrementalNoop(figures: NoopFigures[]): void {
       'Strava calls per sync',
       'weather calls',
       'place calls',
+      'statements / transactions',
       'p50',
       'p95',
       'max',
@@ -147,6 +166,7 @@ export function printIncrementalNoop(figures: NoopFigures[]): void {
       String(f.stravaCalls),
       String(f.weatherCalls),
       String(f.placeCalls),
+      `${f.statements} / ${f.transactions}`,
       `${f.p50Ms.toFixed(0)} ms`,
       `${f.p95Ms.toFixed(0)} ms`,
       `${f.maxMs.toFixed(0)} ms`,

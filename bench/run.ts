@@ -31,7 +31,10 @@ function part<T>(run: (size: BenchSize) => Promise<T>, print: (figures: T) => vo
 
 const PARTS: Record<string, BenchPart> = {
   enrichment: part(benchEnrichment, printReport),
-  'sse-latency': part(() => benchSseLatency(process.env.BENCH_POSTGRES_URL), printSseLatency),
+  'sse-latency': part(
+    (size) => benchSseLatency(size, process.env.BENCH_POSTGRES_URL),
+    printSseLatency,
+  ),
   estimate: part(benchEstimate, printEstimate),
   'places-offline': part(benchOfflinePlaces, printOfflinePlaces),
   storage: part(benchStorage, printStorage),

@@ -8,6 +8,7 @@ import { createProgressHub } from '../src/progress/progress-hub.ts';
 import type { Database } from '../src/store/database.ts';
 import { sessionStore } from '../src/store/session-store.ts';
 import { openBenchDatabase } from './bench-database.ts';
+import type { BenchSize } from './bench-results.ts';
 import { print, table } from './report-format.ts';
 import { withScratchPostgres } from './scratch-postgres.ts';
 import { insertBenchUser } from './sync-history.ts';
@@ -54,6 +55,7 @@ const SCENARIOS: Scenario[] = [
   { label: 'one change at a time', streams: 8, changesPerStream: 25, concurrent: false },
   { label: '10 users at once', streams: 10, changesPerStream: 20, concurrent: true },
   { label: '50 users at once', streams: 50, changesPerStream: 4, concurrent: true },
+  { label: '200 users at once', streams: 200, changesPerStream: 4, concurrent: true },
   {
     label: `change ${INSIDE_GAP_MS} ms after an event (inside the gap)`,
     streams: 10,
@@ -64,22 +66,37 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Every scenario on PGlite in memory, and on Postgres when `BENCH_POSTGRES_URL` names a server. */
-export async function benchSseLatency(postgresUrl?: string): Promise<LatencyFigures[]> {
+export async function benchSseLatency(
+  size: BenchSize,
+  postgresUrl?: string,
+): Promise<LatencyFigures[]> {
+  // The quick size makes a quarter of the changes: the same scenarios, wider percentiles.
+  const scenarios = SCENARIOS.map((scenario) =>
+    size.full
+      ? scenario
+      : { ...scenario, changesPerStream: Math.ceil(scenario.changesPerStream / 4) },
+  );
   const figures: LatencyFigures[] = [];
   const pglite = await openBenchDatabase();
   try {
-    figures.push(...(await measureOn('PGlite (memory)', pglite.db)));
+    figures.push(...(await measureOn('PGlite (memory)', pglite.db, scenarios)));
   } finally {
     await pglite.close();
   }
   if (postgresUrl)
     figures.push(
-      ...(await withScratchPostgres(postgresUrl, ({ label, db }) => measureOn(label, db))),
+      ...(await withScratchPostgres(postgresUrl, ({ label, db }) =>
+        measureOn(label, db, scenarios),
+      )),
     );
   return figures;
 }
 
-async function measureOn(database: string, db: Database): Promise<LatencyFigures[]> {
+async function measureOn(
+  database: string,
+  db: Database,
+  scenarios: Scenario[],
+): Promise<LatencyFigures[]> {
   const hub = createProgressHub(db, createLogger('silent'));
   const server = await startServer(
     createApp({
@@ -93,7 +110,7 @@ async function measureOn(database: string, db: Database): Promise<LatencyFigures
   );
   try {
     const figures: LatencyFigures[] = [];
-    for (const scenario of SCENARIOS) {
+    for (const scenario of scenarios) {
       const delays = await runScenario(db, server, scenario);
       figures.push({
         database,
