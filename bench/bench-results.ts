@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Every part's figures as JSON, `bench/results/<date>-<name>.json`, with what they were measured
- * on. A second run of a part the same day overwrites its file. The files behind the tables of
- * docs/benchmarks.md are committed (full size); other runs leave theirs uncommitted.
+ * Every part's figures as JSON, `bench/results/<date>-<name>.json` (`<date>-<name>.quick.json`
+ * at the quick size, which git ignores), with what they were measured on. A second run of a part
+ * the same day at the same size overwrites its file. The full-size files behind the tables of
+ * docs/benchmarks.md are committed.
  */
 export const RESULTS_DIR = path.join(import.meta.dirname, 'results');
 
@@ -30,7 +31,11 @@ export interface BenchRecord {
 
 export function writeBenchRecord(record: BenchRecord): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${record.startedAt.slice(0, 10)}-${record.part}.json`);
+  const quick = record.size === 'quick' ? '.quick' : '';
+  const file = path.join(
+    RESULTS_DIR,
+    `${record.startedAt.slice(0, 10)}-${record.part}${quick}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }

@@ -24,10 +24,14 @@ export interface MemoryFigures {
   activities: number;
   runsStored: number;
   syncMs: number;
-  /** The worker's RSS once loaded, before the sync; its peak (getrusage); peak heap sampled. */
+  /**
+   * The worker's RSS once loaded, before the sync; its peak (getrusage); the heap's peak
+   * (sampled) and what it still held after a full collection at the end.
+   */
   beforeRssBytes: number;
   peakRssBytes: number;
   peakHeapBytes: number;
+  retainedHeapBytes: number;
 }
 
 export async function benchMemory(size: BenchSize): Promise<MemoryFigures[]> {
@@ -57,7 +61,7 @@ async function measure(activities: number): Promise<MemoryFigures> {
       };
       const { stdout } = await run(
         process.execPath,
-        ['--import', 'tsx', path.join(import.meta.dirname, 'memory-worker.ts')],
+        ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'memory-worker.ts')],
         { env: { ...process.env, MEMORY_WORKER: JSON.stringify(input) }, maxBuffer: 1 << 20 },
       );
       const worker = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Omit<
@@ -84,6 +88,7 @@ export function printMemory(figures: MemoryFigures[]): void {
       'RSS before',
       'peak RSS',
       'peak heap',
+      'heap kept after',
       'peak RSS / first',
     ],
     figures.map((f) => [
@@ -93,6 +98,7 @@ export function printMemory(figures: MemoryFigures[]): void {
       mb(f.beforeRssBytes),
       mb(f.peakRssBytes),
       mb(f.peakHeapBytes),
+      mb(f.retainedHeapBytes),
       first ? `${(f.peakRssBytes / first.peakRssBytes).toFixed(2)}×` : '',
     ]),
   );

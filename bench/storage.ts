@@ -131,19 +131,19 @@ async function measure(target: Target, rows: readonly ActivityRow[]): Promise<St
   const copyTimes: number[] = [];
   const upsertTimes: number[] = [];
   const oneTransactionTimes: number[] = [];
-  let counted = { ins: 0, upd: 0, del: 0, hot: 0 };
+  // The counters count here: the inserts of a round's sync into the empty table.
+  let firstSyncInserted = 0;
   for (let round = 0; round < ROUNDS; round++) {
     await db.query('truncate activities');
     copyTimes.push(await timed(() => target.copy(csv)));
     await db.query('truncate activities');
-    counted = await tableWrites(db);
-    upsertTimes.push(await timed(() => upsertPages(db, rows)));
-    await db.query('truncate activities');
     oneTransactionTimes.push(await timed(() => upsertPagesInOneTransaction(db, rows)));
+    await db.query('truncate activities');
+    const counted = await tableWrites(db);
+    upsertTimes.push(await timed(() => upsertPages(db, rows)));
+    firstSyncInserted = (await tableWrites(db)).ins - counted.ins;
   }
   const before = await tableWrites(db);
-  // The counters count here: the last round's inserts, as the re-sync's deltas are read.
-  const firstSyncInserted = before.ins - counted.ins;
   let storeSaid = { inserted: 0, updated: 0, unchanged: 0 };
   const resyncMs = await timed(async () => {
     storeSaid = await upsertPages(db, rows);
