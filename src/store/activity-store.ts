@@ -324,17 +324,22 @@ export interface MonthTotalRow {
  * The user's live runs totalled by local month (`YYYY-MM` of `start_date_local`, so a run at
  * 23:30 on 31 January in New York is January's), oldest first; months without runs are absent.
  * Runs whose distance cannot be trusted (DISTANCE_DISTORTING_FLAGS) are left out. Every column it
- * reads is in the index activities_user_month_totals: keep it so when changing this query.
+ * reads is in the index activities_user_month_totals: keep it so when changing this query. It
+ * groups by the month's start and names the months afterwards: grouping by the `YYYY-MM` text
+ * sorted every run by a collated string, most of the query's time (docs/benchmarks.md, B6).
  */
 export async function monthlyActivityTotals(
   db: Queryable,
   userId: string,
 ): Promise<MonthTotalRow[]> {
   const { rows } = await db.query<MonthTotalRow>(
-    `select to_char(start_date_local, 'YYYY-MM') as month, count(*)::int as runs,
-            sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
-     from activities where user_id = $1 and deleted_at is null and not (quality_flags && $2::text[])
-     group by 1 order by 1`,
+    `select to_char(month_start, 'YYYY-MM') as month, runs, distance_m, moving_time_s
+     from (select date_trunc('month', start_date_local) as month_start, count(*)::int as runs,
+                  sum(distance_m)::float8 as distance_m, sum(moving_time_s)::float8 as moving_time_s
+           from activities
+           where user_id = $1 and deleted_at is null and not (quality_flags && $2::text[])
+           group by 1) as months
+     order by month_start`,
     [userId, DISTANCE_DISTORTING_FLAGS],
   );
   return rows;
