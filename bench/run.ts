@@ -14,11 +14,10 @@ import { benchStorage, printStorage } from './storage.ts';
  * `npm run bench`: every part at its quick size, in the order below (what CI runs: it must
  * finish, its figures are not asserted). `npm run bench -- <name>` runs one part, `--full` at
  * the sizes of docs/benchmarks.md. Each part prints its tables and writes its figures to
- * `bench/results/<date>-<name>.json` (bench-results.ts).
- *
- * A part is a name, a `run` given the size and returning its figures (plain JSON), and a `print`.
+ * `bench/results/<date>-<name>.json` (bench-results.ts). Registering a part is one line in
+ * PARTS: its name, a function measuring at the size given and returning its figures (plain
+ * JSON), and one printing them.
  */
-/** Measures, prints its tables, and returns its figures. */
 type BenchPart = (size: BenchSize) => Promise<unknown>;
 
 function part<T>(run: (size: BenchSize) => Promise<T>, print: (figures: T) => void): BenchPart {
