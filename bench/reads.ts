@@ -105,10 +105,15 @@ export async function benchReads(size: BenchSize): Promise<ReadsFigures> {
       // The same reads straight from the store: what of the requests' time is the database's.
       const pageQueryTimes: number[] = [];
       for (const cursor of cursors) {
-        const before = cursor
-          ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string])
+        // The API's cursor: [sort, the last row's sort key, its id].
+        const after = cursor
+          ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string, string])
           : undefined;
-        const filter = { limit: pageSize + 1, ...(before ? { before } : {}) };
+        const filter = {
+          limit: pageSize + 1,
+          sort: 'newest' as const,
+          ...(after ? { after: [after[1], after[2]] as const } : {}),
+        };
         pageQueryTimes.push(await timed(() => listActivities(s.db, userId, filter)));
       }
       const statsQueryTimes: number[] = [];
@@ -238,10 +243,14 @@ async function explainReads(
   );
   const middle = rows[0];
   if (!middle) throw new Error('the runner has no runs');
-  await listActivities(explaining('GET /api/activities: first page'), userId, { limit: 26 });
+  await listActivities(explaining('GET /api/activities: first page'), userId, {
+    limit: 26,
+    sort: 'newest',
+  });
   await listActivities(explaining('GET /api/activities: a page in the middle (cursor)'), userId, {
     limit: 26,
-    before: [middle.start_date.toISOString(), middle.id],
+    sort: 'newest',
+    after: [middle.start_date.toISOString(), middle.id],
   });
   await monthlyActivityTotals(explaining('GET /api/activities/stats: monthly totals'), userId);
   await recentRunsWithTemperature(
