@@ -9,6 +9,7 @@ import { benchReads, printReads } from './reads.ts';
 import { printReport } from './report.ts';
 import { benchSseLatency, printSseLatency } from './sse-latency.ts';
 import { benchStorage, printStorage } from './storage.ts';
+import { benchSyncFloor, FULL_SIZES, printSyncFloor, QUICK_SIZES } from './sync-floor.ts';
 
 /**
  * `npm run bench`: every part at its quick size, in the order below (what CI runs: it must
@@ -40,6 +41,10 @@ const PARTS: Record<string, BenchPart> = {
   'incremental-noop': part(benchIncrementalNoop, printIncrementalNoop),
   reads: part(benchReads, printReads),
   memory: part(benchMemory, printMemory),
+  'sync-floor': part(
+    (size) => benchSyncFloor(size.full ? FULL_SIZES : QUICK_SIZES),
+    printSyncFloor,
+  ),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {

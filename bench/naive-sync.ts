@@ -1,0 +1,195 @@
+import { STRAVA_DEFAULT_LIMITS } from '../src/budget/rate-windows.ts';
+import {
+  cellCentre,
+  cellOf,
+  DAY_MS,
+  HOUR_MS,
+  hourStartMs,
+  utcDay,
+  WEATHER_CELLS_PER_DEGREE,
+} from '../src/enrichment/grid-cell.ts';
+import { archiveCallWeight } from '../src/enrichment/providers/open-meteo/archive-chunks.ts';
+import {
+  ARCHIVE_HOURLY_VARIABLES,
+  archiveSearchParams,
+  parseArchiveBody,
+} from '../src/enrichment/providers/open-meteo/open-meteo-archive.ts';
+import { DEFAULT_ARCHIVE_DELAY_DAYS } from '../src/enrichment/providers/open-meteo/open-meteo-weather.ts';
+import { runMidpoint } from '../src/enrichment/weather/run-midpoint.ts';
+import type { WeatherObservation } from '../src/enrichment/weather/weather-observation.ts';
+import { openPglite, pgliteDatabase } from '../src/store/pglite-database.ts';
+import type { BenchWorld } from './bench-world.ts';
+
+/**
+ * The sync a first attempt writes, for comparison only (it lives here, never in src/): Strava's
+ * activity list by page number at its default page size (30), then, run after run, one
+ * Open-Meteo archive call for the run's midpoint hour (the same request and parsing as
+ * stridesync's, so its values are comparable) and one Nominatim reverse call, and one INSERT per
+ * row. It keeps to the same published limits, each by counting its own calls in the
+ * provider's calendar windows: Strava 100 reads a quarter hour and 1,000 a day, Open-Meteo 600
+ * weighted calls a minute, 5,000 an hour and 10,000 a day, Nominatim one request a second.
+ */
+export interface NaiveFigures {
+  activities: number;
+  /** Runs with GPS it looked up (weather and place). */
+  runs: number;
+  stravaCalls: number;
+  weatherCalls: number;
+  placeCalls: number;
+  /** Answers other than 200, 429s included. */
+  refused: number;
+  /** From the first Strava call to the last row inserted, on the bench's clock. */
+  durationMs: number;
+  wallMs: number;
+  /** Weather by activity id, as it stored it. */
+  weather: Map<number, WeatherObservation>;
+}
+
+interface StravaListActivity {
+  id: number;
+  sport_type: string;
+  start_date: string;
+  elapsed_time: number;
+  start_latlng: number[] | null;
+  trainer?: boolean;
+  manual?: boolean;
+}
+
+const STRAVA_PAGE_SIZE = 30;
+const NOMINATIM_GAP_MS = 1000;
+
+export async function naiveSync(
+  world: BenchWorld,
+  athleteId: number,
+  sportTypes: readonly string[],
+): Promise<NaiveFigures> {
+  const wallStarted = performance.now();
+  const started = world.clock.now();
+  const pg = await openPglite('memory://');
+  const db = pgliteDatabase(pg);
+  await db.query(
+    `create table naive_runs (id bigint primary key, start_date timestamptz, lat float8, lng float8,
+       weather jsonb, place jsonb)`,
+  );
+  const token = world.sims.strava.issueTokens(athleteId, ['read', 'activity:read_all']);
+  const windows = createWindows(world);
+  const stravaLines = [
+    { name: 'strava:15min', windowMs: 15 * 60_000, limit: STRAVA_DEFAULT_LIMITS.read15min },
+    { name: 'strava:daily', windowMs: DAY_MS, limit: STRAVA_DEFAULT_LIMITS.readDaily },
+  ];
+  const meteoLines = [
+    { name: 'meteo:minute', windowMs: 60_000, limit: 600 },
+    { name: 'meteo:hour', windowMs: HOUR_MS, limit: 5000 },
+    { name: 'meteo:day', windowMs: DAY_MS, limit: 10_000 },
+  ];
+  const figures: NaiveFigures = {
+    activities: 0,
+    runs: 0,
+    stravaCalls: 0,
+    weatherCalls: 0,
+    placeCalls: 0,
+    refused: 0,
+    durationMs: 0,
+    wallMs: 0,
+    weather: new Map(),
+  };
+  const get = async (url: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(url, { headers });
+    if (response.status !== 200) {
+      figures.refused += 1;
+      throw new Error(`naive sync: ${url} answered ${response.status}`);
+    }
+    return response.json() as Promise<unknown>;
+  };
+  let lastPlaceAt = Number.NEGATIVE_INFINITY;
+  try {
+    for (let page = 1; ; page++) {
+      await windows.spend(stravaLines, 1);
+      figures.stravaCalls += 1;
+      const activities = (await get(
+        `${world.urls.stravaApiUrl}/athlete/activities?page=${page}&per_page=${STRAVA_PAGE_SIZE}`,
+        { authorization: `Bearer ${token.access_token}` },
+      )) as StravaListActivity[];
+      if (activities.length === 0) break;
+      for (const activity of activities) {
+        figures.activities += 1;
+        const [lat, lng] = activity.start_latlng ?? [];
+        const isRun =
+          sportTypes.includes(activity.sport_type) && !activity.sport_type.startsWith('Virtual');
+        if (!isRun || lat === undefined || lng === undefined || activity.trainer || activity.manual)
+          continue;
+        const midpoint = runMidpoint(
+          new Date(activity.start_date),
+          activity.elapsed_time,
+        ).getTime();
+        // The archive trails by days: a run it cannot hold yet is left, as stridesync leaves it.
+        if ((utcDay(midpoint) + DEFAULT_ARCHIVE_DELAY_DAYS) * DAY_MS > world.clock.now()) continue;
+        figures.runs += 1;
+        const day = { startDay: utcDay(midpoint), endDay: utcDay(midpoint) };
+        await windows.spend(meteoLines, archiveCallWeight(day, ARCHIVE_HOURLY_VARIABLES.length));
+        figures.weatherCalls += 1;
+        const centre = cellCentre(
+          cellOf(lat, lng, WEATHER_CELLS_PER_DEGREE),
+          WEATHER_CELLS_PER_DEGREE,
+        );
+        const rows = parseArchiveBody(
+          await get(
+            `${world.urls.openMeteoArchiveUrl}?${archiveSearchParams(centre.lat, centre.lng, day)}`,
+          ),
+        );
+        const row = typeof rows === 'string' ? undefined : rows.get(hourStartMs(midpoint));
+        const observation = row && row !== 'missing' ? row : undefined;
+        if (observation) figures.weather.set(activity.id, observation);
+
+        const wait = lastPlaceAt + NOMINATIM_GAP_MS - world.clock.now();
+        if (wait > 0) await world.sleep(wait);
+        figures.placeCalls += 1;
+        const place = await get(
+          `${world.urls.nominatimUrl}/reverse?format=jsonv2&lat=${lat}&lon=${lng}&zoom=10`,
+          { 'user-agent': 'stridesync-bench-naive/1 (bench/naive-sync.ts)' },
+        );
+        // From the answer, not the request: the gap holds however long the request took to arrive.
+        lastPlaceAt = world.clock.now();
+        await db.query(
+          'insert into naive_runs (id, start_date, lat, lng, weather, place) values ($1, $2, $3, $4, $5, $6)',
+          [
+            activity.id,
+            activity.start_date,
+            lat,
+            lng,
+            JSON.stringify(observation ?? null),
+            JSON.stringify(place),
+          ],
+        );
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  figures.durationMs = world.clock.now() - started;
+  figures.wallMs = performance.now() - wallStarted;
+  return figures;
+}
+
+interface Line {
+  name: string;
+  windowMs: number;
+  limit: number;
+}
+
+/** Calls counted per calendar window; `spend` waits (on the bench's clock) until all have room. */
+function createWindows(world: BenchWorld) {
+  const used = new Map<string, number>();
+  const keyOf = (line: Line) => `${line.name}@${Math.floor(world.clock.now() / line.windowMs)}`;
+  return {
+    async spend(lines: readonly Line[], weight: number): Promise<void> {
+      for (;;) {
+        const full = lines.find((line) => (used.get(keyOf(line)) ?? 0) + weight > line.limit);
+        if (!full) break;
+        const now = world.clock.now();
+        await world.sleep((Math.floor(now / full.windowMs) + 1) * full.windowMs - now);
+      }
+      for (const line of lines) used.set(keyOf(line), (used.get(keyOf(line)) ?? 0) + weight);
+    },
+  };
+}
