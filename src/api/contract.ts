@@ -268,7 +268,12 @@ export interface EstimateView {
     note: string | null;
   };
   strava: { calls: number; durationMs: number };
-  weather: ProviderCallEstimate;
+  weather: ProviderCallEstimate & {
+    /** Runs that get weather before the daily quota resets (midnight UTC), from what is left of it today. */
+    runsToday: number;
+    /** When the last weather call is expected (ISO 8601): the day the rest is done. Null when none is needed. */
+    finishesAt: string | null;
+  };
   places: ProviderCallEstimate;
   /** All of it, one phase after another. */
   durationMs: number;

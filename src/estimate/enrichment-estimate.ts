@@ -94,8 +94,20 @@ export interface CallEstimate {
   durationMs: number;
 }
 
+/**
+ * When weather arrives, for a history a daily cap spreads over days: the runs whose weather is
+ * in before the ledger's daily windows reset (today's remaining budget, the cache, and the calls
+ * made before then), and when the last call goes out.
+ */
+export interface WeatherDays {
+  /** Runs looked up that get weather before the daily windows reset (midnight UTC after `startMs`). */
+  runsToday: number;
+  /** When the last weather call is made (epoch ms); undefined when no call is needed. */
+  finishesAtMs: number | undefined;
+}
+
 export interface EnrichmentEstimate {
-  weather: CallEstimate & { provider: WeatherProviderName };
+  weather: CallEstimate & WeatherDays & { provider: WeatherProviderName };
   places: CallEstimate & { provider: PlaceProviderName };
   /** Weather and places batch after batch, with stridesync's own work. */
   durationMs: number;
@@ -126,6 +138,10 @@ export function estimateEnrichment(
   const weather: Half = { lookups: 0, cacheHits: 0, waiting: 0, calls: 0, quotaUnits: 0 };
   const places: Half = { lookups: 0, cacheHits: 0, waiting: 0, calls: 0, quotaUnits: 0 };
   const batches = Math.ceil(Math.max(weatherTodo.length, placeTodo.length) / batchRuns);
+  // When each slot's weather is in: cached ones at once, the others when their call goes out.
+  const servedAt = new Map<string, number>();
+  const resetMs = (utcDay(startMs) + 1) * DAY_MS;
+  let runsToday = 0;
 
   for (let b = 0; b < batches; b++) {
     const now = pace.now();
@@ -145,12 +161,20 @@ export function estimateEnrichment(
     const hits = slots.filter((slot) => weatherCached.has(weatherSlotKey(slot)));
     weather.cacheHits += hits.length;
     const missing = slots.filter((s) => !weatherCached.has(weatherSlotKey(s)) && available(s));
-    for (const weight of weatherCallWeights(missing, o)) {
-      pace.call(o.weatherProvider === 'openweathermap' ? kinds.oneCall : kinds.openMeteo, weight);
+    for (const call of weatherCalls(missing, o)) {
+      const sentAt = pace.call(
+        o.weatherProvider === 'openweathermap' ? kinds.oneCall : kinds.openMeteo,
+        call.weight,
+      );
+      for (const slot of call.slots) servedAt.set(weatherSlotKey(slot), sentAt);
       weather.calls += 1;
-      weather.quotaUnits += weight;
+      weather.quotaUnits += call.weight;
     }
     for (const slot of missing) weatherCached.add(weatherSlotKey(slot));
+    for (const p of weatherBatch) {
+      const slot = weatherSlotOf(p.lat, p.lng, p.at.getTime());
+      if (available(slot) && (servedAt.get(weatherSlotKey(slot)) ?? now) < resetMs) runsToday += 1;
+    }
 
     const placeBatch = placeTodo.slice(b * batchRuns, (b + 1) * batchRuns);
     const cells = distinct(
@@ -181,6 +205,8 @@ export function estimateEnrichment(
       provider: o.weatherProvider,
       ...weather,
       days: daysOf('weather'),
+      runsToday,
+      finishesAtMs: servedAt.size > 0 ? Math.max(...servedAt.values()) : undefined,
       costUsd:
         o.weatherProvider === 'openweathermap' ? oneCallCost(pace.callsByDay('weather'), o) : 0,
       durationMs: pace.durationOf('weather'),
@@ -196,19 +222,30 @@ export function estimateEnrichment(
   };
 }
 
-/** The quota weight of each call the missing slots cost: one per slot, or Open-Meteo's ranges. */
-function weatherCallWeights(missing: readonly WeatherSlot[], o: EstimateOptions): number[] {
-  if (o.weatherProvider === 'openweathermap') return missing.map(() => 1);
-  const daysByCell = new Map<string, number[]>();
+/** The calls the missing slots cost, each with its quota weight and the slots it answers. */
+function weatherCalls(
+  missing: readonly WeatherSlot[],
+  o: EstimateOptions,
+): { weight: number; slots: WeatherSlot[] }[] {
+  if (o.weatherProvider === 'openweathermap')
+    return missing.map((slot) => ({ weight: 1, slots: [slot] }));
+  const slotsByCell = new Map<string, WeatherSlot[]>();
   for (const slot of missing) {
-    const days = daysByCell.get(cellKey(slot)) ?? [];
-    days.push(utcDay(slot.hourMs));
-    daysByCell.set(cellKey(slot), days);
+    const slots = slotsByCell.get(cellKey(slot)) ?? [];
+    slots.push(slot);
+    slotsByCell.set(cellKey(slot), slots);
   }
-  return [...daysByCell.values()].flatMap((days) =>
-    planArchiveChunks(days, o.chunkPolicy ?? DEFAULT_CHUNK_POLICY).map((range) =>
-      Math.ceil(archiveCallWeight(range, ARCHIVE_HOURLY_VARIABLES.length)),
-    ),
+  return [...slotsByCell.values()].flatMap((slots) =>
+    planArchiveChunks(
+      slots.map((slot) => utcDay(slot.hourMs)),
+      o.chunkPolicy ?? DEFAULT_CHUNK_POLICY,
+    ).map((range) => ({
+      weight: Math.ceil(archiveCallWeight(range, ARCHIVE_HOURLY_VARIABLES.length)),
+      slots: slots.filter((slot) => {
+        const day = utcDay(slot.hourMs);
+        return day >= range.startDay && day <= range.endDay;
+      }),
+    })),
   );
 }
 

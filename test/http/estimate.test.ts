@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EstimateView } from '../../src/api/contract.ts';
 import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import {
+  budgetLines,
+  budgetOf,
+  LEDGER_PROVIDER,
+  PROVIDER_BUDGETS,
+  resolveLimits,
+} from '../../src/budget/provider-limits.ts';
 import { windowAt } from '../../src/budget/rate-windows.ts';
 import { isRunActivity, parseActivityOrReject } from '../../src/core/transform-activity.ts';
 import { storePlaces } from '../../src/enrichment/geocoding/place-cache.ts';
@@ -240,7 +247,11 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
       basis: 'stored',
       note: 'Strava is not connected. The estimate counts only the runs already stored.',
     });
-    expect(estimate.weather).toEqual(expected.weather);
+    const { finishesAtMs, ...weather } = expected.weather;
+    expect(estimate.weather).toEqual({
+      ...weather,
+      finishesAt: new Date(finishesAtMs as number).toISOString(),
+    });
     expect(estimate.places).toEqual(expected.places);
     // 38 runs with real coordinates on 38 different days, two of them cached; London only.
     expect(estimate.weather.calls).toBe(36);
@@ -530,5 +541,40 @@ describe.each(ADAPTERS)('GET /api/estimate on %s', (kind) => {
     expect(half.activities.note).toMatch(
       /of your \d+ newest runs not stored here, (4[0-9]|5[0-9]) % of their places/i,
     );
+  });
+  it('says how many runs get weather today and the day the rest is done, from the ledger', async () => {
+    const limits = { openWeatherMap: { oneCallPerDay: 10 } };
+    const capped = await startServer(
+      createApp({
+        db: t.db,
+        clock: h.clock,
+        logger: logs.logger,
+        auth: createJwtVerifier({ secret: JWT_SECRET }),
+        estimate: { ...SETTINGS, limits },
+      }),
+      { port: 0 },
+    );
+    try {
+      const user = await newUser();
+      // 38 runs with GPS on 38 days: 38 One Call calls, one per run.
+      await store(user.id, history(40, Date.parse('2025-03-01T06:00:00Z'), LONDON, PARIS));
+      // 4 of today's 10 are spent already (another runner's sync), so 6 are left today.
+      const oneCall = budgetOf(PROVIDER_BUDGETS.oneCall, resolveLimits(limits).openWeatherMap);
+      await createApiLedger(t.db, h.clock).reserve(
+        LEDGER_PROVIDER.openWeatherMap,
+        budgetLines(oneCall),
+        4,
+      );
+      const { weather } = await estimateOf(user.authorization, capped.url);
+      expect(weather.calls).toBe(38);
+      expect(weather.runsToday).toBe(6);
+      // The other 32 at 10 a day after each midnight UTC: 10, 10, 10 and the last 2 on day 4.
+      expect(weather.days).toBe(5);
+      const today = windowAt('daily', h.clock.now()).start.getTime();
+      const finishes = Date.parse(weather.finishesAt as string);
+      expect(windowAt('daily', finishes).start.getTime()).toBe(today + 4 * 24 * HOUR_MS);
+    } finally {
+      await capped.close();
+    }
   });
 });

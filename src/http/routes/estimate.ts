@@ -3,6 +3,7 @@ import type { EstimateView } from '../../api/contract.ts';
 import type { Clock } from '../../core/clock.ts';
 import { TransientError } from '../../core/errors.ts';
 import { createBackfillEstimator } from '../../estimate/backfill-estimate.ts';
+import type { EnrichmentEstimate } from '../../estimate/enrichment-estimate.ts';
 import type { EstimateSettings } from '../../estimate/estimate-settings.ts';
 import type { StravaReach } from '../../estimate/strava-totals.ts';
 import type { Database } from '../../store/database.ts';
@@ -31,13 +32,23 @@ export function estimateRoutes(deps: EstimateDeps) {
     return c.json({
       activities: { ...result.activities, note: result.activities.note ?? null },
       strava: result.strava,
-      weather: result.enrichment.weather,
+      weather: weatherView(result.enrichment.weather),
       places: result.enrichment.places,
       durationMs: result.durationMs,
       durationRangeMs: result.durationRangeMs,
       computedAt: result.computedAt.toISOString(),
     } satisfies EstimateView);
   });
+}
+
+function weatherView({
+  finishesAtMs,
+  ...weather
+}: EnrichmentEstimate['weather']): EstimateView['weather'] {
+  return {
+    ...weather,
+    finishesAt: finishesAtMs === undefined ? null : new Date(finishesAtMs).toISOString(),
+  };
 }
 
 function estimateUnavailable(): TransientError {
