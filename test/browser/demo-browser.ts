@@ -32,7 +32,8 @@ export interface DemoBrowser {
   close(): Promise<void>;
 }
 
-export async function startDemoBrowser(): Promise<DemoBrowser> {
+/** `env`: settings on top of the demo's own (an operator's limits, say). */
+export async function startDemoBrowser(env: Record<string, string> = {}): Promise<DemoBrowser> {
   const database: TestDatabase = await createPostgresTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'stridesync-browser-'));
   const port = await freePort();
@@ -43,6 +44,7 @@ export async function startDemoBrowser(): Promise<DemoBrowser> {
     DATABASE_URL: database.url,
     STRIDESYNC_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const browser = await launchChromium();
   try {

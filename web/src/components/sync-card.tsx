@@ -1,5 +1,6 @@
 import type { ConnectionView, EstimateView, SessionView } from '../../../src/api/contract.ts';
 import { describeWait } from '../../../src/core/progress.ts';
+import { weatherDaysText } from '../../../src/core/weather-days.ts';
 import { formatCount, formatLocalTime, formatRoughDuration, formatRuns } from '../format.ts';
 import { isTerminal, type Transport } from '../use-sync-session.ts';
 
@@ -56,7 +57,13 @@ export function SyncCard({
     <article aria-labelledby="sync-heading">
       <h2 id="sync-heading">Sync</h2>
       {active ? (
-        <SyncProgress session={session} transport={transport} busy={busy} onCancel={onCancel} />
+        <SyncProgress
+          session={session}
+          transport={transport}
+          estimate={estimate}
+          busy={busy}
+          onCancel={onCancel}
+        />
       ) : (
         <>
           {typeof estimate === 'string' && (
@@ -86,6 +93,7 @@ export function SyncCard({
 function EstimateSummary({ estimate }: { estimate: EstimateView }) {
   const { activities, strava } = estimate;
   const toFetch = Math.max(0, activities.expected - activities.stored);
+  const weatherDays = weatherDaysOf(estimate);
   return (
     <p id="estimate-summary" className="estimate">
       {toFetch > 0
@@ -95,9 +103,15 @@ function EstimateSummary({ estimate }: { estimate: EstimateView }) {
       {formatCount(estimate.weather.lookups)} runs to look up (
       {formatCount(estimate.weather.calls + estimate.places.calls)} weather and place calls, the
       rest from the cache), {formatRoughDuration(estimate.durationMs / 1000)}.
+      {weatherDays && <span className="weather-days"> {weatherDays}.</span>}
       {activities.note && <small className="estimate-note"> {activities.note}</small>}
     </p>
   );
+}
+
+/** When a daily weather quota spreads the history over days: how many today, and by when the rest. */
+function weatherDaysOf(estimate: EstimateView | string | null): string | undefined {
+  return estimate && typeof estimate !== 'string' ? weatherDaysText(estimate.weather) : undefined;
 }
 
 /**
@@ -151,17 +165,21 @@ function waitingText(waitingFor: string, until: string): string {
 function SyncProgress({
   session,
   transport,
+  estimate,
   busy,
   onCancel,
 }: {
   session: SessionView;
   transport: Transport | null;
+  /** The estimate made before it started: what it said of weather over several days. */
+  estimate: EstimateView | string | null;
   busy: boolean;
   onCancel: () => void;
 }) {
   const { counts, progress } = session;
   const percent = progress.percent;
   const phase = session.phase ? PHASE_LABELS[session.phase] : STATUS_LABELS[session.status];
+  const weatherDays = weatherDaysOf(estimate);
   return (
     <div className="progress" data-session-id={session.id} data-status={session.status}>
       <p>
@@ -178,6 +196,7 @@ function SyncProgress({
           {waitingText(progress.waitingFor, progress.waitingUntil)}
         </p>
       )}
+      {weatherDays && <p className="hint weather-days">{weatherDays}.</p>}
       <dl className="counts">
         <div>
           <dt>Listed</dt>
