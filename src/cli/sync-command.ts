@@ -4,12 +4,14 @@ import { loadConfig } from '../config/config.ts';
 import { type AppError, ConfigError, IllegalTransitionError } from '../core/errors.ts';
 import { STARTABLE_SYNC_KINDS, type StartableSyncKind } from '../core/glossary.ts';
 import { isTerminalStatus, type SyncSessionRow } from '../core/sync-session.ts';
+import { type WeatherSchedule, weatherDaysText } from '../core/weather-days.ts';
+import { createBackfillEstimator } from '../estimate/backfill-estimate.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { startSync } from '../queue/start-sync.ts';
 import { latestEvent, sessionStore } from '../store/session-store.ts';
 import { defaultKind, requireConnection } from '../sync/start-rules.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
-import { openRuntime, type Runtime } from '../wiring/node/open-runtime.ts';
+import { openRuntime, type Runtime, runtimeEstimateSettings } from '../wiring/node/open-runtime.ts';
 import { syncDepsOf } from '../wiring/sync-deps-of.ts';
 import { CLI_CORRELATION_ID } from './cli-correlation.ts';
 import { type CliCommand, CliUsageError, type CliValues } from './command.ts';
@@ -119,6 +121,18 @@ async function syncInForeground(
   const logger = createLogger(runtime.config.logLevel, {
     write: (line: string) => printer.note(line.trimEnd(), process.stderr),
   });
+  const settings = runtimeEstimateSettings(runtime);
+  if (settings) {
+    const estimate = createBackfillEstimator({ db, clock, settings, strava: runtime.strava });
+    await writeWeatherDays(async () => {
+      const { weather } = (await estimate(userId, logger)).enrichment;
+      const { finishesAtMs } = weather;
+      return {
+        ...weather,
+        finishesAt: finishesAtMs === undefined ? null : new Date(finishesAtMs).toISOString(),
+      };
+    });
+  }
   const deps: SyncDeps = { ...syncDepsOf(runtime), logger };
   const sessionId = started.session.id;
   const { leaseTtlMs } = runtime.config.worker;
@@ -182,6 +196,7 @@ async function syncThroughServer(
   const { client } = server;
   const { session, created } = await throughServer(() => client.startSync(kind));
   process.stdout.write(`${startedLine(session, created, userId, kind)}\n`);
+  await writeWeatherDays(async () => (await throughServer(() => client.estimate())).weather);
   const printer = createProgressPrinter(process.stdout);
   printer.note(
     `The stridesync server at ${server.url} (pid ${server.pid}) works this sync; following its progress.`,
@@ -244,6 +259,22 @@ async function syncThroughServer(
     }
   }
   return exitCode(shown, { id: ended.id, correlation_id: ended.correlationId }, interrupted);
+}
+
+/**
+ * When a daily weather quota spreads the history over days, says so before the work starts:
+ * "Weather: 412 runs get weather today; the rest by Tue 8 Dec." The estimate is a nicety: when
+ * it cannot be made, the sync goes on and says why there is no such line.
+ */
+async function writeWeatherDays(schedule: () => Promise<WeatherSchedule>): Promise<void> {
+  try {
+    const text = weatherDaysText(await schedule());
+    if (text) process.stdout.write(`Weather: ${text}.\n`);
+  } catch (error) {
+    process.stderr.write(
+      `No weather schedule for this sync (the estimate failed: ${(error as Error).message}); the sync goes on.\n`,
+    );
+  }
 }
 
 function startedLine(

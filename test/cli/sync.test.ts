@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNominatimSimulator } from '../../sim/geocoding/nominatim.ts';
 import { createSimulators, type Simulators } from '../../sim/index.ts';
 import { type SyncSessionRow, syncSessionRowSchema } from '../../src/core/sync-session.ts';
+import { DAY_MS, weatherSlotKey, weatherSlotOf } from '../../src/enrichment/grid-cell.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
 import { createConnectionStore, notConnected } from '../../src/strava/connection-store.ts';
 import { createTokenCipher } from '../../src/strava/token-crypto.ts';
@@ -32,6 +33,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
   let dataDir: string;
   let env: Record<string, string>;
   let withWeather: Record<string, string>;
+  let withOneCall: Record<string, string>;
   const key = randomBytes(32);
   const store = createConnectionStore(createTokenCipher([{ version: 1, key }]));
   const running: CliProcess[] = [];
@@ -50,6 +52,7 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
         { seed: 'cli-sync-f', activityCount: 20, years: 1 },
         { seed: 'cli-sync-g', activityCount: 10, years: 1 },
         { seed: 'cli-sync-h', activityCount: 10, years: 1 },
+        { seed: 'cli-sync-i', activityCount: 40, years: 1 },
       ],
       // The client paces itself at Nominatim's one request a second; the simulator allows more,
       // so timer jitter never trips it.
@@ -87,6 +90,12 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
     withWeather = {
       OPEN_METEO_ARCHIVE_URL: urls.openMeteoArchiveUrl,
       NOMINATIM_URL: urls.nominatimUrl,
+    };
+    withOneCall = {
+      WEATHER_PROVIDER: 'openweathermap',
+      OPENWEATHER_API_KEY: sims.openWeatherKey,
+      OPENWEATHER_API_URL: urls.openWeatherApiUrl,
+      PLACE_PROVIDER: 'offline',
     };
   });
   afterAll(async () => {
@@ -306,9 +315,10 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
 
   it('retries a transient failure with the queue’s backoff, saying why it waits, and completes', async () => {
     const userId = await connectedUser(7);
-    // Strava answers 503 to every attempt of the first call: the runner gives the session back
-    // to be retried, and this process retries it after the first backoff (5 s).
-    sims.strava.faults.set({ script: [503, 503, 503, 503] });
+    // Strava answers 503 to every attempt of the first two calls: the estimate's (Strava's
+    // totals, for the weather line; it goes on without them) and the sync's first, so the runner
+    // gives the session back to be retried, and this process retries it after the first backoff (5 s).
+    sims.strava.faults.set({ script: [503, 503, 503, 503, 503, 503, 503, 503] });
     try {
       const p = sync(['--user', userId]);
       expect(await p.exited).toBe(0);
@@ -447,6 +457,57 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
       limiter.limits = limits;
       // The shared ledger remembers the spent window until it resets; later syncs start afresh.
       await t.db.query(`delete from api_budget where provider = 'strava'`);
+    }
+  });
+  it('says how many runs get weather today and the day the rest is done, under a small daily limit', async () => {
+    const userId = await connectedUser(8);
+    const oneCallPerDay = 3;
+    const capped = { ...withOneCall, OPENWEATHER_ONECALL_DAILY_LIMIT: String(oneCallPerDay) };
+    sims.openWeatherMap.setLimits({ perDay: oneCallPerDay });
+    try {
+      const first = sync(['--user', userId], capped);
+      expect(await first.exited).toBe(0);
+      const [, today] =
+        first
+          .stdout()
+          .match(
+            /^Weather: ([\d,]+) runs? gets? weather today; the rest by \w{3} \d{1,2} \w{3}\.$/m,
+          ) ?? [];
+      const weather = async () => {
+        const { rows } = await t.db.query<{ status: string; lat: number; lng: number; at: Date }>(
+          `select weather_status as status, start_lat as lat, start_lng as lng,
+             start_date + make_interval(secs => elapsed_time_s / 2.0) as at
+           from activities where user_id = $1 and weather_status <> 'not_applicable'`,
+          [userId],
+        );
+        return rows;
+      };
+      // The runs the estimate said get weather today are the ones that got it.
+      expect(Number(today)).toBe((await weather()).filter((r) => r.status === 'enriched').length);
+      expect(Number(today)).toBeGreaterThan(0);
+
+      // Today's calls are spent: the rest, one call per (cell, hour) at 3 a day after each
+      // midnight UTC, ends on the day the second sync names.
+      const second = sync(['--user', userId], capped);
+      expect(await second.exited).toBe(0);
+      const pending = (await weather()).filter((r) => r.status === 'pending');
+      const slots = new Set(
+        pending.map((r) => weatherSlotKey(weatherSlotOf(r.lat, r.lng, r.at.getTime()))),
+      );
+      const lastDay =
+        (Math.floor(Date.now() / DAY_MS) + Math.ceil(slots.size / oneCallPerDay)) * DAY_MS;
+      const date = new Intl.DateTimeFormat('en-GB', {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        timeZone: 'UTC',
+      }).format(lastDay);
+      expect(second.stdout()).toContain(
+        `Weather: 0 runs get weather today; the rest by ${date}.\n`,
+      );
+    } finally {
+      sims.openWeatherMap.setLimits({ perDay: 1000 });
+      await t.db.query(`delete from api_budget where provider = 'openweathermap'`);
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   type EnrichmentServices,
   stridesyncUserAgent,
 } from '../../enrichment/enrichment-services.ts';
-import { estimateSettingsOf } from '../../estimate/estimate-settings.ts';
+import { type EstimateSettings, estimateSettingsOf } from '../../estimate/estimate-settings.ts';
 import { createApp } from '../../http/app.ts';
 import { handleNotFound } from '../../http/error-response.ts';
 import { createJwtVerifier, type JwtVerifier } from '../../http/jwt.ts';
@@ -161,6 +161,11 @@ export async function openRuntime(config: Config, options: { migrate: boolean })
   };
 }
 
+/** What the estimate is given: the providers as configured, timed as the demo's when simulated. */
+export function runtimeEstimateSettings(runtime: Runtime): EstimateSettings | undefined {
+  return estimateSettingsOf(runtime.weather, runtime.simulators ? DEMO_ESTIMATE_TIMING : undefined);
+}
+
 /**
  * Serves the API, the dashboard and, in demo mode, the simulators until SIGINT/SIGTERM, then
  * closes in order.
@@ -180,10 +185,7 @@ export async function serveUntilStopped(
     auth: runtime.auth,
     version: packageJson.version,
     strava: runtime.strava,
-    estimate: estimateSettingsOf(
-      runtime.weather,
-      runtime.simulators ? DEMO_ESTIMATE_TIMING : undefined,
-    ),
+    estimate: runtimeEstimateSettings(runtime),
     metricsToken: runtime.config.metricsToken,
     flags: runtime.flags,
     apis: apiNamesOf(runtime.weather),
