@@ -24,7 +24,12 @@ import { openBenchDatabase } from './bench-database.ts';
 import { type BenchWorld, startBenchWorld } from './bench-world.ts';
 import { type NaiveFigures, naiveSync } from './naive-sync.ts';
 import { duration, print, table } from './report-format.ts';
-import { callsBetween, type SimulatorCalls, simulatorCalls } from './simulator-calls.ts';
+import {
+  callsBetween,
+  openMeteoUnitsToday,
+  type SimulatorCalls,
+  simulatorCalls,
+} from './simulator-calls.ts';
 import { type BenchRunner, insertBenchUser, syncHistory } from './sync-history.ts';
 import { createWarpClock } from './warp-clock.ts';
 
@@ -85,6 +90,8 @@ export interface SetupFigures {
   stravaFloor: number;
   calls: SimulatorCalls;
   stravaRefused: number;
+  /** Open-Meteo's weighted calls, as its simulator counted them: its floor is these ÷ 600 a minute. */
+  openMeteoUnits: number;
   /** Distinct (0.1° cell, UTC hour) of the runs with GPS: One Call's floor is one call each. */
   weatherSlots: number;
   /** From pressing Sync until the last run is enriched, on the bench's clock. */
@@ -235,6 +242,8 @@ async function measureSetup(
       stravaCalls: stravaAfter.calls - stravaBefore.calls,
       stravaFloor: Math.ceil(activities / 200),
       calls: callsBetween(callsBefore, simulatorCalls(world.sims)),
+      // The simulator's day started afresh at the reset above; the pass ends within it.
+      openMeteoUnits: openMeteoUnitsToday(world.sims),
       stravaRefused: stravaAfter.refused - stravaBefore.refused,
       weatherSlots: new Set(
         runs
@@ -428,7 +437,7 @@ export function printSyncFloor(result: SyncFloorResult): void {
           String(s.calls.refused + s.stravaRefused),
           s.setup === 'OpenWeatherMap key'
             ? `${s.weatherSlots} slots ÷ 60/min = ${duration(floorMs)}; ${pct(s.durationMs, floorMs)}`
-            : '',
+            : `${Math.round(s.openMeteoUnits)} units ÷ 600/min = ${duration((s.openMeteoUnits / 600) * 60_000)}`,
           naiveForThese === undefined
             ? ''
             : `${(naiveForThese / s.durationMs).toFixed(0)}×${size.naive ? '' : ' (extrapolated)'}`,
