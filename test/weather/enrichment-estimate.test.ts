@@ -104,6 +104,19 @@ describe('pre-sync estimate', () => {
     expect(sync.places).toMatchObject({ calls: 1, cacheHits: sync.weather.calls - 1 });
   });
 
+  it('Open-Meteo: a daily limit spreads the calls over days; the runs of today’s calls get weather today', () => {
+    const estimate = estimateEnrichment(dailyRuns(100), {
+      weatherProvider: 'open-meteo',
+      placeProvider: 'offline',
+      startMs: START,
+      timing: LIMITS_ONLY,
+      limits: { openMeteo: { weightedPerDay: 6, weightedPerMinute: 600 } },
+    });
+    // Five batches of 20 days, one call of weight 2 each: three fit in today's 6, two tomorrow.
+    expect(estimate.weather).toMatchObject({ calls: 5, quotaUnits: 10, days: 2, runsToday: 60 });
+    expect(estimate.weather.finishesAtMs).toBe(START + DAY_MS);
+  });
+
   it('Nominatim: one request a second, whatever the response time', () => {
     const runs = Array.from({ length: 30 }, (_, i) => ({
       lat: 48 + i * 0.01,
