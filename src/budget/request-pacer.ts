@@ -20,7 +20,7 @@ import type { ApiLedger } from './api-ledger.ts';
  * the wait throws a RateLimitedError resuming at the slot, so the pass defers instead.
  */
 export interface RequestPacer {
-  wait(bounds?: PaceBounds, intervalMs?: number): Promise<void>;
+  wait(bounds?: PaceBounds): Promise<void>;
   /** The request of the last turn was answered (or failed): the next waits an interval on. */
   answered(): Promise<void>;
   /** The provider refused for pace: nobody sends before `untilMs`. */
@@ -37,7 +37,7 @@ export interface RequestPacerOptions {
   ledger: ApiLedger;
   /** The ledger's provider name: one pace per name. */
   provider: string;
-  /** The default spacing; a call may ask for a longer one (a heavier call). */
+  /** The spacing between two requests' slots. */
   intervalMs: number;
   clock: Clock;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -50,9 +50,9 @@ export interface RequestPacerOptions {
 
 export function createRequestPacer(o: RequestPacerOptions): RequestPacer {
   return {
-    async wait({ signal, deadlineMs } = {}, intervalMs = o.intervalMs) {
+    async wait({ signal, deadlineMs } = {}) {
       if (signal?.aborted) return;
-      const slot = await o.ledger.takeSlot(o.provider, intervalMs);
+      const slot = await o.ledger.takeSlot(o.provider, o.intervalMs);
       if (slot > (deadlineMs ?? Infinity)) throw slotTooLate(o.provider, slot);
       const waitMs = slot - o.clock.now();
       if (waitMs > 0) await o.sleep(waitMs, signal);
