@@ -95,7 +95,7 @@ export interface SetupFigures {
   stravaFloor: number;
   calls: SimulatorCalls;
   stravaRefused: number;
-  /** Open-Meteo's weighted calls, as its simulator counted them: its floor is these ÷ 600 a minute. */
+  /** Open-Meteo's weighted calls, as its simulator counted them: the calendar minutes of 600 they need. */
   openMeteoUnits: number;
   /** Distinct (0.1° cell, UTC hour) of the runs with GPS: One Call's floor is one call each. */
   weatherSlots: number;
@@ -444,7 +444,7 @@ export function printSyncFloor(result: SyncFloorResult): void {
           String(s.calls.refused + s.stravaRefused),
           s.setup === 'OpenWeatherMap key'
             ? `${s.weatherSlots} slots ÷ 60/min = ${duration(floorMs)}; ${pct(s.durationMs, floorMs)}`
-            : `${Math.round(s.openMeteoUnits)} units ÷ 600/min = ${duration((s.openMeteoUnits / 600) * 60_000)}`,
+            : `${Math.round(s.openMeteoUnits)} weighted units: ${Math.ceil(s.openMeteoUnits / 600)} min of 600`,
           naiveForThese === undefined
             ? ''
             : `${(naiveForThese / s.durationMs).toFixed(0)}×${size.naive ? '' : ' (extrapolated)'}`,
