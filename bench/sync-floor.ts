@@ -155,22 +155,23 @@ async function benchSize(
       const naiveWeather = setup === 'no key' ? naive?.weather : undefined;
       setups.push(await measureSetup(world, runner, size, setup, latencyMs, naiveWeather));
     }
-    const { weather: _values, ...naiveFigures } = naive ?? { weather: undefined };
     return {
       size: size.label,
       athlete: size.athlete,
       latencyMs,
       setups,
-      naive: naive
-        ? {
-            ...(naiveFigures as Omit<NaiveFigures, 'weather'>),
-            msPerRun: naive.durationMs / Math.max(1, naive.runs),
-          }
-        : undefined,
+      naive: naiveSummary(naive),
     };
   } finally {
     await world.close();
   }
+}
+
+/** The naive sync's figures without its stored values (the result stays JSON-able and small). */
+function naiveSummary(naive: NaiveFigures | undefined): SizeFigures['naive'] {
+  if (!naive) return undefined;
+  const { weather: _stored, ...figures } = naive;
+  return { ...figures, msPerRun: naive.durationMs / Math.max(1, naive.runs) };
 }
 
 function resetProviders(world: BenchWorld, latencyMs: number): void {
