@@ -47,7 +47,7 @@ describe('live progress while several users sync at once, on Postgres', () => {
       sim: {
         athletes: Array.from({ length: USERS }, (_, i) => ({
           seed: `sse-runner-${i}`,
-          activityCount: 30 + 17 * i,
+          activityCount: 30 + 23 * i,
           years: 1,
         })),
       },
