@@ -49,6 +49,11 @@ export function formatLocalTime(iso: string, now = new Date()): string {
   return `${at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
+/** "152 bpm"; "–" when the run has no heart rate. */
+export function formatHeartRate(bpm: number | null): string {
+  return bpm === null ? '–' : `${Math.round(bpm)} bpm`;
+}
+
 export function formatPlace(place: { city: string | null; country: string | null }): string {
   return [place.city, place.country].filter(Boolean).join(', ');
 }

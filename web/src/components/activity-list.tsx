@@ -106,22 +106,12 @@ export interface Shown {
 function RunRow({ run, syncing, shown }: { run: ActivityView; syncing: boolean; shown: Shown }) {
   const { weather } = run;
   const place = formatPlace(run.place);
-  const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
   const pending = syncing ? 'looking up…' : 'waiting for the next sync';
   const units = useUnits();
   return (
     <tr data-activity-id={run.id}>
       <td data-label="Date">{formatRunDate(run.startDateLocal)}</td>
-      <th scope="row" data-label="Name" className="run-name">
-        <a href={`/runs/${run.id}`} onClick={inApp}>
-          {run.name}
-        </a>
-        {flags.length > 0 && (
-          <small className="quality-flags" title="Left out of the charts">
-            {flags.join(', ')}
-          </small>
-        )}
-      </th>
+      <RunNameCell run={run} />
       <td data-label="Distance">{formatDistance(units, run.distanceM)}</td>
       <td data-label="Pace">{formatPace(units, run.distanceM, run.movingTimeS)}</td>
       <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
@@ -143,6 +133,26 @@ function RunRow({ run, syncing, shown }: { run: ActivityView; syncing: boolean; 
         </>
       )}
     </tr>
+  );
+}
+
+/**
+ * A run's name linking to its page, with its quality flags. Long names are cut to one line; the
+ * whole name shows on hover (title) and on focus.
+ */
+export function RunNameCell({ run }: { run: ActivityView }) {
+  const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
+  return (
+    <th scope="row" data-label="Name" className="run-name">
+      <a href={`/runs/${run.id}`} onClick={inApp} title={run.name}>
+        {run.name}
+      </a>
+      {flags.length > 0 && (
+        <small className="quality-flags" title="Left out of the charts">
+          {flags.join(', ')}
+        </small>
+      )}
+    </th>
   );
 }
 

@@ -24,7 +24,13 @@ import {
   paceSeconds,
   type UnitSystem,
 } from '../../../src/core/units.ts';
-import { formatDuration, formatLocalTime, formatRunDate, formatRunTime } from '../format.ts';
+import {
+  formatDuration,
+  formatHeartRate,
+  formatLocalTime,
+  formatRunDate,
+  formatRunTime,
+} from '../format.ts';
 import { type Problem, problemFromError } from '../problem.ts';
 import { inApp } from '../route.ts';
 import { useUnits } from '../units.tsx';
@@ -131,8 +137,8 @@ function RunStory({ run, units }: { run: ActivityDetailView; units: UnitSystem }
             <Figure name="Pace" value={formatPace(units, run.distanceM, run.movingTimeS)} />
             <Figure name="Moving time" value={formatDuration(run.movingTimeS)} />
             <Figure name="Elapsed time" value={formatDuration(run.elapsedTimeS)} />
-            <Figure name="Average heart rate" value={bpm(run.averageHeartrateBpm)} />
-            <Figure name="Max heart rate" value={bpm(run.maxHeartrateBpm)} />
+            <Figure name="Average heart rate" value={formatHeartRate(run.averageHeartrateBpm)} />
+            <Figure name="Max heart rate" value={formatHeartRate(run.maxHeartrateBpm)} />
             <Figure name="Elevation gain" value={formatElevation(units, run.elevationGainM)} />
           </dl>
         </section>
@@ -257,10 +263,6 @@ function Figure({ name, value }: { name: string; value: string }) {
       <dd data-figure={name}>{value}</dd>
     </div>
   );
-}
-
-function bpm(value: number | null): string {
-  return value === null ? '–' : `${Math.round(value)} bpm`;
 }
 
 function latLng({ lat, lng }: { lat: number; lng: number }): string {

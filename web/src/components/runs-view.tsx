@@ -10,15 +10,16 @@ import {
 } from '../../../src/core/units.ts';
 import {
   formatDuration,
+  formatHeartRate,
   formatPlace,
   formatRunDate,
   formatRuns,
   formatRunTime,
 } from '../format.ts';
 import { type Problem, problemFromError } from '../problem.ts';
-import { inApp, navigate } from '../route.ts';
+import { navigate } from '../route.ts';
 import { useUnits } from '../units.tsx';
-import { FLAG_LABELS, placeNote, weatherNote } from './activity-list.tsx';
+import { placeNote, RunNameCell, weatherNote } from './activity-list.tsx';
 import { ErrorPanel } from './error-panel.tsx';
 import { WeatherIcon } from './weather-icon.tsx';
 
@@ -324,30 +325,17 @@ function RunsTable({ runs, units }: { runs: ActivityView[]; units: UnitSystem })
 }
 
 function RunRow({ run, units }: { run: ActivityView; units: UnitSystem }) {
-  const flags = run.qualityFlags.flatMap((flag) => FLAG_LABELS[flag] ?? []);
   const place = formatPlace(run.place);
   const { weather } = run;
   return (
     <tr data-activity-id={run.id}>
       <td data-label="Date">{formatRunDate(run.startDateLocal)}</td>
       <td data-label="Start">{formatRunTime(run.startDateLocal)}</td>
-      <th scope="row" data-label="Name" className="run-name">
-        {/* Long names are cut to one line; the whole name shows on hover (title) and on focus. */}
-        <a href={`/runs/${run.id}`} onClick={inApp} title={run.name}>
-          {run.name}
-        </a>
-        {flags.length > 0 && (
-          <small className="quality-flags" title="Left out of the charts">
-            {flags.join(', ')}
-          </small>
-        )}
-      </th>
+      <RunNameCell run={run} />
       <td data-label="Distance">{formatDistance(units, run.distanceM)}</td>
       <td data-label="Pace">{formatPace(units, run.distanceM, run.movingTimeS)}</td>
       <td data-label="Time">{formatDuration(run.movingTimeS)}</td>
-      <td data-label="Heart rate">
-        {run.averageHeartrateBpm === null ? '–' : `${Math.round(run.averageHeartrateBpm)} bpm`}
-      </td>
+      <td data-label="Heart rate">{formatHeartRate(run.averageHeartrateBpm)}</td>
       <td data-label="Elev. gain">{formatElevation(units, run.elevationGainM)}</td>
       <td data-label="Place" className="place">
         {place || <span className="muted">{placeNote(run.place.status, 'not looked up yet')}</span>}
