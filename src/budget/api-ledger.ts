@@ -1,7 +1,13 @@
 import type { Clock } from '../core/clock.ts';
 import { RateLimitedError } from '../core/errors.ts';
 import type { Database, Queryable } from '../store/database.ts';
-import { type BudgetLine, type ObservedUsage, windowAt } from './rate-windows.ts';
+import {
+  type BudgetLine,
+  type ObservedUsage,
+  type RateWindow,
+  type WindowSpan,
+  windowAt,
+} from './rate-windows.ts';
 
 /**
  * The shared API budget. Limits belong to the API application (Strava) or the key (weather), not
@@ -10,8 +16,10 @@ import { type BudgetLine, type ObservedUsage, windowAt } from './rate-windows.ts
  *
  * Arithmetic: a reservation adds `cost` to every line it names, all or nothing, only if each
  * line stays within its limit; so the sum of reservations in a window never exceeds the limit,
- * however many callers race (the rows are locked, always in bucket order, so racers queue
- * rather than deadlock). Reported usage only ever raises a row (`greatest`), since the API also
+ * however many callers race (the rows are locked, always in bucket and window order, so racers
+ * queue rather than deadlock). The API counts a call when it arrives, a moment after it was
+ * reserved: a call reserved within ARRIVAL_MARGIN_MS of a window's end counts in the next
+ * window too, so a call that crosses the boundary on its way never finds that window spent. Reported usage only ever raises a row (`greatest`), since the API also
  * counts calls we did not make (other users of the same application) and calls that failed.
  */
 export interface ApiLedger {
@@ -73,6 +81,14 @@ export interface LedgerLine {
   used: number;
 }
 
+/**
+ * How long a call may take from its reservation to its arrival at the API (the lock wait, a busy
+ * event loop, the network). An API counts a call in the window it arrives in; a call reserved in
+ * the last second of a minute and arriving in the next was a 429 when that minute's calls had
+ * all been handed out already (seen once with OpenWeatherMap's 60 a minute).
+ */
+export const ARRIVAL_MARGIN_MS = 2000;
+
 /** Past windows stay this long (for inspection), then the next new window removes them. */
 const PAST_WINDOWS_KEPT_MS = 2 * 24 * 3600 * 1000;
 
@@ -81,11 +97,8 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
     async reserve(provider, lines, cost = 1, shares = []) {
       const at = clock.now();
       const keyed = [...lines, ...shares.map((share) => shareLine(lines, share))]
-        .sort((a, b) => a.bucket.localeCompare(b.bucket))
-        .map((line) => ({
-          ...line,
-          ...windowAt(line.window, at),
-        }));
+        .flatMap((line) => arrivalWindows(line.window, at).map((span) => ({ ...line, ...span })))
+        .sort((a, b) => a.bucket.localeCompare(b.bucket) || a.start.getTime() - b.start.getTime());
       const exhausted = await db.withTransaction(async (tx) => {
         const params = [
           provider,
@@ -116,7 +129,7 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
         }>(
           `select bucket, window_start, window_end, limit_count, used_count from api_budget
            where provider = $1 and (bucket, window_start) in (select * from unnest($2::text[], $3::timestamptz[]))
-           order by bucket for update`,
+           order by bucket, window_start for update`,
           params.slice(0, 3),
         );
         for (const share of shares) await followLimit(tx, provider, rows, share);
@@ -172,7 +185,7 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
         used_count: number;
       }>(
         `select bucket, window_start, window_end, limit_count, used_count from api_budget
-         where provider = $1 and window_end > $2 order by bucket`,
+         where provider = $1 and window_start <= $2 and window_end > $2 order by bucket`,
         [provider, new Date(clock.now()).toISOString()],
       );
       return rows.map((r) => ({
@@ -228,6 +241,13 @@ export function createApiLedger(db: Database, clock: Clock): ApiLedger {
   };
 }
 
+/** The windows a call reserved at `atMs` may arrive in: its own, and the next near the end. */
+function arrivalWindows(window: RateWindow, atMs: number): WindowSpan[] {
+  const now = windowAt(window, atMs);
+  const arriving = windowAt(window, atMs + ARRIVAL_MARGIN_MS);
+  return arriving.start.getTime() === now.start.getTime() ? [now] : [now, arriving];
+}
+
 /** A share's own line, in the window of the line it is a share of. */
 function shareLine(lines: readonly BudgetLine[], share: BudgetShare): BudgetLine {
   const of = lines.find((line) => line.bucket === share.of);
@@ -235,24 +255,30 @@ function shareLine(lines: readonly BudgetLine[], share: BudgetShare): BudgetLine
   return { bucket: share.bucket, window: of.window, limit: Math.floor(of.limit * share.share) };
 }
 
-/** A share's limit follows the limit of its line as the API last reported it (rows locked). */
+/**
+ * A share's limit follows the limit of its line in the same window, as the API last reported
+ * it (rows locked).
+ */
 async function followLimit(
   tx: Queryable,
   provider: string,
   rows: { bucket: string; window_start: Date; limit_count: number }[],
   share: BudgetShare,
 ) {
-  const of = rows.find((row) => row.bucket === share.of);
-  const own = rows.find((row) => row.bucket === share.bucket);
-  if (!of || !own) return;
-  const limit = Math.floor(of.limit_count * share.share);
-  if (own.limit_count === limit) return;
-  own.limit_count = limit;
-  await tx.query(
-    `update api_budget set limit_count = $4, updated_at = now()
-     where provider = $1 and bucket = $2 and window_start = $3`,
-    [provider, share.bucket, own.window_start.toISOString(), limit],
-  );
+  for (const own of rows.filter((row) => row.bucket === share.bucket)) {
+    const of = rows.find(
+      (row) => row.bucket === share.of && row.window_start.getTime() === own.window_start.getTime(),
+    );
+    if (!of) continue;
+    const limit = Math.floor(of.limit_count * share.share);
+    if (own.limit_count === limit) continue;
+    own.limit_count = limit;
+    await tx.query(
+      `update api_budget set limit_count = $4, updated_at = now()
+       where provider = $1 and bucket = $2 and window_start = $3`,
+      [provider, share.bucket, own.window_start.toISOString(), limit],
+    );
+  }
 }
 
 function displayName(provider: string): string {

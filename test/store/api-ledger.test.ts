@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiLedger } from '../../src/budget/api-ledger.ts';
+import { ARRIVAL_MARGIN_MS, createApiLedger } from '../../src/budget/api-ledger.ts';
 import { budgetOf, PROVIDER_BUDGETS, resolveLimits } from '../../src/budget/provider-limits.ts';
 import { type BudgetLine, stravaBudgetLines } from '../../src/budget/rate-windows.ts';
 import { createManualClock } from '../../src/core/clock.ts';
@@ -86,6 +86,30 @@ describe.each(ADAPTERS)('API ledger on %s', (kind) => {
       ['overall:15min', 200, 200],
       ['overall:daily', 363, 2000],
     ]);
+  });
+
+  it('counts a call reserved in the last seconds of a window in the next one, where it may arrive', async () => {
+    // The API counts a call when it arrives: reserved at :59.2, it may reach the API at :00.1.
+    const clock = createManualClock('2026-03-01T10:00:59.200Z');
+    const ledger = createApiLedger(t.db, clock);
+    const perMinute: BudgetLine[] = [{ bucket: 'calls:minute', window: 'minute', limit: 3 }];
+    await ledger.reserve('p6', perMinute);
+    clock.set('2026-03-01T10:01:00Z');
+    await ledger.reserve('p6', perMinute);
+    await ledger.reserve('p6', perMinute);
+    const error = await rateLimited(ledger.reserve('p6', perMinute));
+    expect(error.resumeAt).toEqual(new Date('2026-03-01T10:02:00Z'));
+    expect((await ledger.snapshot('p6')).map((l) => [l.bucket, l.used])).toEqual([
+      ['calls:minute', 3],
+    ]);
+
+    // Reserved well inside its window, a call spends that window alone.
+    clock.set(
+      new Date(Date.parse('2026-03-01T10:03:00Z') - ARRIVAL_MARGIN_MS - 1000).toISOString(),
+    );
+    for (let i = 0; i < 3; i++) await ledger.reserve('p6', perMinute);
+    clock.set('2026-03-01T10:03:00Z');
+    for (let i = 0; i < 3; i++) await ledger.reserve('p6', perMinute);
   });
 
   it('drops windows older than two days when a new one opens', async () => {
