@@ -51,12 +51,36 @@ const BANDS: [min: number | null, max: number | null][] = [
   [42_195, null],
 ];
 
+/** A filter's choices: the value in the address (empty: the filter is off) and its label. */
+type Choices = readonly (readonly [value: string, label: string])[];
+
+const KINDS: Choices = [
+  ['', 'All runs'],
+  ['Run', 'Road runs'],
+  ['TrailRun', 'Trail runs'],
+  ['VirtualRun', 'Virtual runs'],
+];
+const WEATHER_CHOICES: Choices = [
+  ['', 'With or without'],
+  ['with', 'With weather'],
+  ['without', 'Without weather'],
+];
+const INDOOR_CHOICES: Choices = [
+  ['', 'Indoors and out'],
+  ['true', 'Indoors only'],
+  ['false', 'Outdoors only'],
+];
 const SORT_LABELS: Record<(typeof ACTIVITY_SORTS)[number], string> = {
   newest: 'Newest first',
   oldest: 'Oldest first',
   longest: 'Longest first',
   shortest: 'Shortest first',
 };
+/** Newest first is the list's own order: the address leaves it out. */
+const SORTS: Choices = ACTIVITY_SORTS.map((sort) => [
+  sort === 'newest' ? '' : sort,
+  SORT_LABELS[sort],
+]);
 
 /**
  * Every run, findable: search by name or place, filters, sort, and pages of 50 that follow each
@@ -68,7 +92,8 @@ export function RunsView({ client, search }: { client: ApiClient; search: URLSea
   const query = Object.fromEntries(
     FILTERS.flatMap((name) => {
       const value = search.get(name);
-      return value ? [[name, value]] : [];
+      // `sort=newest` is the list's own order, which the address leaves out.
+      return value && !(name === 'sort' && value === 'newest') ? [[name, value]] : [];
     }),
   ) as Partial<Record<Filter, string>>;
   const key = new URLSearchParams(query as Record<string, string>).toString();
@@ -209,19 +234,13 @@ function Filters({
             onChange={(event) => onChange({ to: event.target.value || null })}
           />
         </label>
-        <label>
-          Kind
-          <select
-            name="sportType"
-            value={query.sportType ?? ''}
-            onChange={(event) => onChange({ sportType: event.target.value || null })}
-          >
-            <option value="">All runs</option>
-            <option value="Run">Road runs</option>
-            <option value="TrailRun">Trail runs</option>
-            <option value="VirtualRun">Virtual runs</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="Kind"
+          filter="sportType"
+          query={query}
+          onChange={onChange}
+          options={KINDS}
+        />
         <label>
           Distance
           <select
@@ -240,48 +259,60 @@ function Filters({
             ))}
           </select>
         </label>
-        <label>
-          Weather
-          <select
-            name="weather"
-            value={query.weather ?? ''}
-            onChange={(event) => onChange({ weather: event.target.value || null })}
-          >
-            <option value="">With or without</option>
-            <option value="with">With weather</option>
-            <option value="without">Without weather</option>
-          </select>
-        </label>
-        <label>
-          Indoors
-          <select
-            name="indoor"
-            value={query.indoor ?? ''}
-            onChange={(event) => onChange({ indoor: event.target.value || null })}
-          >
-            <option value="">Indoors and out</option>
-            <option value="true">Indoors only</option>
-            <option value="false">Outdoors only</option>
-          </select>
-        </label>
-        <label>
-          Sort
-          <select
-            name="sort"
-            value={query.sort ?? 'newest'}
-            onChange={(event) =>
-              onChange({ sort: event.target.value === 'newest' ? null : event.target.value })
-            }
-          >
-            {ACTIVITY_SORTS.map((sort) => (
-              <option key={sort} value={sort}>
-                {SORT_LABELS[sort]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Weather"
+          filter="weather"
+          query={query}
+          onChange={onChange}
+          options={WEATHER_CHOICES}
+        />
+        <FilterSelect
+          label="Indoors"
+          filter="indoor"
+          query={query}
+          onChange={onChange}
+          options={INDOOR_CHOICES}
+        />
+        <FilterSelect
+          label="Sort"
+          filter="sort"
+          query={query}
+          onChange={onChange}
+          options={SORTS}
+        />
       </form>
     </search>
+  );
+}
+
+function FilterSelect({
+  label,
+  filter,
+  query,
+  onChange,
+  options,
+}: {
+  label: string;
+  filter: Filter;
+  query: Partial<Record<Filter, string>>;
+  onChange: (changes: Partial<Record<Filter, string | null>>) => void;
+  options: Choices;
+}) {
+  return (
+    <label>
+      {label}
+      <select
+        name={filter}
+        value={query[filter] ?? ''}
+        onChange={(event) => onChange({ [filter]: event.target.value || null })}
+      >
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
