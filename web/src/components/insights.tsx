@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ActivityInsightsView, ActivityStatsView } from '../../../src/api/contract.ts';
 import {
   BEST_TEMPERATURE_BAND_C,
@@ -113,64 +114,12 @@ function TemperatureInsight({
   );
   const paceAt = (t: number) => (trend ? trend.interceptSPerKm + trend.slopeSPerKmPerC * t : 0);
   return (
-    <figure>
-      <p id="insight-temperature-summary" className="insight-summary">
-        {summary}
-      </p>
-      <svg
-        id="insight-temperature-chart"
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-labelledby="insight-temperature-summary"
-        style={{ width: '100%', height: 'auto' }}
-      >
-        <title>{summary}</title>
-        {best && (
-          <rect
-            className="best-band"
-            x={x(Math.max(best.fromC, tMin))}
-            width={Math.max(2, x(Math.min(best.toC, tMax)) - x(Math.max(best.fromC, tMin)))}
-            y={MARGIN.top}
-            height={HEIGHT - MARGIN.top - MARGIN.bottom}
-            style={{ fill: ACCENT, opacity: 0.12 }}
-          />
-        )}
-        <Axes
-          xLabel={`Temperature (${degree(units)})`}
-          yLabel="Pace"
-          xTicks={[tMin, Math.round((tMin + tMax) / 2), tMax].map((t) => ({
-            at: x(t),
-            text: `${edge(units, t)}`,
-          }))}
-          yTicks={[Math.min(...paces), Math.max(...paces)].map((p) => ({
-            at: y(p),
-            text: formatPaceOf(units, p).replace(/ \/(km|mi)$/, ''),
-          }))}
-        />
-        {points.map((p) => (
-          <circle
-            key={p.id}
-            className="run"
-            cx={x(p.temperatureC)}
-            cy={y(p.paceSPerKm)}
-            r={2.5}
-            style={{ fill: ACCENT, opacity: 0.55 }}
-          />
-        ))}
-        {trend && (
-          <line
-            className="trend"
-            x1={x(tMin)}
-            y1={y(paceAt(tMin))}
-            x2={x(tMax)}
-            y2={y(paceAt(tMax))}
-            style={{ stroke: 'currentColor', strokeWidth: 2 }}
-          />
-        )}
-      </svg>
-      <figcaption>Pace against temperature, with its trend</figcaption>
-      <details>
-        <summary>Pace by temperature band as a table</summary>
+    <InsightChart
+      name="temperature"
+      summary={summary}
+      caption="Pace against temperature, with its trend"
+      tableTitle="Pace by temperature band as a table"
+      table={
         <table>
           <thead>
             <tr>
@@ -192,8 +141,51 @@ function TemperatureInsight({
             ))}
           </tbody>
         </table>
-      </details>
-    </figure>
+      }
+    >
+      {best && (
+        <rect
+          className="best-band"
+          x={x(Math.max(best.fromC, tMin))}
+          width={Math.max(2, x(Math.min(best.toC, tMax)) - x(Math.max(best.fromC, tMin)))}
+          y={MARGIN.top}
+          height={HEIGHT - MARGIN.top - MARGIN.bottom}
+          style={{ fill: ACCENT, opacity: 0.12 }}
+        />
+      )}
+      <Axes
+        xLabel={`Temperature (${degree(units)})`}
+        yLabel="Pace"
+        xTicks={[tMin, Math.round((tMin + tMax) / 2), tMax].map((t) => ({
+          at: x(t),
+          text: `${edge(units, t)}`,
+        }))}
+        yTicks={[Math.min(...paces), Math.max(...paces)].map((p) => ({
+          at: y(p),
+          text: formatPaceOf(units, p).replace(/ \/(km|mi)$/, ''),
+        }))}
+      />
+      {points.map((p) => (
+        <circle
+          key={p.id}
+          className="run"
+          cx={x(p.temperatureC)}
+          cy={y(p.paceSPerKm)}
+          r={2.5}
+          style={{ fill: ACCENT, opacity: 0.55 }}
+        />
+      ))}
+      {trend && (
+        <line
+          className="trend"
+          x1={x(tMin)}
+          y1={y(paceAt(tMin))}
+          x2={x(tMax)}
+          y2={y(paceAt(tMax))}
+          style={{ stroke: 'currentColor', strokeWidth: 2 }}
+        />
+      )}
+    </InsightChart>
   );
 }
 
@@ -242,40 +234,12 @@ function YearInsight({
     formatMonth(`${yoy.year}-${String(month).padStart(2, '0')}`).split(' ')[0] ?? '';
   const summary = yearSentence(units, yoy);
   return (
-    <figure>
-      <p id="insight-year-summary" className="insight-summary">
-        {summary}
-      </p>
-      <svg
-        id="insight-year-chart"
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-labelledby="insight-year-summary"
-        style={{ width: '100%', height: 'auto' }}
-      >
-        <title>{summary}</title>
-        <Axes
-          xLabel="Month"
-          yLabel={unit}
-          xTicks={[1, 4, 7, 10, 12].map((m) => ({ at: x(m), text: label(m) }))}
-          yTicks={[0, Math.round(top)].map((v) => ({ at: y(v), text: String(v) }))}
-        />
-        <polyline
-          className="previous-year"
-          points={line(yoy.months.map((m) => m.previousYearDistanceM))}
-          style={{ fill: 'none', stroke: MUTED, strokeWidth: 2, strokeDasharray: '5 4' }}
-        />
-        <polyline
-          className="this-year"
-          points={line(yoy.months.map((m) => m.distanceM))}
-          style={{ fill: 'none', stroke: ACCENT, strokeWidth: 2.5 }}
-        />
-      </svg>
-      <figcaption>
-        Distance by month: {yoy.year} (solid) against {yoy.year - 1} (dashed)
-      </figcaption>
-      <details>
-        <summary>Distance by month, this year and last, as a table</summary>
+    <InsightChart
+      name="year"
+      summary={summary}
+      caption={`Distance by month: ${yoy.year} (solid) against ${yoy.year - 1} (dashed)`}
+      tableTitle="Distance by month, this year and last, as a table"
+      table={
         <table>
           <thead>
             <tr>
@@ -294,6 +258,66 @@ function YearInsight({
             ))}
           </tbody>
         </table>
+      }
+    >
+      <Axes
+        xLabel="Month"
+        yLabel={unit}
+        xTicks={[1, 4, 7, 10, 12].map((m) => ({ at: x(m), text: label(m) }))}
+        yTicks={[0, Math.round(top)].map((v) => ({ at: y(v), text: String(v) }))}
+      />
+      <polyline
+        className="previous-year"
+        points={line(yoy.months.map((m) => m.previousYearDistanceM))}
+        style={{ fill: 'none', stroke: MUTED, strokeWidth: 2, strokeDasharray: '5 4' }}
+      />
+      <polyline
+        className="this-year"
+        points={line(yoy.months.map((m) => m.distanceM))}
+        style={{ fill: 'none', stroke: ACCENT, strokeWidth: 2.5 }}
+      />
+    </InsightChart>
+  );
+}
+
+/**
+ * An insight: its sentence, the chart that shows it (labelled by the sentence), a caption, and
+ * the same figures as a table for those who do not read charts.
+ */
+function InsightChart({
+  name,
+  summary,
+  caption,
+  tableTitle,
+  table,
+  children,
+}: {
+  name: string;
+  summary: string;
+  caption: string;
+  tableTitle: string;
+  table: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <figure>
+      <p id={`insight-${name}-summary`} className="insight-summary">
+        {summary}
+      </p>
+      <svg
+        id={`insight-${name}-chart`}
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-labelledby={`insight-${name}-summary`}
+        style={{ width: '100%', height: 'auto' }}
+      >
+        <title>{summary}</title>
+        {children}
+      </svg>
+      <figcaption>{caption}</figcaption>
+      <details>
+        <summary>{tableTitle}</summary>
+        {table}
       </details>
     </figure>
   );
