@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActivityRow, activityRowSchema } from '../../src/core/activity.ts';
 import { syncSessionRowSchema } from '../../src/core/sync-session.ts';
 import { parseActivityOrReject } from '../../src/core/transform-activity.ts';
+import { upsertActivities } from '../../src/store/activity-store.ts';
 import { ACTIVITY_PAGE_SAMPLES, readActivityPage } from '../support/api-samples.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { insertUser } from '../support/seed.ts';
@@ -33,6 +34,45 @@ describe.each(ADAPTERS)('domain rows and tables agree on %s', (kind) => {
         }
         expect(activityRowSchema.parse(stored)).toEqual(parsed.row);
       }
+    },
+  );
+
+  it.each(ACTIVITY_PAGE_SAMPLES)(
+    'the store writes %s as one page, every column as given, and nothing when it comes again',
+    async (sample) => {
+      await t.db.query('delete from activities');
+      const parsed = readActivityPage(sample).map((raw) => {
+        const result = parseActivityOrReject(raw, userId);
+        if (!result.ok) throw new Error(`fixture activity rejected: ${result.reason}`);
+        return result.row;
+      });
+      const first = parsed[0]!;
+      // What travels as an array literal or as text inside one: quotes, backslashes, braces.
+      const awkward: ActivityRow = {
+        ...first,
+        id: `${first.id}1`,
+        name: 'Tempo "fast", \\ back {slash}',
+        quality_flags: ['no_gps', 'name_too_long'],
+        strava_summary: { ...first.strava_summary, name: 'a "quoted" {name} \\' },
+      };
+      const page = [...parsed, awkward];
+      expect(await upsertActivities(t.db, page)).toEqual({
+        inserted: page.length,
+        updated: 0,
+        unchanged: 0,
+      });
+      for (const row of page) {
+        const { rows } = await t.db.query<Record<string, unknown>>(
+          'select * from activities where id = $1',
+          [row.id],
+        );
+        expect(asStoredRow(rows[0]!, Object.keys(row))).toEqual(row);
+      }
+      expect(await upsertActivities(t.db, page)).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: page.length,
+      });
     },
   );
 
