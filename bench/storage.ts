@@ -7,7 +7,7 @@ import { DEFAULT_SPORT_WEIGHTS } from '../sim/strava/sports.ts';
 import { stringifyStrava } from '../sim/strava/strava-json.ts';
 import { loadConfig } from '../src/config/config.ts';
 import type { ActivityRow } from '../src/core/activity.ts';
-import { columnArrays, textArrayLiteral, upsertActivities } from '../src/store/activity-store.ts';
+import { upsertActivities } from '../src/store/activity-store.ts';
 import type { Database } from '../src/store/database.ts';
 import { migrate } from '../src/store/migrations.ts';
 import { openPglite, pgliteDatabase } from '../src/store/pglite-database.ts';
@@ -35,10 +35,7 @@ export interface StorageFigures {
   /** Medians of ROUNDS rounds, each into an empty table. */
   copyMs: number;
   upsertMs: number;
-  /**
-   * Diagnostics: the same pages upserted in one transaction; building their parameters (the
-   * column arrays) alone, the driver's text for them not included.
-   */
+  /** Diagnostics: the same pages upserted in one transaction; serializing them (JSON) alone. */
   oneTransactionMs: number;
   serializeMs: number;
   /** COPY's time over the upsert's: the upsert's throughput as a share of COPY's. */
@@ -163,7 +160,7 @@ async function measure(target: Target, rows: readonly ActivityRow[]): Promise<St
     upsertShareOfCopy: copyMs / upsertMs,
     oneTransactionMs: median(oneTransactionTimes),
     serializeMs: await timed(async () => {
-      for (let i = 0; i < rows.length; i += PER_PAGE) columnArrays(rows.slice(i, i + PER_PAGE));
+      for (let i = 0; i < rows.length; i += PER_PAGE) JSON.stringify(rows.slice(i, i + PER_PAGE));
     }),
     firstSyncInserted,
     resync: {
@@ -278,7 +275,9 @@ function csvValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-    return quote(textArrayLiteral(value));
+    return quote(
+      `{${value.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`,
+    );
   if (typeof value === 'string') return quote(value);
   return quote(JSON.stringify(value));
 }
@@ -300,7 +299,7 @@ export function printStorage(figures: StorageFigures[]): void {
       'upsert (pages of 200)',
       'upsert / COPY throughput',
       'upsert, one transaction',
-      'parameters of the pages',
+      'JSON of the pages',
       'first sync: tuples inserted',
       're-sync',
       'tuples written by the re-sync (ins/upd/del)',

@@ -43,18 +43,8 @@ const STRAVA_COLUMNS: [column: keyof ActivityRow, type: string][] = [
   ['strava_summary', 'jsonb'],
 ];
 
+const RECORD_TYPE = STRAVA_COLUMNS.map(([column, type]) => `${column} ${type}`).join(', ');
 const COLUMN_LIST = STRAVA_COLUMNS.map(([column]) => column).join(', ');
-/**
- * The page travels as one array parameter per column, unnested back into rows. An array column
- * (`text[]`) cannot be one element of a parameter array (Postgres arrays are rectangular): it
- * travels as its array literal, cast back here.
- */
-const UNNESTED = STRAVA_COLUMNS.map(
-  ([, type], i) => `$${i + 1}::${type.endsWith('[]') ? 'text' : type}[]`,
-).join(', ');
-const SELECTED = STRAVA_COLUMNS.map(([column, type]) =>
-  type.endsWith('[]') ? `${column}::${type}` : column,
-).join(', ');
 /** On a change, everything from Strava is replaced; enrichment statuses are decided below. */
 const UPDATES = STRAVA_COLUMNS.filter(
   ([c]) => !['id', 'user_id', 'weather_status', 'place_status'].includes(c),
@@ -76,7 +66,7 @@ export async function upsertActivities(
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   const { rows: written } = await tx.query<{ inserted: boolean }>(
     `insert into activities (${COLUMN_LIST})
-     select ${SELECTED} from unnest(${UNNESTED}) as r(${COLUMN_LIST})
+     select ${COLUMN_LIST} from jsonb_to_recordset($1::jsonb) as r(${RECORD_TYPE})
      on conflict (id) do update set
       ${UPDATES},
       weather_status = ${enrichmentStatus('weather')},
@@ -86,30 +76,10 @@ export async function upsertActivities(
      where activities.user_id = excluded.user_id
        and (activities.strava_summary is distinct from excluded.strava_summary or activities.deleted_at is not null)
      returning (xmax = 0) as inserted`,
-    columnArrays(rows),
+    [JSON.stringify(rows)],
   );
   const inserted = written.filter((row) => row.inserted).length;
   return { inserted, updated: written.length - inserted, unchanged: rows.length - written.length };
-}
-
-/**
- * The page as the statement's parameters: for each column, its values in row order. Array
- * columns as their array literals, jsonb ones as JSON text, so both adapters send the same.
- */
-export function columnArrays(rows: readonly ActivityRow[]): unknown[][] {
-  return STRAVA_COLUMNS.map(([column, type]) =>
-    rows.map((row) => {
-      const value = row[column];
-      if (type.endsWith('[]')) return textArrayLiteral(value as readonly string[]);
-      if (type === 'jsonb') return JSON.stringify(value);
-      return value;
-    }),
-  );
-}
-
-/** `{"a","b"}`: a text array as Postgres reads it, each element quoted and escaped. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 }
 
 function enrichmentStatus(kind: 'weather' | 'place'): string {
