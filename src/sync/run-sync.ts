@@ -78,6 +78,8 @@ async function runClaimed(
   const { logger } = deps;
   const step = makeStep(deps, options, options.leaseTtlMs);
 
+  // The lease the last step renewed: whether a cancel was asked, for the next slice or batch.
+  let lease: Lease | undefined;
   try {
     if (session.phase === null) {
       await step(session, async (tx) => {
@@ -85,8 +87,9 @@ async function runClaimed(
           type: 'sync:started',
           payload: { kind: session.kind, resumed: false },
         });
+        await writePhase(tx, session, 'authenticating', options.owner);
       });
-      session = await movePhase(deps, session, 'authenticating', options.owner);
+      session = { ...session, phase: 'authenticating' };
     } else {
       await step(session, (tx) =>
         appendEvent(tx, session, {
@@ -97,25 +100,20 @@ async function runClaimed(
     }
     if (session.phase === 'authenticating') {
       await authenticate(deps, session, logger);
-      session = await movePhase(deps, session, 'fetching', options.owner);
+      ({ session, lease } = await movePhase(step, session, 'fetching', options.owner));
     }
     if (session.phase === 'fetching') {
       const outcome =
         session.kind === 'event'
           ? await applyEvent(deps, session, step)
-          : await fetchAll(deps, options, session, step);
+          : await fetchAll(deps, options, session, step, lease);
       if (outcome) return outcome;
-      session = await movePhase(
-        deps,
-        session,
-        deps.enrich ? 'enriching' : 'finalizing',
-        options.owner,
-      );
+      if (deps.enrich)
+        ({ session, lease } = await movePhase(step, session, 'enriching', options.owner));
     }
     if (session.phase === 'enriching') {
-      const outcome = await enrichAll(deps, options, session, step);
+      const outcome = await enrichAll(deps, options, session, step, lease);
       if (outcome) return outcome;
-      session = await movePhase(deps, session, 'finalizing', options.owner);
     }
     return await finish(deps, options, session);
   } catch (error) {
@@ -133,12 +131,23 @@ function makeStep(deps: SyncDeps, options: RunOptions, ttl: number): Step {
     });
 }
 
-async function movePhase(deps: SyncDeps, session: SyncSessionRow, to: SyncPhase, owner: string) {
-  await deps.db.withTransaction(async (tx) => {
-    await sessionStore.setPhase(tx, session, to, owner);
-    await appendEvent(tx, session, { type: 'sync:phase', payload: { from: session.phase, to } });
-  });
-  return { ...session, phase: to };
+type Lease = Awaited<ReturnType<Step>>;
+
+/** The phase change and its timeline event, in the caller's transaction. */
+async function writePhase(tx: Queryable, session: SyncSessionRow, to: SyncPhase, owner: string) {
+  await sessionStore.setPhase(tx, session, to, owner);
+  await appendEvent(tx, session, { type: 'sync:phase', payload: { from: session.phase, to } });
+}
+
+/**
+ * A phase change as a step: the lease it renews tells the phase's first cancellation check
+ * whether a cancel was asked, so that check needs no transaction of its own. Each transaction
+ * is a commit waiting for its WAL flush: a sync with nothing new is mostly these
+ * (docs/benchmarks.md, B4).
+ */
+async function movePhase(step: Step, session: SyncSessionRow, to: SyncPhase, owner: string) {
+  const lease = await step(session, (tx) => writePhase(tx, session, to, owner));
+  return { session: { ...session, phase: to }, lease };
 }
 
 /**
@@ -187,15 +196,17 @@ async function fetchAll(
   options: RunOptions,
   initial: SyncSessionRow,
   step: Step,
+  entered?: Lease,
 ): Promise<RunOutcome | undefined> {
   let session = initial;
+  let lease = entered;
   let checkpoint = (session.checkpoint as SyncCheckpoint | null) ?? {
     cursor: await firstCursor(deps, session),
   };
   while (checkpoint.cursor) {
     // Cancellation and a stopping worker are honoured before every slice; the deadline after at
     // least one slice per run, so that every run makes progress however short its deadline.
-    const cancelled = await stopIfCancelled(deps, options, session, step);
+    const cancelled = await stopIfCancelled(deps, options, session, step, lease);
     if (cancelled) return cancelled;
     if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
     const cursor = checkpoint.cursor;
@@ -218,7 +229,7 @@ async function fetchAll(
         : {}),
     };
     const next = checkpoint;
-    await step(session, async (tx) => {
+    lease = await step(session, async (tx) => {
       const written = await upsertActivities(tx, rows);
       await softDeleteActivities(tx, session.user_id, notRuns);
       session = await sessionStore.saveSlice(tx, session, {
@@ -299,14 +310,18 @@ async function firstCursor(deps: SyncDeps, session: SyncSessionRow): Promise<Wal
   });
 }
 
-/** Cancellation takes effect here, between slices, never inside one. */
+/**
+ * Cancellation takes effect here, between slices, never inside one. `lease` is what the step
+ * just before renewed, when nothing has happened since; without it, a step renews it here.
+ */
 async function stopIfCancelled(
   deps: SyncDeps,
   options: RunOptions,
   session: SyncSessionRow,
   step: Step,
+  lease?: Lease,
 ) {
-  const { cancelRequested } = await step(session, async () => {});
+  const { cancelRequested } = lease ?? (await step(session, async () => {}));
   if (!cancelRequested) return undefined;
   await deps.db.withTransaction(async (tx) => {
     await sessionStore.release(tx, session.id, options.owner, 'cancelled', {
@@ -348,11 +363,13 @@ async function enrichAll(
   options: RunOptions,
   session: SyncSessionRow,
   step: Step,
+  entered?: Lease,
 ): Promise<RunOutcome | undefined> {
   const enrich = deps.enrich;
   if (!enrich) return undefined;
+  let lease = entered;
   for (;;) {
-    const cancelled = await stopIfCancelled(deps, options, session, step);
+    const cancelled = await stopIfCancelled(deps, options, session, step, lease);
     if (cancelled) return cancelled;
     if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
     let result: Awaited<ReturnType<typeof enrich>>;
@@ -389,7 +406,7 @@ async function enrichAll(
       return undefined;
     }
     const { enriched, unavailable, stillPending, deferral } = result;
-    await step(session, async (tx) => {
+    lease = await step(session, async (tx) => {
       await sessionStore.addEnriched(tx, session.id, result);
       await appendEvent(tx, session, {
         type: 'enrich:batch',
@@ -449,6 +466,8 @@ async function finish(
   session: SyncSessionRow,
 ): Promise<RunOutcome> {
   await deps.db.withTransaction(async (tx) => {
+    // Finalizing is this transaction: the phase change is its first write.
+    if (session.phase !== 'finalizing') await writePhase(tx, session, 'finalizing', options.owner);
     const current = (await sessionStore.get(tx, session.id)) ?? session;
     await sessionStore.release(tx, session.id, options.owner, 'completed', {
       finishedAtMs: deps.clock.now(),

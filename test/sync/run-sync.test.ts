@@ -180,6 +180,43 @@ describe.each(ADAPTERS)('the sync runner on %s against the simulator', (kind) =>
     expect((resumed?.activities_listed ?? 0) + (cancelled?.activities_listed ?? 0)).toBe(260);
   });
 
+  it('a cancel asked while authenticating stops the sync before its first page', async () => {
+    const session = await startSession(t.db, userId);
+    let pages = 0;
+    const client = {
+      ...h.client,
+      async getAthleteStats(token: string, athleteId: string) {
+        await sessionStore.requestCancel(t.db, session.id, h.clock.now());
+        return h.client.getAthleteStats(token, athleteId);
+      },
+      async listActivities(token: string, params: Parameters<typeof h.client.listActivities>[1]) {
+        pages++;
+        return h.client.listActivities(token, params);
+      },
+    };
+    const deps = syncDeps(t.db, h, { strava: { client, tokens: h.tokens, connections: h.store } });
+    expect(
+      await runSync(deps, {
+        sessionId: session.id,
+        owner: 'w',
+        deadlineMs: Number.MAX_SAFE_INTEGER,
+        leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+      }),
+    ).toEqual({ status: 'cancelled' });
+    expect(pages).toBe(0);
+    expect(await sessionStore.get(t.db, session.id)).toMatchObject({
+      status: 'cancelled',
+      phase: 'fetching',
+      activities_listed: 0,
+    });
+    expect(await eventTypes(t.db, session.id)).toEqual([
+      'sync:started',
+      'phase:authenticating',
+      'phase:fetching',
+      'sync:cancelled',
+    ]);
+  });
+
   it('parks as rate_limited until the window resets, then completes', async () => {
     h.sim.rateLimiter().limits.read.fifteenMinute = 3;
     const session = await startSession(t.db, userId);
