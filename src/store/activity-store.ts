@@ -58,6 +58,8 @@ const UPDATES = STRAVA_COLUMNS.filter(
  * restored. Weather and place are kept unless what they depend on changed — the start point,
  * the start time or the duration (which moves the midpoint) — or the activity no longer has a
  * place at all. The row never changes hands: an id stored for another user is left alone.
+ * The page travels as one JSON document: sent as one array per column (`unnest`) it was slower
+ * (docs/benchmarks.md, B2).
  */
 export async function upsertActivities(
   tx: Queryable,
