@@ -79,6 +79,48 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
     );
     expect(await eventTypes(t.db, session.id)).toContain('phase:enriching');
   });
+
+  it('a cancel asked while the last page is read stops the sync before its first enrichment batch', async () => {
+    // The simulated athlete connects to one user at a time, and a run is stored for one user:
+    // this test's, from here on.
+    await t.db.exec('delete from strava_connections; delete from activities');
+    const userId = await insertUser(t.db);
+    await h.connect(userId);
+    const services = createEnrichmentServices(sims.settings({ provider: 'open-meteo' }), {
+      ledger: createApiLedger(t.db, sims.clock),
+      clock: sims.clock,
+      userAgent: 'stridesync-test/1.0',
+      sleep: (ms) => sims.sleep(ms),
+    });
+    const session = await startSession(t.db, userId);
+    const client = {
+      ...h.client,
+      async listActivities(token: string, params: Parameters<typeof h.client.listActivities>[1]) {
+        await sessionStore.requestCancel(t.db, session.id, sims.clock.now());
+        return h.client.listActivities(token, params);
+      },
+    };
+    const deps = syncDeps(t.db, h, {
+      strava: { client, tokens: h.tokens, connections: h.store },
+      enrich: enrichForSync(t.db, services, sims.clock),
+    });
+    expect((await runToEnd(deps, session.id)).outcomes).toEqual([{ status: 'cancelled' }]);
+    expect(await eventTypes(t.db, session.id)).toEqual([
+      'sync:started',
+      'phase:authenticating',
+      'phase:fetching',
+      'slice:stored',
+      'phase:enriching',
+      'sync:cancelled',
+    ]);
+    const { rows } = await t.db.query<{ stored: number; enriched: number }>(
+      `select count(*)::int as stored, count(*) filter (where weather_status = 'enriched')::int as enriched
+       from activities where user_id = $1`,
+      [userId],
+    );
+    expect(rows[0]?.stored).toBeGreaterThan(50);
+    expect(rows[0]?.enriched).toBe(0);
+  });
 });
 
 describe('a sync whose weather provider is misconfigured', () => {
