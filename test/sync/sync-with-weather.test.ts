@@ -28,16 +28,23 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
     await t.dispose();
   });
 
+  /** The worker's enrichment step with Open-Meteo, against the simulators. */
+  const openMeteoEnrich = () =>
+    enrichForSync(
+      t.db,
+      createEnrichmentServices(sims.settings({ provider: 'open-meteo' }), {
+        ledger: createApiLedger(t.db, sims.clock),
+        clock: sims.clock,
+        userAgent: 'stridesync-test/1.0',
+        sleep: (ms) => sims.sleep(ms),
+      }),
+      sims.clock,
+    );
+
   it('ends with every run stored, weather and place for the ones with GPS, none for the rest', async () => {
     const userId = await insertUser(t.db);
     await h.connect(userId);
-    const services = createEnrichmentServices(sims.settings({ provider: 'open-meteo' }), {
-      ledger: createApiLedger(t.db, sims.clock),
-      clock: sims.clock,
-      userAgent: 'stridesync-test/1.0',
-      sleep: (ms) => sims.sleep(ms),
-    });
-    const deps = syncDeps(t.db, h, { enrich: enrichForSync(t.db, services, sims.clock) });
+    const deps = syncDeps(t.db, h, { enrich: openMeteoEnrich() });
     const session = await startSession(t.db, userId);
     await runToEnd(deps, session.id);
 
@@ -86,12 +93,6 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
     await t.db.exec('delete from strava_connections; delete from activities');
     const userId = await insertUser(t.db);
     await h.connect(userId);
-    const services = createEnrichmentServices(sims.settings({ provider: 'open-meteo' }), {
-      ledger: createApiLedger(t.db, sims.clock),
-      clock: sims.clock,
-      userAgent: 'stridesync-test/1.0',
-      sleep: (ms) => sims.sleep(ms),
-    });
     const session = await startSession(t.db, userId);
     const client = {
       ...h.client,
@@ -102,7 +103,7 @@ describe('a sync that enriches as it goes, against all the simulators', () => {
     };
     const deps = syncDeps(t.db, h, {
       strava: { client, tokens: h.tokens, connections: h.store },
-      enrich: enrichForSync(t.db, services, sims.clock),
+      enrich: openMeteoEnrich(),
     });
     expect((await runToEnd(deps, session.id)).outcomes).toEqual([{ status: 'cancelled' }]);
     expect(await eventTypes(t.db, session.id)).toEqual([
