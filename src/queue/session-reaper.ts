@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
 import { sessionStore } from '../store/session-store.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
-import { sendSyncJob } from './sync-job.ts';
+import { sendSyncJob, turnPriority } from './sync-job.ts';
 
 export interface ReapedSession {
   sessionId: string;
@@ -41,7 +41,10 @@ export async function reapSessions(
     const jobId = await sendSyncJob(
       queue,
       { userId: row.user_id, correlationId: row.correlation_id },
-      { startAfter: row.resume_at && row.resume_at.getTime() > nowMs ? row.resume_at : undefined },
+      {
+        startAfter: row.resume_at && row.resume_at.getTime() > nowMs ? row.resume_at : undefined,
+        priority: turnPriority(row),
+      },
     );
     reaped.push({ sessionId: row.id, userId: row.user_id, status: row.status, jobId });
   }

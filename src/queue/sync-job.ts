@@ -16,16 +16,31 @@ export interface SyncJobData {
 /**
  * Queues a sync job for the user, keyed by user id: if one is queued already, pg-boss keeps that
  * one and this returns null. `tx` sends it inside the caller's transaction; `startAfter` holds
- * it back (a session parked until its rate-limit window resets).
+ * it back (a session parked until its rate-limit window resets); `priority` is the session's
+ * turn (`turnPriority`), 0 for a session that has not run yet.
  */
 export function sendSyncJob(
   queue: JobQueue,
   data: SyncJobData,
-  options: { tx?: Queryable; startAfter?: Date } = {},
+  options: { tx?: Queryable; startAfter?: Date; priority?: number } = {},
 ): Promise<string | null> {
   return queue.boss.send(QUEUES.sync, data, {
     singletonKey: data.userId,
     startAfter: options.startAfter,
+    // pg-boss refuses a `priority` key whose value is not an integer, undefined included.
+    ...(options.priority === undefined ? {} : { priority: options.priority }),
     db: options.tx ? bossDatabase(options.tx) : undefined,
   });
+}
+
+/**
+ * Fair turns: the least served session goes first. pg-boss hands out the highest priority
+ * first (then the oldest job), so a session's next job gets minus the activities it has listed
+ * so far, its share of Strava's budget until now: a runner whose sync is new (0) goes before a
+ * backfill that has had many turns, and at a budget window's reset the parked sessions resume
+ * from the least served up, instead of the one that parked first spending the whole window
+ * again (docs/queue.md, Fair turns).
+ */
+export function turnPriority(session: { activities_listed: number }): number {
+  return -session.activities_listed;
 }

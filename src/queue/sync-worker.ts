@@ -8,7 +8,7 @@ import type { RunOptions, SyncDeps } from '../sync/sync-deps.ts';
 import { bossDatabase } from './boss-database.ts';
 import { MAX_JOB_DEADLINE_MS } from './job-expiry.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
-import { type SyncJobData, sendSyncJob } from './sync-job.ts';
+import { type SyncJobData, sendSyncJob, turnPriority } from './sync-job.ts';
 
 export type SyncJob = PgBoss.JobWithMetadata<SyncJobData>;
 
@@ -83,10 +83,10 @@ export function createSyncWorker(
     logger.info({ outcome, retryCount: job.retryCount }, 'sync job ran');
     switch (outcome.status) {
       case 'yielded':
-        await handOff(deps, queue, job);
+        await handOff(deps, queue, job, session.id);
         break;
       case 'rate_limited':
-        await handOff(deps, queue, job, outcome.resumeAt);
+        await handOff(deps, queue, job, session.id, outcome.resumeAt);
         break;
       case 'retry':
         if (job.retryCount >= job.retryLimit) {
@@ -102,11 +102,20 @@ export function createSyncWorker(
 /**
  * The next job and the end of this one, in one transaction: a crash can leave the session with
  * one job or the other, never both and never neither. (pg-boss completes the job again once the
- * handler returns; that finds it completed and changes nothing.)
+ * handler returns; that finds it completed and changes nothing.) The next job takes its turn by
+ * how much the session has been served (`turnPriority`).
  */
-async function handOff(deps: SyncDeps, queue: JobQueue, job: SyncJob, startAfter?: Date) {
+async function handOff(
+  deps: SyncDeps,
+  queue: JobQueue,
+  job: SyncJob,
+  sessionId: string,
+  startAfter?: Date,
+) {
   await deps.db.withTransaction(async (tx) => {
-    await sendSyncJob(queue, job.data, { tx, startAfter });
+    const session = await sessionStore.get(tx, sessionId);
+    const priority = session ? turnPriority(session) : undefined;
+    await sendSyncJob(queue, job.data, { tx, startAfter, priority });
     await queue.boss.complete(QUEUES.sync, job.id, { handedOff: true }, { db: bossDatabase(tx) });
   });
 }

@@ -42,6 +42,8 @@ export interface UnattendedSession {
   status: SessionStatus;
   correlation_id: string;
   resume_at: Date | null;
+  /** How much of Strava's budget it has had: its turn in the queue (`turnPriority`). */
+  activities_listed: number;
 }
 
 /** One entry of a session's timeline. */
@@ -175,7 +177,8 @@ export const sessionStore = {
     jobs: { schema: string; queue: string },
   ): Promise<UnattendedSession[]> {
     const { rows } = await db.query<UnattendedSession>(
-      `select s.id, s.user_id, s.status, s.correlation_id, s.resume_at from sync_sessions s
+      `select s.id, s.user_id, s.status, s.correlation_id, s.resume_at, s.activities_listed
+       from sync_sessions s
        where s.${ACTIVE}
          and (s.status <> 'running' or s.lease_expires_at is null or s.lease_expires_at < $1)
          and not exists (select 1 from ${jobs.schema}.job j
