@@ -3,6 +3,7 @@ import { type BenchSize, currentCommit, machine, writeBenchRecord } from './benc
 import { benchEnrichment } from './enrichment.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
 import { benchIncrementalNoop, printIncrementalNoop } from './incremental-noop.ts';
+import { benchManyRunners, printManyRunners } from './many-runners.ts';
 import { benchMemory, printMemory } from './memory.ts';
 import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
 import { benchReads, printReads } from './reads.ts';
@@ -45,6 +46,7 @@ const PARTS: Record<string, BenchPart> = {
     (size) => benchSyncFloor(size.full ? FULL_SIZES : QUICK_SIZES),
     printSyncFloor,
   ),
+  'many-runners': part(benchManyRunners, printManyRunners),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createApiLedger } from '../src/budget/api-ledger.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../src/config/defaults.ts';
+import type { Clock } from '../src/core/clock.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Database } from '../src/store/database.ts';
 import { sessionStore } from '../src/store/session-store.ts';
@@ -90,20 +91,20 @@ export async function connectRunner(
   db: Database,
   runner: BenchRunner,
 ): Promise<ConnectedRunner> {
-  const { clock } = world;
-  const client = createStravaClient({
-    apiUrl: world.urls.stravaApiUrl,
-    oauthUrl: world.urls.stravaOauthUrl,
-    ...world.sims.stravaApp,
-    ledger: createApiLedger(db, clock),
-    clock,
-    http: { sleep: world.sleep },
-  });
   const connections = createConnectionStore(
     createTokenCipher([{ version: 1, key: randomBytes(32) }]),
   );
-  const logger = createLogger('silent');
-  const tokens = createTokenManager({ db, store: connections, strava: client, clock, logger });
+  await saveRunnerTokens(world, db, connections, runner);
+  return { deps: benchSyncDeps(world, db, connections) };
+}
+
+/** Stores the runner's tokens, issued by the simulator, as the connect callback would. */
+export async function saveRunnerTokens(
+  world: Pick<StravaSide, 'sims'>,
+  db: Database,
+  connections: ConnectionStore,
+  runner: BenchRunner,
+): Promise<void> {
   const scopes = ['read', 'activity:read_all'] as const;
   const issued = world.sims.strava.issueTokens(runner.athleteId, [...scopes]);
   await connections.saveTokens(
@@ -115,8 +116,32 @@ export async function connectRunner(
       scopes: [...scopes],
     },
   );
+}
 
-  const deps: SyncDeps = {
+/**
+ * A sync's parts against the Strava simulator, without enrichment: the real client on the shared
+ * ledger in `db`, the token manager over `connections` (tokens stored with its key).
+ */
+export function benchSyncDeps(
+  world: Pick<StravaSide, 'sleep' | 'urls'> & {
+    clock: Clock;
+    sims: Pick<StravaSide['sims'], 'stravaApp'>;
+  },
+  db: Database,
+  connections: ConnectionStore,
+): SyncDeps {
+  const { clock } = world;
+  const client = createStravaClient({
+    apiUrl: world.urls.stravaApiUrl,
+    oauthUrl: world.urls.stravaOauthUrl,
+    ...world.sims.stravaApp,
+    ledger: createApiLedger(db, clock),
+    clock,
+    http: { sleep: world.sleep },
+  });
+  const logger = createLogger('silent');
+  const tokens = createTokenManager({ db, store: connections, strava: client, clock, logger });
+  return {
     db,
     clock,
     logger,
@@ -125,8 +150,9 @@ export async function connectRunner(
     // What a default install keeps as runs (STRAVA_SPORT_TYPES).
     sportTypes: loadConfig({}).strava.sportTypes,
   };
-  return { deps };
 }
+
+type ConnectionStore = ReturnType<typeof createConnectionStore>;
 
 export async function insertBenchUser(db: Database, id: string, email: string): Promise<void> {
   await db.query('insert into auth.users (id, email) values ($1, $2) on conflict (id) do nothing', [
