@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobQueue, QUEUES } from '../../src/queue/job-queue.ts';
+import { reapSessions } from '../../src/queue/session-reaper.ts';
 import { startSync } from '../../src/queue/start-sync.ts';
 import { createSyncWorker, type SyncJob } from '../../src/queue/sync-worker.ts';
 import { sessionStore } from '../../src/store/session-store.ts';
@@ -7,7 +8,7 @@ import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/data
 import { insertUser } from '../support/seed.ts';
 import { type StravaHarness, startStravaHarness } from '../support/strava-harness.ts';
 import { syncDeps } from '../sync/sync-harness.ts';
-import { openTestQueue, sessionStatus, TEST_WORKER } from './queue-harness.ts';
+import { jobsOf, openTestQueue, sessionStatus, TEST_WORKER } from './queue-harness.ts';
 
 const WINDOW_MS = 15 * 60_000;
 const READS_PER_WINDOW = 5;
@@ -89,5 +90,31 @@ describe.each(ADAPTERS)('fair turns on a spent Strava budget, on %s', (kind) => 
     expect(finishedInWindow.get(large)).toBeGreaterThan(5);
     const pages = h.sim.inspect().byEndpoint['GET /api/v3/athlete/activities'];
     expect(pages?.['429']).toBeUndefined();
+  });
+
+  it('a session reaped after its job was lost keeps its turn: minus what it has listed', async () => {
+    const userId = await insertUser(t.db);
+    const { session } = await startSync(t.db, queue, {
+      userId,
+      kind: 'backfill',
+      correlationId: 'reaped',
+    });
+    expect((await jobsOf(t.db, QUEUES.sync, userId))[0]?.priority).toBe(0);
+    // Parked after listing 400 activities, and its job lost.
+    await sessionStore.claim(t.db, session.id, 'w', h.clock.now(), 60_000);
+    await t.db.withTransaction((tx) =>
+      sessionStore.release(tx, session.id, 'w', 'rate_limited', {
+        resumeAt: new Date(h.clock.now() + WINDOW_MS),
+      }),
+    );
+    await t.db.query('update sync_sessions set activities_listed = 400 where id = $1', [
+      session.id,
+    ]);
+    await t.db.query(`delete from pgboss.job where singleton_key = $1`, [userId]);
+    const reaped = await reapSessions(t.db, queue, h.clock.now());
+    expect(reaped.map((r) => r.userId)).toEqual([userId]);
+    expect(await jobsOf(t.db, QUEUES.sync, userId)).toMatchObject([
+      { state: 'created', priority: -400 },
+    ]);
   });
 });

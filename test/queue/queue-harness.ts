@@ -38,6 +38,7 @@ export interface JobRow {
   singleton_key: string | null;
   start_after: Date;
   retry_count: number;
+  priority: number;
   data: Record<string, unknown>;
   output: Record<string, unknown> | null;
 }
@@ -45,7 +46,8 @@ export interface JobRow {
 /** The jobs of one queue (all, or one user's), oldest first, read from pg-boss's table. */
 export async function jobsOf(db: Queryable, queue: string, userId?: string): Promise<JobRow[]> {
   const { rows } = await db.query<JobRow>(
-    `select id, name, state::text as state, singleton_key, start_after, retry_count, data, output
+    `select id, name, state::text as state, singleton_key, start_after, retry_count, priority, data,
+            output
      from ${QUEUE_SCHEMA}.job where name = $1 and ($2::text is null or singleton_key = $2)
      order by created_on, id`,
     [queue, userId ?? null],
