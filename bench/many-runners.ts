@@ -82,7 +82,7 @@ export interface RunnerFinish {
   activities: number;
   /** From the moment every sync was queued to its session's `finished_at`. */
   finishMs: number;
-  /** Strava calls its session made: the athlete's stats and one per page. */
+  /** Strava calls its session made: the athlete and their stats (two), and one per page. */
   stravaCalls: number;
 }
 
@@ -312,7 +312,7 @@ async function finishesOf(
     return {
       activities: runners[i]?.activities ?? 0,
       finishMs: row.finished_at.getTime() - queuedAt,
-      stravaCalls: row.slices + 1,
+      stravaCalls: row.slices + 2,
     };
   });
 }
