@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchBackfill, printBackfill } from './backfill.ts';
 import { type BenchSize, currentCommit, machine, writeBenchRecord } from './bench-results.ts';
 import { benchEnrichment } from './enrichment.ts';
 import { benchEstimate, printEstimate } from './estimate.ts';
@@ -47,6 +48,7 @@ const PARTS: Record<string, BenchPart> = {
     printSyncFloor,
   ),
   'many-runners': part(benchManyRunners, printManyRunners),
+  backfill: part(benchBackfill, printBackfill),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {

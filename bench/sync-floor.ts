@@ -24,6 +24,7 @@ import { openBenchDatabase } from './bench-database.ts';
 import { type BenchWorld, startBenchWorld } from './bench-world.ts';
 import { type NaiveFigures, naiveSync } from './naive-sync.ts';
 import { duration, print, table } from './report-format.ts';
+import { LOCAL_POSTGRES_URL, withScratchPostgres } from './scratch-postgres.ts';
 import {
   callsBetween,
   openMeteoUnitsToday,
@@ -39,12 +40,14 @@ import { createWarpClock } from './warp-clock.ts';
  * `latencyMs`, wall time) and under the simulators' published limits (Strava 100 reads a
  * quarter hour, OpenWeatherMap 60 a minute and 1,000 One Call a day, Open-Meteo 600 weighted a
  * minute, Nominatim one a second), on the wall clock fast-forwarded through every wait
- * (warp-clock.ts). Three ways, each on a fresh database and fresh simulator counters:
+ * (warp-clock.ts). Three ways, each on a fresh database (PGlite in memory, or a scratch database
+ * on Postgres: `store`) and fresh simulator counters:
  * - **no key**: the default install (Open-Meteo, places offline), the real sync (`runSync`
  *   with the worker's enrichment step) and then the weather backfill until nothing is due;
  * - **OpenWeatherMap key**: the same with One Call (places still offline), set against its
  *   floor, the distinct (0.1° cell, UTC hour) slots at 60 calls a minute;
- * - **naive** (naive-sync.ts), same athlete, same limits, same latency.
+ * - **naive** (naive-sync.ts), same athlete, same limits, same latency; and, where its lookups
+ *   would take too long in wall time, the naive sync storing only (no lookups).
  * Checked on the way: 429s from every simulator, and every stored value against what a plain
  * call for the run gives (weather: the naive sync's one call per run; place: the gazetteer).
  */
@@ -53,6 +56,8 @@ export interface FloorSize {
   athlete: AddAthleteOptions;
   /** Run the naive sync on this size too (it takes ≥ 1 s a run on the bench's clock, ~0.3 s wall). */
   naive: boolean;
+  /** Run the naive sync without its lookups too: its time to every run stored. */
+  naiveStoring?: boolean;
   /**
    * OPENWEATHER_ONECALL_DAILY_LIMIT for the key's run (and the simulator's cap): the free 1,000
    * unless a history needs more in one day to be measured against its per-minute floor.
@@ -81,6 +86,14 @@ export const FULL_SIZES: readonly FloorSize[] = [
 
 export const DEFAULT_LATENCY_MS = { strava: 150, weather: 150 };
 
+/** Where the runs are stored: PGlite in memory, or a scratch database on Postgres. */
+export type BenchStore = 'pglite' | 'postgres';
+
+export interface FloorOptions {
+  latencyMs?: typeof DEFAULT_LATENCY_MS;
+  store?: BenchStore;
+}
+
 export interface SetupFigures {
   setup: SetupName;
   activities: number;
@@ -100,6 +113,8 @@ export interface SetupFigures {
   openMeteoUnits: number;
   /** Distinct (0.1° cell, UTC hour) of the runs with GPS: One Call's floor is one call each. */
   weatherSlots: number;
+  /** From pressing Sync until the last run is stored (the runner moves on to enriching), on the bench's clock. */
+  storedMs: number | undefined;
   /** From pressing Sync until the last run is enriched, on the bench's clock. */
   durationMs: number;
   /** Until the first run is in the database (polled every 50 ms wall, as a list would see it). */
@@ -117,10 +132,16 @@ export interface SizeFigures {
   athlete: AddAthleteOptions;
   latencyMs: typeof DEFAULT_LATENCY_MS;
   setups: SetupFigures[];
-  naive: (Omit<NaiveFigures, 'weather'> & { msPerRun: number }) | undefined;
+  naive: NaiveSummary | undefined;
+  /** The naive sync storing only, no lookups (`naiveStoring`). */
+  naiveStoring: NaiveSummary | undefined;
 }
 
+type NaiveSummary = Omit<NaiveFigures, 'weather'> & { msPerRun: number };
+
 export interface SyncFloorResult {
+  /** What the runs were stored in: `PGlite (memory)`, `Postgres 15.20 (127.0.0.1:5432)`. */
+  store: string;
   sizes: SizeFigures[];
 }
 
@@ -133,28 +154,52 @@ const RUNNER: Omit<BenchRunner, 'athleteId'> = {
 
 export async function benchSyncFloor(
   sizes: readonly FloorSize[],
-  latencyMs = DEFAULT_LATENCY_MS,
+  { latencyMs = DEFAULT_LATENCY_MS, store = 'pglite' }: FloorOptions = {},
 ): Promise<SyncFloorResult> {
-  const result: SyncFloorResult = { sizes: [] };
-  for (const size of sizes) result.sizes.push(await benchSize(size, latencyMs));
+  const label = await withBenchStore(store, async (_db, label) => label);
+  const result: SyncFloorResult = { store: label, sizes: [] };
+  for (const size of sizes) result.sizes.push(await benchSize(size, latencyMs, store));
   return result;
+}
+
+/** A fresh migrated database of the store asked for, closed (and a scratch one dropped) after `fn`. */
+async function withBenchStore<T>(
+  store: BenchStore,
+  fn: (db: Database, label: string) => Promise<T>,
+): Promise<T> {
+  if (store === 'postgres')
+    return withScratchPostgres(process.env.BENCH_POSTGRES_URL ?? LOCAL_POSTGRES_URL, (scratch) =>
+      fn(scratch.db, scratch.label),
+    );
+  const { db, close } = await openBenchDatabase();
+  try {
+    return await fn(db, 'PGlite (memory)');
+  } finally {
+    await close();
+  }
 }
 
 async function benchSize(
   size: FloorSize,
   latencyMs: typeof DEFAULT_LATENCY_MS,
+  store: BenchStore,
 ): Promise<SizeFigures> {
   const world = await startBenchWorld(START_AT, [size.athlete], createWarpClock(START_AT));
   try {
     const athleteId = [...world.sims.strava.athletes.keys()][0] as number;
     const runner = { ...RUNNER, athleteId };
     world.sims.strava.faults.set({ latencyMs: latencyMs.strava });
-    const naive = size.naive ? await measureNaive(world, athleteId, latencyMs) : undefined;
+    const naive = size.naive
+      ? await measureNaive(world, athleteId, latencyMs, store, true)
+      : undefined;
+    const naiveStoring = size.naiveStoring
+      ? await measureNaive(world, athleteId, latencyMs, store, false)
+      : undefined;
     const setups: SetupFigures[] = [];
     for (const setup of size.setups ?? SETUPS) {
       // Only the no-key setup asks what the naive sync asked (Open-Meteo), so only it is compared.
       const naiveWeather = setup === 'no key' ? naive?.weather : undefined;
-      setups.push(await measureSetup(world, runner, size, setup, latencyMs, naiveWeather));
+      setups.push(await measureSetup(world, runner, size, setup, latencyMs, store, naiveWeather));
     }
     return {
       size: size.label,
@@ -162,6 +207,7 @@ async function benchSize(
       latencyMs,
       setups,
       naive: naiveSummary(naive),
+      naiveStoring: naiveSummary(naiveStoring),
     };
   } finally {
     await world.close();
@@ -169,7 +215,7 @@ async function benchSize(
 }
 
 /** The naive sync's figures without its stored values (the result stays JSON-able and small). */
-function naiveSummary(naive: NaiveFigures | undefined): SizeFigures['naive'] {
+function naiveSummary(naive: NaiveFigures | undefined): NaiveSummary | undefined {
   if (!naive) return undefined;
   const { weather: _stored, ...figures } = naive;
   return { ...figures, msPerRun: naive.durationMs / Math.max(1, naive.runs) };
@@ -186,9 +232,13 @@ async function measureNaive(
   world: BenchWorld,
   athleteId: number,
   latencyMs: typeof DEFAULT_LATENCY_MS,
+  store: BenchStore,
+  lookups: boolean,
 ): Promise<NaiveFigures> {
   resetProviders(world, latencyMs.weather);
-  const naive = await naiveSync(world, athleteId, loadConfig({}).strava.sportTypes);
+  const naive = await withBenchStore(store, (db) =>
+    naiveSync(world, athleteId, loadConfig({}).strava.sportTypes, { db, lookups }),
+  );
   naive.refused += simulatorCalls(world.sims).refused;
   return naive;
 }
@@ -199,14 +249,14 @@ async function measureSetup(
   size: FloorSize,
   setup: SetupName,
   latencyMs: typeof DEFAULT_LATENCY_MS,
+  store: BenchStore,
   naiveWeather: Map<number, WeatherObservation> | undefined,
 ): Promise<SetupFigures> {
   resetProviders(world, latencyMs.weather);
   const withKey = setup === 'OpenWeatherMap key';
   const oneCallPerDay = size.oneCallPerDay ?? OWM_FREE_ONE_CALLS_PER_DAY;
   world.sims.openWeatherMap.setLimits({ perDay: oneCallPerDay });
-  const { db, close } = await openBenchDatabase();
-  try {
+  return withBenchStore(store, async (db) => {
     await insertBenchUser(db, runner.userId, 'floor@stridesync.local');
     const services = createEnrichmentServices(settingsOf(world, withKey), {
       ledger: createApiLedger(db, world.clock),
@@ -222,7 +272,15 @@ async function measureSetup(
     const started = world.clock.now();
     const firstRun = watchFirstRun(db, runner.userId, () => world.clock.now() - started);
     // Pressing Sync: the backfill job with the worker's enrichment step …
-    await syncHistory(world, db, runner, { enrich: enrichForSync(db, services, world.clock) });
+    const enrich = enrichForSync(db, services, world.clock);
+    let storedMs: number | undefined;
+    await syncHistory(world, db, runner, {
+      // … which the runner calls once every page is stored (its `enriching` phase) …
+      enrich: (userId, limit, bounds) => {
+        storedMs ??= world.clock.now() - started;
+        return enrich(userId, limit, bounds);
+      },
+    });
     // … then the weather backfill job for what the sync left, each spent window waited out.
     const deps = { ...services, clock: world.clock };
     for (;;) {
@@ -267,6 +325,7 @@ async function measureSetup(
             ),
           ),
       ).size,
+      storedMs,
       durationMs,
       firstRunMs,
       wallMs,
@@ -274,9 +333,7 @@ async function measureSetup(
       weatherCompared: compared?.compared ?? 0,
       placeMismatches: await placeMismatches(runs),
     };
-  } finally {
-    await close();
-  }
+  });
 }
 
 function settingsOf(world: BenchWorld, withKey: boolean): WeatherSettings {
@@ -410,7 +467,13 @@ function stravaRequests(world: BenchWorld): { calls: number; refused: number } {
 }
 
 export function printSyncFloor(result: SyncFloorResult): void {
-  print('', '## From pressing Sync to every run with weather and place', '');
+  print(
+    '',
+    '## From pressing Sync to every run with weather and place',
+    '',
+    `Store: ${result.store}`,
+    '',
+  );
   const naiveRate = result.sizes.find((s) => s.naive)?.naive?.msPerRun;
   const seconds = (ms: number | undefined) => (ms === undefined ? '—' : duration(ms));
   table(
