@@ -92,11 +92,9 @@ export async function naiveSync(
   if (!world.sims.strava.apps.has(NAIVE_APP.clientId)) world.sims.strava.registerApp(NAIVE_APP);
   const wallStarted = performance.now();
   const started = world.clock.now();
-  const token = world.sims.strava.issueTokens(
-    athleteId,
-    ['read', 'activity:read_all'],
-    NAIVE_APP.clientId,
-  );
+  const authorize = () =>
+    world.sims.strava.issueTokens(athleteId, ['read', 'activity:read_all'], NAIVE_APP.clientId);
+  let token = authorize();
   const windows = createWindows(world);
   const stravaLines = [
     { name: 'strava:15min', windowMs: 15 * 60_000, limit: STRAVA_DEFAULT_LIMITS.read15min },
@@ -165,6 +163,8 @@ export async function naiveSync(
   };
   for (let page = 1; ; page++) {
     await windows.spend(stravaLines, 1);
+    // A token lasts 6 hours; a long history's wait for Strava's next day outlasts it.
+    if (token.expires_at * 1000 <= world.clock.now()) token = authorize();
     figures.stravaCalls += 1;
     const activities = (await get(
       `${world.urls.stravaApiUrl}/athlete/activities?page=${page}&per_page=${STRAVA_PAGE_SIZE}`,
