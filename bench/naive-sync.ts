@@ -28,8 +28,8 @@ import type { BenchWorld } from './bench-world.ts';
  * row, every run stored as it comes. It keeps to the same published limits, each by counting its
  * own calls in the provider's calendar windows: Strava 100 reads a quarter hour and 1,000 a day,
  * Open-Meteo 600 weighted calls a minute, 5,000 an hour and 10,000 a day, Nominatim one request
- * a second. It calls Strava as an application of its own (the simulator counts each
- * application's limits apart), so stridesync's calls measured beside it never spend its windows.
+ * a second. It calls Strava as an application of its own, a new one each run (the simulator
+ * counts each application's limits apart), so no other sync measured beside it spends its windows.
  * Without `lookups` it only lists and stores: how long storing alone takes it, where looking
  * every run up would take too long in wall time to measure.
  */
@@ -72,11 +72,6 @@ interface StravaListActivity {
 
 const STRAVA_PAGE_SIZE = 30;
 const NOMINATIM_GAP_MS = 1000;
-const NAIVE_APP = {
-  clientId: '90001',
-  clientSecret: 'naive-sync-bench',
-  name: 'naive sync (bench)',
-};
 
 export async function naiveSync(
   world: BenchWorld,
@@ -89,11 +84,17 @@ export async function naiveSync(
        lat float8, lng float8, weather jsonb, place jsonb)`,
   );
   await db.query('truncate naive_runs');
-  if (!world.sims.strava.apps.has(NAIVE_APP.clientId)) world.sims.strava.registerApp(NAIVE_APP);
+  // A new application each run: two naive runs in one world must not share Strava's windows
+  // either, since each counts its own calls from zero.
+  const app = world.sims.strava.registerApp({
+    clientId: String(90_000 + world.sims.strava.apps.size),
+    clientSecret: 'naive-sync-bench',
+    name: 'naive sync (bench)',
+  });
   const wallStarted = performance.now();
   const started = world.clock.now();
   const authorize = () =>
-    world.sims.strava.issueTokens(athleteId, ['read', 'activity:read_all'], NAIVE_APP.clientId);
+    world.sims.strava.issueTokens(athleteId, ['read', 'activity:read_all'], app.clientId);
   let token = authorize();
   const windows = createWindows(world);
   const stravaLines = [
