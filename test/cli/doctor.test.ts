@@ -43,7 +43,12 @@ describe('stridesync doctor', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('postgres');
-    sims = createSimulators({ athletes: [{ seed: 'doctor', activityCount: 5, years: 1 }] });
+    // Each doctor run spends one Nominatim lookup, and they follow each other closely: the
+    // one-a-second policy is lifted here, and put back by the test of its refusal.
+    sims = createSimulators({
+      athletes: [{ seed: 'doctor', activityCount: 5, years: 1 }],
+      nominatimMinIntervalMs: 0,
+    });
     simServer = await startServer(sims.app, { port: 0 });
     queue = await openJobQueue(t.db, { logger: createLogger('silent'), work: false });
     api = await startServer(
@@ -133,6 +138,24 @@ describe('stridesync doctor', { timeout: 120_000 }, () => {
     );
     expect(out).toContain('All 8 checks passed.');
     expect({ code, err }).toEqual({ code: 0, err: '' });
+  });
+
+  it('warns, and does not fail, when Nominatim refuses the lookup for its pace (429)', async () => {
+    sims.nominatim.setMinIntervalMs(60_000);
+    try {
+      await doctor();
+      const { code, out } = await doctor();
+      expect(section(out, 'nominatim')).toContain(
+        'warning  nominatim       Nominatim answered 429: its limit is spent for now',
+      );
+      expect(section(out, 'nominatim')).toContain(
+        'fix: Nothing to fix unless it lasts: lookups are paced to one a second.',
+      );
+      expect(out).toContain('0 failed, 1 warning(s), 7 passed.');
+      expect(code).toBe(0);
+    } finally {
+      sims.nominatim.setMinIntervalMs(0);
+    }
   });
 
   it('fails a subscription calling back elsewhere than PUBLIC_URL, or not the one stored', async () => {
