@@ -165,8 +165,16 @@ async function emulateSupabaseWhereAbsent(db: Database, dir: string): Promise<bo
   return true;
 }
 
+/**
+ * Waits for the migration lock, then reads the catalog through a table lock. An advisory lock
+ * does not make the backend take in the catalog changes other sessions committed while it
+ * waited; locking a catalog table does. Without it, a name looked up before the wait (the
+ * `to_regprocedure('auth.uid()')` above) stays cached as absent, and `create schema if not
+ * exists auth` collides with the schema the other process has just created.
+ */
 async function takeMigrationLock(tx: Queryable): Promise<void> {
   await tx.query('select pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+  await tx.query('select 1 from pg_catalog.pg_namespace limit 1');
 }
 
 async function ensureHistoryTable(tx: Queryable): Promise<void> {

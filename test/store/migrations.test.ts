@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrationFiles, migrate } from '../../src/store/migrations.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
 import { ADAPTERS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -61,6 +62,29 @@ describe.each(ADAPTERS)('migrations on %s', (kind) => {
     );
     expect(rows[0]?.t).toBeNull();
     expect(await appliedVersions(t)).toEqual([]);
+  });
+});
+
+describe('migrations on postgres from two connections at once', () => {
+  it('a fresh database gets the Supabase stand-ins and every file once, whoever waits', async () => {
+    const files = await loadMigrationFiles();
+    // The waiting connection looked the stand-ins up before the lock; it used to keep them
+    // cached as absent and collide on `create schema auth` (in 24 of 25 fresh databases).
+    for (let round = 0; round < 5; round++) {
+      const t = await fresh('postgres');
+      const url = t.url as string;
+      const connections = await Promise.all([
+        openDatabase({ kind: 'postgres', url }, { max: 1 }),
+        openDatabase({ kind: 'postgres', url }, { max: 1 }),
+      ]);
+      try {
+        const reports = await Promise.all(connections.map((db) => migrate(db)));
+        expect(reports.reduce((sum, r) => sum + r.applied.length, 0)).toBe(files.length);
+        expect(await appliedVersions(t)).toEqual(files.map((f) => f.version));
+      } finally {
+        await Promise.all(connections.map((db) => db.close()));
+      }
+    }
   });
 });
 
