@@ -7,6 +7,7 @@ import { benchIncrementalNoop, printIncrementalNoop } from './incremental-noop.t
 import { benchManyRunners, printManyRunners } from './many-runners.ts';
 import { benchMemory, printMemory } from './memory.ts';
 import { benchOfflinePlaces, printOfflinePlaces } from './offline-places.ts';
+import { benchPickup, printPickup } from './pickup.ts';
 import { benchReads, printReads } from './reads.ts';
 import { printReport } from './report.ts';
 import { benchSseLatency, printSseLatency } from './sse-latency.ts';
@@ -49,6 +50,7 @@ const PARTS: Record<string, BenchPart> = {
   ),
   'many-runners': part(benchManyRunners, printManyRunners),
   backfill: part(benchBackfill, printBackfill),
+  pickup: part(benchPickup, printPickup),
 };
 
 async function runPart(name: string, bench: BenchPart, size: BenchSize): Promise<void> {

@@ -40,6 +40,7 @@ export async function reapSessions(
   for (const row of rows) {
     const jobId = await sendSyncJob(
       queue,
+      db,
       { userId: row.user_id, correlationId: row.correlation_id },
       {
         startAfter: row.resume_at && row.resume_at.getTime() > nowMs ? row.resume_at : undefined,

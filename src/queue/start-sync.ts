@@ -34,11 +34,10 @@ export function startSync(
   return db.withTransaction(async (tx) => {
     const { session, created } = await sessionStore.start(tx, input);
     if (!created) return { session, created, jobId: null };
-    const jobId = await sendSyncJob(
-      queue,
-      { userId: input.userId, correlationId: input.correlationId },
-      { tx },
-    );
+    const jobId = await sendSyncJob(queue, tx, {
+      userId: input.userId,
+      correlationId: input.correlationId,
+    });
     return { session, created, jobId };
   });
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { EnrichmentDeps } from '../enrichment/enrich-pending.ts';
 import type { SyncDeps } from '../sync/sync-deps.ts';
 import { type AlertSettings, startAlertWatch } from './alert-watch.ts';
+import { listenForJobBell } from './job-bell.ts';
 import {
   type JobQueue,
   openJobQueue,
@@ -33,7 +34,7 @@ export interface WorkerSettings {
   jobDeadlineMs: number;
   leaseTtlMs: number;
   reapIntervalMs: number;
-  /** How often an idle worker asks for a job (pg-boss polls; at least 0.5 s). */
+  /** How often an idle worker asks for a job (pg-boss polls; at least 0.5 s); the bell is sooner. */
   pollingIntervalS: number;
   /**
    * Stored in pg-boss and sent by its cron from this process. Null: this process stores none and
@@ -71,8 +72,8 @@ export interface Workers {
 
 /**
  * Everything a worker process runs, on the database in `deps`: the sync job handler (N at once),
- * webhook events, the scheduled fan-outs and weather backfill, the schedules themselves, and the
- * reaper. `stridesync worker`, `stridesync start` and Netlify's background function all run this.
+ * webhook events, the scheduled fan-outs and weather backfill, the schedules themselves, the
+ * job bell's LISTEN (src/queue/job-bell.ts), and the reaper. `stridesync worker`, `stridesync start` and Netlify's background function all run this.
  */
 export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Promise<Workers> {
   const owner = settings.owner ?? `${hostname()}:${process.pid}`;
@@ -87,15 +88,20 @@ export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Pr
   const stopping = new AbortController();
   const tracker = trackBusy();
   const queues: QueueName[] = [];
+  const pollers = new Map<string, string[]>();
   try {
     if (schedules) await applySchedules(queue, schedules);
-    const context = { queue, deps: { ...deps, logger }, settings, tracker, queues };
+    const context = { queue, deps: { ...deps, logger }, settings, tracker, queues, pollers };
     await workSyncJobs(context, owner, stopping.signal);
     await workOtherJobs(context, stopping.signal);
   } catch (error) {
     await queue.stop({ timeoutMs: 0 });
     throw error;
   }
+  // A ring names the queue that has a job to take now: every poller of it looks at once.
+  const stopListening = await listenForJobBell(deps.db, logger, (name) => {
+    for (const id of pollers.get(name) ?? []) queue.boss.notifyWorker(id);
+  });
   const reaper = startReaper(deps.db, queue, {
     clock: deps.clock,
     logger,
@@ -111,6 +117,7 @@ export async function startWorkers(deps: SyncDeps, settings: WorkerSettings): Pr
     busy: tracker.busy,
     async stop(timeoutMs = settings.stopTimeoutMs) {
       stopping.abort();
+      await stopListening();
       await reaper.stop();
       await alerts?.stop();
       await queue.stop({ timeoutMs });
@@ -125,6 +132,8 @@ interface WorkContext {
   tracker: ReturnType<typeof trackBusy>;
   /** Filled with each queue as it is worked. */
   queues: QueueName[];
+  /** pg-boss's id of each poller, by queue: whom the job bell wakes. */
+  pollers: Map<string, string[]>;
 }
 
 /** Counts the handlers under way, so a worker can tell it is idle. */
@@ -157,12 +166,16 @@ async function workSyncJobs(context: WorkContext, owner: string, signal: AbortSi
     pollingIntervalSeconds: settings.pollingIntervalS,
     includeMetadata: true,
   } as const;
+  const ids: string[] = [];
   for (let slot = 0; slot < settings.concurrency; slot++) {
-    await queue.boss.work<SyncJobData>(QUEUES.sync, options, ([job]) =>
-      job ? tracker.track(() => sync.handle(job)) : Promise.resolve(),
+    ids.push(
+      await queue.boss.work<SyncJobData>(QUEUES.sync, options, ([job]) =>
+        job ? tracker.track(() => sync.handle(job)) : Promise.resolve(),
+      ),
     );
   }
   context.queues.push(QUEUES.sync);
+  context.pollers.set(QUEUES.sync, ids);
 }
 
 /**
@@ -177,10 +190,11 @@ async function workOtherJobs(context: WorkContext, signal: AbortSignal) {
     pollingIntervalSeconds: number,
     handle: (jobId: string, data: unknown) => Promise<object>,
   ) => {
-    await queue.boss.work(name, { pollingIntervalSeconds }, ([job]) =>
+    const id = await queue.boss.work(name, { pollingIntervalSeconds }, ([job]) =>
       job ? tracker.track(() => handle(job.id, job.data)) : Promise.resolve(),
     );
     context.queues.push(name);
+    context.pollers.set(name, [id]);
   };
   await work(QUEUES.stravaEvent, settings.pollingIntervalS, async (jobId, data) => {
     const nowMs = deps.clock.now();

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { type StravaWebhookEvent, stravaWebhookEventSchema } from '../core/strava-webhook-event.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, Queryable } from '../store/database.ts';
 import { sessionStore } from '../store/session-store.ts';
 import { findConnectedUser } from '../strava/connection-store.ts';
 import { bossDatabase } from './boss-database.ts';
+import { ringJobBell } from './job-bell.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 import { sendSyncJob } from './sync-job.ts';
 
@@ -31,16 +32,23 @@ const stravaEventJobSchema = z.object({
 type StravaEventJobData = z.infer<typeof stravaEventJobSchema>;
 
 /**
- * Queues a webhook event (the webhook route answers Strava at once; the work happens here).
- * Resolves with the job id, or null when the same event already waits (deduplicated).
+ * Queues a webhook event on `db` (the webhook route answers Strava at once; the work happens
+ * here) and rings the job bell. Resolves with the job id, or null when the same event already
+ * waits (deduplicated).
  */
-export function sendStravaEvent(
+export async function sendStravaEvent(
   queue: JobQueue,
+  db: Queryable,
   event: StravaWebhookEvent,
   correlationId: string,
 ): Promise<string | null> {
   const data: StravaEventJobData = { event, correlationId };
-  return queue.boss.send(QUEUES.stravaEvent, data, { singletonKey: eventKey(event) });
+  const jobId = await queue.boss.send(QUEUES.stravaEvent, data, {
+    singletonKey: eventKey(event),
+    db: bossDatabase(db),
+  });
+  if (jobId !== null) await ringJobBell(db, QUEUES.stravaEvent);
+  return jobId;
 }
 
 export type StravaEventOutcome =
@@ -76,7 +84,7 @@ export async function handleStravaEvent(
       input: event,
     });
     if (created) {
-      await sendSyncJob(queue, { userId, correlationId }, { tx });
+      await sendSyncJob(queue, tx, { userId, correlationId });
       return { outcome: 'started', sessionId: session.id };
     }
     const soonest = options.nowMs + EVENT_DEFER_MS;

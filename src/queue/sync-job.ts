@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/database.ts';
 import { bossDatabase } from './boss-database.ts';
+import { ringJobBell } from './job-bell.ts';
 import { type JobQueue, QUEUES } from './job-queue.ts';
 
 /**
@@ -14,23 +15,27 @@ export interface SyncJobData {
 }
 
 /**
- * Queues a sync job for the user, keyed by user id: if one is queued already, pg-boss keeps that
- * one and this returns null. `tx` sends it inside the caller's transaction; `startAfter` holds
- * it back (a session parked until its rate-limit window resets); `priority` is the session's
- * turn (`turnPriority`), 0 for a session that has not run yet.
+ * Queues a sync job for the user on `target` (the database, or the caller's open transaction),
+ * keyed by user id: if one is queued already, pg-boss keeps that one and this returns null.
+ * `startAfter` holds it back (a session parked until its rate-limit window resets); `priority` is
+ * the session's turn (`turnPriority`), 0 for a session that has not run yet. A job to take now
+ * rings the job bell, so an idle worker takes it at once rather than at its next poll.
  */
-export function sendSyncJob(
+export async function sendSyncJob(
   queue: JobQueue,
+  target: Queryable,
   data: SyncJobData,
-  options: { tx?: Queryable; startAfter?: Date; priority?: number } = {},
+  options: { startAfter?: Date; priority?: number } = {},
 ): Promise<string | null> {
-  return queue.boss.send(QUEUES.sync, data, {
+  const jobId = await queue.boss.send(QUEUES.sync, data, {
     singletonKey: data.userId,
     startAfter: options.startAfter,
     // pg-boss refuses a `priority` key whose value is not an integer, undefined included.
     ...(options.priority === undefined ? {} : { priority: options.priority }),
-    db: options.tx ? bossDatabase(options.tx) : undefined,
+    db: bossDatabase(target),
   });
+  if (jobId !== null && options.startAfter === undefined) await ringJobBell(target, QUEUES.sync);
+  return jobId;
 }
 
 /**

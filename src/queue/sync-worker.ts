@@ -115,7 +115,7 @@ async function handOff(
   await deps.db.withTransaction(async (tx) => {
     const session = await sessionStore.get(tx, sessionId);
     const priority = session ? turnPriority(session) : undefined;
-    await sendSyncJob(queue, job.data, { tx, startAfter, priority });
+    await sendSyncJob(queue, tx, job.data, { startAfter, priority });
     await queue.boss.complete(QUEUES.sync, job.id, { handedOff: true }, { db: bossDatabase(tx) });
   });
 }

@@ -76,14 +76,14 @@ describe.each(ADAPTERS)('the job queue on %s', (kind) => {
   it('keeps one queued sync job per user, and an active job holds up no one', async () => {
     const a = { userId: '00000000-0000-4000-8000-00000000000a', correlationId: 'a' };
     const b = { userId: '00000000-0000-4000-8000-00000000000b', correlationId: 'b' };
-    const first = await sendSyncJob(queue, a);
+    const first = await sendSyncJob(queue, t.db, a);
     expect(first).not.toBeNull();
-    expect(await sendSyncJob(queue, a)).toBeNull();
+    expect(await sendSyncJob(queue, t.db, a)).toBeNull();
     const [active] = await queue.boss.fetch(QUEUES.sync);
     expect(active?.id).toBe(first);
     // With A's job active, A may queue one more, and both A's and B's queued jobs can be taken.
-    const second = await sendSyncJob(queue, a);
-    const other = await sendSyncJob(queue, b);
+    const second = await sendSyncJob(queue, t.db, a);
+    const other = await sendSyncJob(queue, t.db, b);
     const fetched = await queue.boss.fetch(QUEUES.sync, { batchSize: 5 });
     expect(fetched.map((j) => j.id).sort()).toEqual([second, other].sort());
     expect((await jobsOf(t.db, QUEUES.sync, a.userId)).map((j) => j.state)).toEqual([

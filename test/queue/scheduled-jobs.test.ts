@@ -147,7 +147,7 @@ describe.each(ADAPTERS)('scheduled and event jobs on %s', (kind) => {
       event_time: 1_760_000_000,
       updates: { title: 'Messy' },
     } as const;
-    const jobId = await sendStravaEvent(queue, event, 'webhook-request-1');
+    const jobId = await sendStravaEvent(queue, t.db, event, 'webhook-request-1');
     const [queued] = (await jobsOf(t.db, QUEUES.stravaEvent)).filter((j) => j.id === jobId);
 
     // The session carries the correlation id of the webhook request that delivered the event.

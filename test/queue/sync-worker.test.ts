@@ -82,6 +82,20 @@ describe.each(ADAPTERS)('the sync worker on %s against the simulator', (kind) =>
     expect(job).toMatchObject({ id: jobId, retry_count: 0, output: { outcome: 'completed' } });
   });
 
+  it('takes a new sync at once, woken by the job bell, though it polls once a minute', async () => {
+    await work(syncDeps(t.db, h), { pollingIntervalS: 60 });
+    // Its first poll, at start, found nothing: the next is a minute away.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const { session } = await start();
+    await waitFor(
+      'a worker to take the sync',
+      async () => (await sessionStatus(t.db, session.id)) !== 'queued',
+      15_000,
+    );
+    await completed(session.id);
+    expect(await storedIds(t.db, userId)).toEqual(simRunIds(h));
+  });
+
   it('hands the session to a new job at each deadline until it is done', async () => {
     // A deadline already reached: each job stores one slice, checkpoints and hands off.
     await work(syncDeps(t.db, h), { jobDeadlineMs: 0, perPage: 50 });

@@ -125,7 +125,7 @@ export function stravaWebhookRoutes(deps: {
           return drop('athlete_rate', { until: error.resumeAt.toISOString() });
         throw error;
       }
-      const jobId = await sendStravaEvent(queue, event, c.get('correlationId'));
+      const jobId = await sendStravaEvent(queue, deps.db, event, c.get('correlationId'));
       if (!jobId) return drop('duplicate');
       logger.info({ ...about, jobId }, 'strava event queued');
       await count('accepted', 'queued');
