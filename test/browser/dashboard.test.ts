@@ -212,6 +212,14 @@ describe('the dashboard on the demo', () => {
     await blocked.goto(demo.url);
     const sync = blocked.getByRole('button', { name: 'Sync now', exact: true });
     await waitFor(() => sync.isEnabled(), Boolean, { what: 'Sync now enabled once connected' });
+    // Ten pages to walk, so the sync is still listing when Strava is held below.
+    const state = (await demo.simAdmin('/state')) as { athletes: { id: number }[] };
+    await demo.simAdmin('/mutations', {
+      type: 'churn',
+      athleteId: state.athletes[0]?.id,
+      creations: 1_200,
+      deliverWebhooks: false,
+    });
     await demo.simAdmin('/faults', SLOW_STRAVA);
     // The keyboard alone starts it.
     await sync.focus();
@@ -230,7 +238,9 @@ describe('the dashboard on the demo', () => {
     );
     await screenshot(blocked, 'polling-progress-phone');
 
-    // A reload mid-sync picks the running sync up again at once.
+    // A reload mid-sync picks the running sync up again at once. Strava's next answer is held
+    // (a hung call waits out its timeout and retries) so the sync cannot end before the reload.
+    await demo.simAdmin('/faults', { hangRate: 1 });
     await blocked.reload();
     await blocked.getByRole('progressbar', { name: 'Sync progress' }).waitFor();
     expect(await percentOf(blocked)).toBeGreaterThanOrEqual(first);

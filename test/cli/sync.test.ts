@@ -408,7 +408,9 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
 
   it('quits at once on a second Ctrl-C, leaving the cancel request for the runner that comes next', async () => {
     const userId = await connectedUser(2);
-    sims.strava.faults.set({ latencyMs: 300 });
+    // Slow enough that the page asked ahead while slice 1 is stored is still on its way when the
+    // test sees that slice: the page after it is then asked at the long latency below.
+    sims.strava.faults.set({ latencyMs: 2_000 });
     try {
       const p = sync(['--user', userId]);
       await until('a slice stored', async () => (await slicesStored(userId)) >= 1);
