@@ -20,12 +20,7 @@ import {
 import type { Queryable } from '../store/database.ts';
 import { histogramAdds, opsStore, SESSION_SECONDS_BUCKETS } from '../store/ops-store.ts';
 import { appendEvent, LeaseLostError, sessionStore } from '../store/session-store.ts';
-import {
-  fetchSlice,
-  startCursor,
-  type WalkCursor,
-  type WalkSlice,
-} from '../strava/activity-walk.ts';
+import { fetchSlice, startCursor, type WalkCursor } from '../strava/activity-walk.ts';
 import { fetchAthleteStats } from '../strava/athlete-stats.ts';
 import { applyEvent } from './apply-event.ts';
 import { classifyRecords } from './classify-records.ts';
@@ -208,24 +203,20 @@ async function fetchAll(
   let checkpoint = (session.checkpoint as SyncCheckpoint | null) ?? {
     cursor: await firstCursor(deps, session),
   };
-  const fetchPage = (cursor: WalkCursor) =>
-    deps.strava.tokens.withAccessToken(session.user_id, (token) =>
-      fetchSlice(
-        (params) => deps.strava.client.listActivities(token, params),
-        cursor,
-        options.perPage ?? PER_PAGE,
-      ),
-    );
-  // The next page, asked for while this one is stored (see `askAhead`).
-  let ahead: Promise<WalkSlice> | undefined;
   while (checkpoint.cursor) {
     // Cancellation and a stopping worker are honoured before every slice; the deadline after at
     // least one slice per run, so that every run makes progress however short its deadline.
     const cancelled = await stopIfCancelled(deps, options, session, step, lease);
     if (cancelled) return cancelled;
     if (options.signal?.aborted) return yieldSession(deps, options, session, 'stopping');
-    const slice = await (ahead ?? fetchPage(checkpoint.cursor));
-    ahead = undefined;
+    const cursor = checkpoint.cursor;
+    const slice = await deps.strava.tokens.withAccessToken(session.user_id, (token) =>
+      fetchSlice(
+        (params) => deps.strava.client.listActivities(token, params),
+        cursor,
+        options.perPage ?? PER_PAGE,
+      ),
+    );
     const { rows, notRuns, skipped } = classifyRecords(
       slice.records,
       session.user_id,
@@ -238,7 +229,6 @@ async function fetchAll(
         : {}),
     };
     const next = checkpoint;
-    if (next.cursor && askAhead(deps, options)) ahead = handledLater(fetchPage(next.cursor));
     lease = await step(session, async (tx) => {
       const written = await upsertActivities(tx, rows);
       await softDeleteActivities(tx, session.user_id, notRuns);
@@ -280,26 +270,6 @@ async function fetchAll(
   if (session.kind === 'reconcile')
     await step(session, (tx) => deleteUnlisted(tx, deps, session, checkpoint.seenIds ?? []));
   return undefined;
-}
-
-/**
- * Whether to ask for the next page while this one is stored: its answer then comes while the
- * slice is written, instead of the 150 ms or so of Strava's latency adding to every slice. Not
- * when the run will yield after this slice (deadline past, worker stopping), since the next job
- * asks for the page again. A page asked for ahead is never stored ahead: its slice is stored in
- * its turn, with its checkpoint, so a crash loses and duplicates nothing. What it costs is one
- * Strava call spent for nothing when the sync is cancelled, fails, or reaches its deadline
- * while the slice is stored; a failure of that call (a refusal, a spent budget) surfaces where
- * it would have, when the next slice is taken.
- */
-function askAhead(deps: SyncDeps, options: RunOptions): boolean {
-  return !options.signal?.aborted && deps.clock.now() < options.deadlineMs;
-}
-
-/** The promise, with its rejection marked as handled until someone awaits it (or no one does). */
-function handledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }
 
 function listedIds(records: readonly unknown[]): string[] {

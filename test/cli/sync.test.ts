@@ -408,8 +408,9 @@ describe('stridesync sync', { timeout: 120_000 }, () => {
 
   it('quits at once on a second Ctrl-C, leaving the cancel request for the runner that comes next', async () => {
     const userId = await connectedUser(2);
-    // Slow enough that the page asked ahead while slice 1 is stored is still on its way when the
-    // test sees that slice: the page after it is then asked at the long latency below.
+    // Slow enough that the page after slice 1 is still on its way when the test sees that slice
+    // stored (on a busy machine, seconds later): the page after that is asked at the long
+    // latency below, so the sync cannot end before the second Ctrl-C.
     sims.strava.faults.set({ latencyMs: 2_000 });
     try {
       const p = sync(['--user', userId]);

@@ -22,9 +22,8 @@ describe.each(ADAPTERS)('a worker stopping mid-backfill on %s', (kind) => {
   const running: Workers[] = [];
 
   /**
-   * The Strava client, with page `holdPage` of the listing held until `release()`. The runner asks
-   * for a page while it stores the one before, so the test stops the worker while that slice is
-   * being stored.
+   * The Strava client, with page `holdPage` of the listing held until `release()`: the test stops
+   * the worker while that slice is under way.
    */
   const heldClient = (holdPage: number) => {
     let pages = 0;
@@ -104,8 +103,7 @@ describe.each(ADAPTERS)('a worker stopping mid-backfill on %s', (kind) => {
       correlationId: 'graceful-stop',
     });
     await held.pageRequested;
-    // The stop signal goes out while the second slice is stored; the third page, asked for
-    // ahead, answers only after it.
+    // The stop signal goes out at once; the third page answers only after it.
     const stopped = first.stop(20_000);
     held.release();
     await stopped;
@@ -116,9 +114,8 @@ describe.each(ADAPTERS)('a worker stopping mid-backfill on %s', (kind) => {
       lease_owner: null,
       checkpoint: { cursor: expect.any(Object) },
     });
-    // The second slice, under way at the stop, was stored and checkpointed before the run
-    // yielded; the third page's answer was dropped, to be asked for again by the next run.
-    expect(await slicesStored(session.id)).toBe(2);
+    // The held third slice was stored and checkpointed before the run yielded.
+    expect(await slicesStored(session.id)).toBe(3);
     const events = await eventTypes(t.db, session.id);
     expect(events.slice(-2)).toEqual(['slice:stored', 'sync:yielded']);
     const { rows } = await t.db.query<{ payload: unknown }>(
